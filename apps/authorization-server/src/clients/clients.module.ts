@@ -1,0 +1,22 @@
+import { Module } from '@nestjs/common';
+import { PassportModule } from '@nestjs/passport';
+import { AdminClientBootstrap } from './admin-client.bootstrap.js';
+import { ClientAuthGuard } from './client-auth.guard.js';
+import { ClientsService } from './clients.service.js';
+import { ClientSecretBasicStrategy } from './strategies/client-secret-basic.strategy.js';
+import { ClientSecretPostStrategy } from './strategies/client-secret-post.strategy.js';
+import { PublicClientStrategy } from './strategies/public-client.strategy.js';
+
+@Module({
+  imports: [PassportModule],
+  providers: [
+    ClientsService,
+    ClientAuthGuard,
+    AdminClientBootstrap,
+    ClientSecretBasicStrategy,
+    ClientSecretPostStrategy,
+    PublicClientStrategy,
+  ],
+  exports: [ClientsService, ClientAuthGuard],
+})
+export class ClientsModule {}

@@ -1,0 +1,101 @@
+import { BadRequestException, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import { Repository } from 'typeorm';
+import { Clock } from '#config';
+import {
+  ClientAuthMethod,
+  GrantType,
+  InvalidClientError,
+  SecretPrefix,
+  hashSecret,
+  mintSecret,
+  secretMatchesHash,
+} from '#oauth';
+import { ClientEntity } from '#persistence';
+import { CLIENT_POLICY_DEFAULTS } from './client-defaults.js';
+import { CreateClientDto } from './dto/create-client.dto.js';
+
+export interface CreatedClient {
+  client: ClientEntity;
+  /** Present for confidential clients; shown once. */
+  client_secret?: string;
+}
+
+export interface PresentedClientCredentials {
+  method: ClientAuthMethod;
+  clientId: string;
+  clientSecret?: string;
+}
+
+@Injectable()
+export class ClientsService {
+  constructor(
+    @InjectRepository(ClientEntity) private readonly clients: Repository<ClientEntity>,
+    private readonly clock: Clock,
+  ) {}
+
+  async create(input: CreateClientDto, fixedSecret?: string): Promise<CreatedClient> {
+    const method = input.token_endpoint_auth_method ?? ClientAuthMethod.ClientSecretBasic;
+    assertCoherent(method, input.grant_types);
+    const secret =
+      method === ClientAuthMethod.None ? undefined : (fixedSecret ?? mintSecret(SecretPrefix.ClientSecret).value);
+    const now = this.clock.now();
+    const client = this.clients.create({
+      ...CLIENT_POLICY_DEFAULTS,
+      ...input,
+      client_id: input.client_id ?? randomUUID(),
+      client_name: input.client_name ?? '',
+      redirect_uris: input.redirect_uris ?? [],
+      scope: input.scope ?? '',
+      token_endpoint_auth_method: method,
+      client_secret_hash: secret === undefined ? null : hashSecret(secret),
+      created_at: now,
+      updated_at: now,
+    });
+    if (await this.clients.existsBy({ client_id: client.client_id })) {
+      throw new BadRequestException(`client_id ${client.client_id} is already registered`);
+    }
+    await this.clients.insert(client);
+    delete (client as Partial<ClientEntity>).client_secret_hash;
+    return { client, client_secret: secret };
+  }
+
+  findById(clientId: string): Promise<ClientEntity | null> {
+    return this.clients.findOneBy({ client_id: clientId });
+  }
+
+  /** Sets a new secret (hash only stored) for an existing client. */
+  async setSecret(clientId: string, secret: string): Promise<void> {
+    await this.clients.update(
+      { client_id: clientId },
+      { client_secret_hash: hashSecret(secret), updated_at: this.clock.now() },
+    );
+  }
+
+  /**
+   * RFC 6749 2.3: authenticates the client by the one method it used. Every failure is the
+   * same `invalid_client`, so the answer tells nothing about which part was wrong.
+   */
+  async authenticate(presented: PresentedClientCredentials): Promise<ClientEntity> {
+    const basic = presented.method === ClientAuthMethod.ClientSecretBasic;
+    const failed = () => new InvalidClientError('client authentication failed', basic);
+    const client = await this.clients
+      .createQueryBuilder('c')
+      .addSelect('c.client_secret_hash')
+      .where('c.client_id = :id', { id: presented.clientId })
+      .getOne();
+    const secretOk = secretMatchesHash(presented.clientSecret ?? '', client?.client_secret_hash);
+    if (!client || client.token_endpoint_auth_method !== presented.method) throw failed();
+    if (presented.method !== ClientAuthMethod.None && !secretOk) throw failed();
+    delete (client as Partial<ClientEntity>).client_secret_hash;
+    return client;
+  }
+}
+
+function assertCoherent(method: string, grants: string[]): void {
+  if (method === ClientAuthMethod.None && grants.includes(GrantType.ClientCredentials)) {
+    // RFC 6749 4.4: the client credentials grant is for confidential clients only.
+    throw new BadRequestException('a public client (token_endpoint_auth_method none) cannot use client_credentials');
+  }
+}

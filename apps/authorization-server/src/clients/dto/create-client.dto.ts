@@ -1,0 +1,95 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
+import { CLIENT_AUTH_METHODS, GrantType } from '#oauth';
+
+const DAY = 24 * 3600;
+// authorization_code joins when its grant handler exists.
+const SUPPORTED_GRANTS = [GrantType.ClientCredentials, GrantType.Password, GrantType.RefreshToken];
+
+/** RFC 7591 client metadata plus this server's refresh-token policy. */
+export class CreateClientDto {
+  @ApiPropertyOptional({ description: 'Chosen by the server when absent', maxLength: 200 })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[\x21-\x7e]{1,200}$/, { message: 'client_id must be 1-200 printable ASCII characters' })
+  client_id?: string;
+
+  @ApiPropertyOptional({ maxLength: 200 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  client_name?: string;
+
+  @ApiPropertyOptional({ type: [String] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(20)
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] }, { each: true })
+  redirect_uris?: string[];
+
+  @ApiProperty({ type: [String], enum: SUPPORTED_GRANTS, isArray: true })
+  @IsArray()
+  @ArrayMaxSize(4)
+  @IsIn(SUPPORTED_GRANTS, { each: true })
+  grant_types: string[];
+
+  @ApiPropertyOptional({ description: 'Space-delimited scopes the client may request', example: 'read write' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^([\x21\x23-\x5b\x5d-\x7e]+( [\x21\x23-\x5b\x5d-\x7e]+)*)?$/, {
+    message: 'scope must be space-delimited scope tokens (RFC 6749 3.3)',
+  })
+  @MaxLength(2048)
+  scope?: string;
+
+  @ApiPropertyOptional({ enum: CLIENT_AUTH_METHODS, default: 'client_secret_basic' })
+  @IsOptional()
+  @IsIn(CLIENT_AUTH_METHODS)
+  token_endpoint_auth_method?: string;
+
+  @ApiPropertyOptional({ default: true })
+  @IsOptional()
+  @IsBoolean()
+  refresh_token_rotation?: boolean;
+
+  @ApiPropertyOptional({ description: 'Seconds; 0 disables', default: 0, maximum: 300 })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(300)
+  refresh_token_reuse_interval?: number;
+
+  @ApiPropertyOptional({ description: 'Seconds', default: 30 * DAY })
+  @IsOptional()
+  @IsInt()
+  @Min(60)
+  @Max(3650 * DAY)
+  refresh_token_absolute_lifetime?: number;
+
+  @ApiPropertyOptional({ description: 'Seconds', default: 14 * DAY })
+  @IsOptional()
+  @IsInt()
+  @Min(60)
+  @Max(3650 * DAY)
+  refresh_token_idle_lifetime?: number;
+
+  @ApiPropertyOptional({ description: 'Seconds', default: 900 })
+  @IsOptional()
+  @IsInt()
+  @Min(30)
+  @Max(DAY)
+  access_token_lifetime?: number;
+}

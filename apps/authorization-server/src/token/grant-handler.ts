@@ -1,0 +1,25 @@
+import type { GrantType } from '#oauth';
+import type { ClientEntity } from '#persistence';
+
+/** The form parameters of a token request (RFC 6749 3.2), each present at most once. */
+export type TokenRequestParams = Readonly<Record<string, string | undefined>>;
+
+/** RFC 6749 5.1 successful response. */
+export interface TokenResponse {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+  refresh_token?: string;
+  scope: string;
+}
+
+/**
+ * One implementation per grant type, found by grant_type in GrantHandlerRegistry. The client
+ * is already authenticated and allowed to use the grant when `handle` is called.
+ */
+export interface GrantHandler {
+  readonly grantType: GrantType;
+  handle(params: TokenRequestParams, client: ClientEntity): Promise<TokenResponse>;
+}
+
+export const GRANT_HANDLERS = Symbol('GRANT_HANDLERS');

@@ -1,0 +1,35 @@
+import { Injectable } from '@nestjs/common';
+import { GrantType, InvalidGrantError, narrowScope, scopeList } from '#oauth';
+import type { ClientEntity } from '#persistence';
+import { UsersService } from '../../users/users.service.js';
+import { GrantHandler, TokenRequestParams, TokenResponse } from '../grant-handler.js';
+import { grantParams } from '../grant-params.js';
+import { PasswordParams } from '../dto/grant-params.dto.js';
+import { TokenIssuer } from '../token-issuer.service.js';
+
+/**
+ * RFC 6749 4.3, legacy: RFC 9700 2.4 says it MUST NOT be used. Only clients registered for
+ * it (trusted first-party clients, migrations) reach this handler.
+ */
+@Injectable()
+export class PasswordGrant implements GrantHandler {
+  readonly grantType = GrantType.Password;
+
+  constructor(
+    private readonly users: UsersService,
+    private readonly issuer: TokenIssuer,
+  ) {}
+
+  async handle(params: TokenRequestParams, client: ClientEntity): Promise<TokenResponse> {
+    const { username, password, scope } = grantParams(PasswordParams, params);
+    const granted = narrowScope(scope, scopeList(client.scope));
+    const user = await this.users.verifyCredentials(username, password);
+    // RFC 6749 5.2: invalid resource owner credentials are invalid_grant.
+    if (!user) throw new InvalidGrantError('the resource owner credentials are invalid');
+    if (!client.grant_types.includes(GrantType.RefreshToken)) {
+      return this.issuer.respond({ client, subject: user.id, scope: granted });
+    }
+    const family = await this.issuer.startFamily(client, user.id, granted);
+    return this.issuer.respond({ client, subject: user.id, scope: granted, familyId: family.familyId }, family.value);
+  }
+}

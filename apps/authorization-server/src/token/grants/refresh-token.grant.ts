@@ -1,0 +1,94 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { Clock } from '#config';
+import { GrantType, InvalidGrantError, SecretPrefix, hasSecretShape, hashSecret, narrowScope, scopeList } from '#oauth';
+import { ClientEntity, RefreshTokenRepository, RefreshTokenWithFamily, RevocationReason } from '#persistence';
+import { GrantHandler, TokenRequestParams, TokenResponse } from '../grant-handler.js';
+import { grantParams } from '../grant-params.js';
+import { RefreshTokenParams } from '../dto/grant-params.dto.js';
+import { TokenIssuer } from '../token-issuer.service.js';
+
+const invalid = () => new InvalidGrantError('the refresh token is invalid');
+
+/**
+ * RFC 6749 6 with the protections of RFC 9700 4.14: client binding, rotation on every use,
+ * and replay of a rotated token revoking the whole family.
+ */
+@Injectable()
+export class RefreshTokenGrant implements GrantHandler {
+  readonly grantType = GrantType.RefreshToken;
+  private readonly logger = new Logger(RefreshTokenGrant.name);
+
+  constructor(
+    private readonly tokens: RefreshTokenRepository,
+    private readonly issuer: TokenIssuer,
+    private readonly clock: Clock,
+  ) {}
+
+  async handle(params: TokenRequestParams, client: ClientEntity): Promise<TokenResponse> {
+    const { refresh_token, scope } = grantParams(RefreshTokenParams, params);
+    const token = await this.findUsable(refresh_token, client);
+    // RFC 6749 6: absent scope means the scope originally granted; wider is invalid_scope.
+    const granted = narrowScope(scope, scopeList(token.family_scope));
+    const successor = await this.renew(token, client);
+    return this.issuer.respond(
+      { client, subject: token.family_subject, scope: granted, familyId: token.family_id },
+      successor,
+    );
+  }
+
+  /** RFC 6749 10.4: bound to its client; unknown, revoked or expired tokens are invalid_grant. */
+  private async findUsable(value: string, client: ClientEntity): Promise<RefreshTokenWithFamily> {
+    if (!hasSecretShape(value, SecretPrefix.RefreshToken)) throw invalid();
+    const token = await this.tokens.findByHash(hashSecret(value));
+    if (!token || token.family_client_id !== client.client_id) throw invalid();
+    if (token.revoked_at !== null || token.family_revoked_at !== null) {
+      throw new InvalidGrantError('the refresh token has been revoked');
+    }
+    const now = this.clock.now();
+    if (now >= token.expires_at || now >= token.family_expires_at)
+      throw new InvalidGrantError('the refresh token has expired');
+    return token;
+  }
+
+  /** Rotates the token (or slides it when the client does not rotate); answers the successor. */
+  private async renew(token: RefreshTokenWithFamily, client: ClientEntity): Promise<string | undefined> {
+    const now = this.clock.now();
+    if (!client.refresh_token_rotation) {
+      if (!(await this.tokens.touch(token.id, now, this.issuer.idleExpiry(client, token.family_expires_at)))) {
+        throw new InvalidGrantError('the refresh token has been revoked');
+      }
+      return undefined;
+    }
+    if (token.used_at === null) {
+      const next = this.issuer.successor(client, token);
+      if (await this.tokens.rotate(token.id, now, next.record)) return next.value;
+    }
+    // Used before, or lost the race to a concurrent request: find out which case this is.
+    return this.onReuse((await this.tokens.findById(token.id)) ?? token, client);
+  }
+
+  /** RFC 9700 4.14.2: a rotated token presented again is a sign of theft, unless it is a retry. */
+  private async onReuse(token: RefreshTokenWithFamily, client: ClientEntity): Promise<string> {
+    if (token.revoked_at !== null || token.family_revoked_at !== null)
+      throw new InvalidGrantError('the refresh token has been revoked');
+    const now = this.clock.now();
+    const usedAt = token.used_at ?? now;
+    if (now - usedAt < client.refresh_token_reuse_interval * 1000) {
+      const next = this.issuer.successor(client, token);
+      if (await this.tokens.reissue(next.record, now)) return next.value;
+      throw new InvalidGrantError('the refresh token has been revoked');
+    }
+    await this.tokens.revokeFamily(token.family_id, RevocationReason.Replay, now, {
+      id: randomUUID(),
+      occurred_at: now,
+      actor: `client:${client.client_id}`,
+      action: 'refresh_token.reuse_detected',
+      target_type: 'refresh_token_family',
+      target_id: token.family_id,
+      reason: `rotated token ${token.id} presented again`,
+    });
+    this.logger.warn(`refresh token reuse detected: family ${token.family_id} of client ${client.client_id} revoked`);
+    throw new InvalidGrantError('the refresh token was already used; the grant has been revoked');
+  }
+}

@@ -1,0 +1,111 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { SignJWT } from 'jose';
+import { randomUUID } from 'node:crypto';
+import { Clock, serverConfig, type ServerConfig } from '#config';
+import { SecretPrefix, formatScope, mintSecret } from '#oauth';
+import { ClientEntity, NewRefreshToken, RefreshTokenRepository, RefreshTokenWithFamily } from '#persistence';
+import { SigningKeysService } from '../keys/signing-keys.service.js';
+import type { TokenResponse } from './grant-handler.js';
+
+export interface AccessTokenGrant {
+  client: ClientEntity;
+  /** The resource owner, or the client itself for client_credentials (RFC 9068 2.2). */
+  subject: string;
+  scope: readonly string[];
+  /** The refresh-token family (the grant) this access token belongs to. */
+  familyId?: string;
+}
+
+export interface MintedRefreshToken {
+  value: string;
+  record: NewRefreshToken;
+}
+
+/** Mints access tokens (RFC 9068 JWTs) and refresh tokens, and shapes RFC 6749 5.1 responses. */
+@Injectable()
+export class TokenIssuer {
+  constructor(
+    private readonly keys: SigningKeysService,
+    private readonly refreshTokens: RefreshTokenRepository,
+    private readonly clock: Clock,
+    @Inject(serverConfig.KEY) private readonly config: ServerConfig,
+  ) {}
+
+  /** Signs an access token and builds the response; call only after every write committed. */
+  async respond(grant: AccessTokenGrant, refreshToken?: string): Promise<TokenResponse> {
+    const lifetime = grant.client.access_token_lifetime;
+    const now = Math.floor(this.clock.now() / 1000);
+    const { kid, alg, key } = this.keys.signingKey();
+    const claims: Record<string, unknown> = { client_id: grant.client.client_id, scope: formatScope(grant.scope) };
+    if (grant.familyId) claims.sid = grant.familyId;
+    const accessToken = await new SignJWT(claims)
+      .setProtectedHeader({ alg, kid, typ: 'at+jwt' })
+      .setIssuer(this.config.issuer)
+      .setSubject(grant.subject)
+      .setAudience(this.config.accessTokenAudience)
+      .setIssuedAt(now)
+      .setExpirationTime(now + lifetime)
+      .setJti(randomUUID())
+      .sign(key);
+    const response: TokenResponse = {
+      access_token: accessToken,
+      token_type: 'Bearer',
+      expires_in: lifetime,
+      scope: '',
+    };
+    if (refreshToken !== undefined) response.refresh_token = refreshToken;
+    response.scope = formatScope(grant.scope);
+    return response;
+  }
+
+  /** Starts a refresh-token family (a new grant) and commits its first token. */
+  async startFamily(
+    client: ClientEntity,
+    subject: string,
+    scope: readonly string[],
+  ): Promise<{ familyId: string; value: string }> {
+    const now = this.clock.now();
+    const familyId = randomUUID();
+    const family = {
+      id: familyId,
+      client_id: client.client_id,
+      subject,
+      scope: formatScope(scope),
+      created_at: now,
+      expires_at: now + client.refresh_token_absolute_lifetime * 1000,
+    };
+    const { value, record } = this.mintRefreshToken(client, familyId, null, family.scope, family.expires_at);
+    await this.refreshTokens.createFamily(family, record);
+    return { familyId, value };
+  }
+
+  /** A successor of `parent` in its family; never outlives the family. */
+  successor(client: ClientEntity, parent: RefreshTokenWithFamily): MintedRefreshToken {
+    return this.mintRefreshToken(client, parent.family_id, parent.id, parent.scope, parent.family_expires_at);
+  }
+
+  /** Idle expiry of a token used now, capped by the family's absolute expiry. */
+  idleExpiry(client: ClientEntity, familyExpiresAt: number): number {
+    return Math.min(this.clock.now() + client.refresh_token_idle_lifetime * 1000, familyExpiresAt);
+  }
+
+  private mintRefreshToken(
+    client: ClientEntity,
+    familyId: string,
+    parentId: string | null,
+    scope: string,
+    familyExpiresAt: number,
+  ): MintedRefreshToken {
+    const { value, hash } = mintSecret(SecretPrefix.RefreshToken);
+    const record: NewRefreshToken = {
+      id: randomUUID(),
+      family_id: familyId,
+      parent_id: parentId,
+      token_hash: hash,
+      scope,
+      issued_at: this.clock.now(),
+      expires_at: this.idleExpiry(client, familyExpiresAt),
+    };
+    return { value, record };
+  }
+}

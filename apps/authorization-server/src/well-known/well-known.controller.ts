@@ -1,0 +1,40 @@
+import { Controller, Get, Header, Inject } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { serverConfig, type ServerConfig } from '#config';
+import { CLIENT_AUTH_METHODS } from '#oauth';
+import { SigningKeysService } from '../keys/signing-keys.service.js';
+import { GrantHandlerRegistry } from '../token/grant-handler.registry.js';
+
+@ApiTags('oauth')
+@Controller('.well-known')
+export class WellKnownController {
+  constructor(
+    @Inject(serverConfig.KEY) private readonly config: ServerConfig,
+    private readonly keys: SigningKeysService,
+    private readonly grants: GrantHandlerRegistry,
+  ) {}
+
+  @Get('oauth-authorization-server')
+  @Header('Cache-Control', 'public, max-age=300')
+  @ApiOperation({ summary: 'Authorization server metadata (RFC 8414)' })
+  @ApiOkResponse({ description: 'RFC 8414 metadata' })
+  metadata() {
+    const issuer = this.config.issuer;
+    return {
+      issuer,
+      token_endpoint: `${issuer}/oauth/token`,
+      jwks_uri: `${issuer}/.well-known/jwks.json`,
+      response_types_supported: [],
+      grant_types_supported: this.grants.supportedGrantTypes(),
+      token_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
+    };
+  }
+
+  @Get('jwks.json')
+  @Header('Cache-Control', 'public, max-age=300')
+  @ApiOperation({ summary: 'JSON Web Key Set of the access-token signing keys (RFC 7517)' })
+  @ApiOkResponse({ description: 'JWKS' })
+  jwks() {
+    return this.keys.jwks();
+  }
+}

@@ -1,0 +1,23 @@
+import { Global, Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { Clock } from './clock.js';
+import { adminConfig, databaseConfig, serverConfig } from './config.namespaces.js';
+import { validateEnvironment } from './environment.js';
+
+@Global()
+@Module({
+  imports: [
+    ConfigModule.forRoot({
+      ignoreEnvFile: true,
+      cache: false,
+      load: [serverConfig, databaseConfig, adminConfig],
+      validate: (raw) => {
+        validateEnvironment(raw);
+        return raw;
+      },
+    }),
+  ],
+  providers: [Clock],
+  exports: [Clock, ConfigModule],
+})
+export class AppConfigModule {}

@@ -1,0 +1,91 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  validateSync,
+} from 'class-validator';
+import { parseDatabaseUrl } from './database-url.js';
+
+const toInt = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+
+/** Every environment variable the server reads. Nothing else reads process.env. */
+export class Environment {
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT = 3000;
+
+  @IsOptional()
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
+  @Matches(/^[^?#]*[^/?#]$/, { message: 'ISSUER must have no query, fragment or trailing slash' })
+  ISSUER?: string;
+
+  @IsOptional()
+  @IsString()
+  DATABASE_URL?: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  DATABASE_POOL_SIZE = 10;
+
+  @IsOptional()
+  @IsIn(['FULL', 'NORMAL'])
+  SQLITE_SYNCHRONOUS: 'FULL' | 'NORMAL' = 'FULL';
+
+  @IsOptional()
+  @IsString()
+  @Matches(/^[\x21-\x7e]{1,200}$/, { message: 'ADMIN_CLIENT_ID must be 1-200 printable ASCII characters' })
+  ADMIN_CLIENT_ID?: string;
+
+  @IsOptional()
+  @IsString()
+  @MinLength(32)
+  @MaxLength(512)
+  ADMIN_CLIENT_SECRET?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(2048)
+  ACCESS_TOKEN_AUDIENCE?: string;
+
+  @IsOptional()
+  @IsIn(['ES256', 'RS256', 'EdDSA'])
+  SIGNING_ALG: 'ES256' | 'RS256' | 'EdDSA' = 'ES256';
+
+  @IsOptional()
+  @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
+  LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
+}
+
+/** Validates the environment at boot; the message lists every bad variable. */
+export function validateEnvironment(input: Record<string, unknown>): Environment {
+  // An empty variable (`ADMIN_CLIENT_ID=`) counts as unset.
+  const raw = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== ''));
+  const env = plainToInstance(Environment, raw, { exposeDefaultValues: true });
+  const errors = validateSync(env, { whitelist: false, forbidUnknownValues: false });
+  const messages = errors.flatMap((e) => Object.values(e.constraints ?? {}));
+  if ((raw.ADMIN_CLIENT_ID === undefined) !== (raw.ADMIN_CLIENT_SECRET === undefined)) {
+    messages.push('ADMIN_CLIENT_ID and ADMIN_CLIENT_SECRET must be set together');
+  }
+  try {
+    parseDatabaseUrl(env.DATABASE_URL);
+  } catch (e) {
+    messages.push((e as Error).message);
+  }
+  if (messages.length > 0) throw new Error(`Invalid configuration:\n  - ${messages.join('\n  - ')}`);
+  return env;
+}

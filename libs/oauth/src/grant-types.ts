@@ -1,0 +1,16 @@
+export const GrantType = {
+  AuthorizationCode: 'authorization_code',
+  ClientCredentials: 'client_credentials',
+  Password: 'password',
+  RefreshToken: 'refresh_token',
+} as const;
+export type GrantType = (typeof GrantType)[keyof typeof GrantType];
+
+export const ClientAuthMethod = {
+  ClientSecretBasic: 'client_secret_basic',
+  ClientSecretPost: 'client_secret_post',
+  None: 'none',
+} as const;
+export type ClientAuthMethod = (typeof ClientAuthMethod)[keyof typeof ClientAuthMethod];
+
+export const CLIENT_AUTH_METHODS: readonly ClientAuthMethod[] = Object.values(ClientAuthMethod);

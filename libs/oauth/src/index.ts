@@ -1,0 +1,5 @@
+export * from './oauth-errors.js';
+export * from './scope.js';
+export * from './grant-types.js';
+export * from './oauth-exception.filter.js';
+export * from './opaque-secrets.js';

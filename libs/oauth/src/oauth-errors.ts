@@ -1,0 +1,69 @@
+/**
+ * RFC 6749 5.2 error codes, one class each. Rendered by OAuthExceptionFilter as exactly
+ * `{ error, error_description }`, never with a stack or internal detail.
+ */
+export abstract class OAuthError extends Error {
+  abstract readonly error: string;
+  readonly status: number = 400;
+  /** Extra response headers (e.g. WWW-Authenticate). */
+  readonly headers: Record<string, string> = {};
+
+  constructor(readonly description: string) {
+    super(description);
+    this.name = new.target.name;
+  }
+
+  toJSON(): { error: string; error_description: string } {
+    return { error: this.error, error_description: this.description };
+  }
+}
+
+export class InvalidRequestError extends OAuthError {
+  readonly error = 'invalid_request';
+  constructor(
+    description: string,
+    override readonly status = 400,
+  ) {
+    super(description);
+  }
+}
+
+/** RFC 6749 5.2: 401 with WWW-Authenticate when the client tried HTTP authentication. */
+export class InvalidClientError extends OAuthError {
+  readonly error = 'invalid_client';
+  override readonly status = 401;
+  constructor(description: string, basicAttempted: boolean) {
+    super(description);
+    if (basicAttempted) this.headers['WWW-Authenticate'] = 'Basic realm="oauth", charset="UTF-8"';
+  }
+}
+
+export class InvalidGrantError extends OAuthError {
+  readonly error = 'invalid_grant';
+}
+
+export class UnauthorizedClientError extends OAuthError {
+  readonly error = 'unauthorized_client';
+}
+
+export class UnsupportedGrantTypeError extends OAuthError {
+  readonly error = 'unsupported_grant_type';
+}
+
+export class InvalidScopeError extends OAuthError {
+  readonly error = 'invalid_scope';
+}
+
+export class UnsupportedTokenTypeError extends OAuthError {
+  readonly error = 'unsupported_token_type';
+}
+
+export class ServerError extends OAuthError {
+  readonly error = 'server_error';
+  override readonly status = 500;
+}
+
+export class TemporarilyUnavailableError extends OAuthError {
+  readonly error = 'temporarily_unavailable';
+  override readonly status = 503;
+}

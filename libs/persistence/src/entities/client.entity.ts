@@ -1,0 +1,53 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { InstantColumn, jsonList } from './columns.js';
+
+/** A registered OAuth client: RFC 7591 metadata plus this server's token policy. */
+@Entity('oauth_client')
+export class ClientEntity {
+  @PrimaryColumn({ type: 'varchar', length: 200 })
+  client_id: string;
+
+  @Column({ type: 'varchar', length: 200, default: '' })
+  client_name: string;
+
+  /** SHA-256 of the secret (hex); null for public clients. */
+  @Column({ type: 'varchar', length: 64, nullable: true, select: false })
+  client_secret_hash: string | null;
+
+  @Column({ type: 'text', transformer: jsonList })
+  redirect_uris: string[];
+
+  @Column({ type: 'text', transformer: jsonList })
+  grant_types: string[];
+
+  /** Space-delimited scopes the client may ask for. */
+  @Column({ type: 'text', default: '' })
+  scope: string;
+
+  @Column({ type: 'varchar', length: 32 })
+  token_endpoint_auth_method: string;
+
+  @Column({ type: 'boolean', default: true })
+  refresh_token_rotation: boolean;
+
+  /** Seconds during which a rotated token may be presented again (retries). */
+  @Column({ type: 'integer', default: 0 })
+  refresh_token_reuse_interval: number;
+
+  /** Seconds a refresh-token family lives, never extended by rotation. */
+  @Column({ type: 'integer' })
+  refresh_token_absolute_lifetime: number;
+
+  /** Seconds a refresh token lives unused. */
+  @Column({ type: 'integer' })
+  refresh_token_idle_lifetime: number;
+
+  @Column({ type: 'integer' })
+  access_token_lifetime: number;
+
+  @InstantColumn()
+  created_at: number;
+
+  @InstantColumn()
+  updated_at: number;
+}

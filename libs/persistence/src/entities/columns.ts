@@ -1,0 +1,19 @@
+import { Column, ColumnOptions } from 'typeorm';
+
+/**
+ * Instants are stored as integer milliseconds since the epoch on both databases: exact,
+ * comparable in plain SQL, and identical across SQLite and PostgreSQL.
+ */
+const epochMillis = {
+  to: (value: number | null | undefined) => value,
+  from: (value: string | number | null) => (value === null || value === undefined ? null : Number(value)),
+};
+
+export function InstantColumn(options: ColumnOptions = {}): PropertyDecorator {
+  return Column({ type: 'bigint', transformer: epochMillis, ...options });
+}
+
+export const jsonList = {
+  to: (value: string[] | undefined) => JSON.stringify(value ?? []),
+  from: (value: string | null) => (value ? (JSON.parse(value) as string[]) : []),
+};

@@ -1,0 +1,44 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { InstantColumn } from './columns.js';
+
+/** One refresh token of a family. Only its SHA-256 is stored. */
+@Entity('refresh_token')
+@Index('idx_refresh_token_family', ['family_id'])
+export class RefreshTokenEntity {
+  @PrimaryColumn({ type: 'varchar', length: 36 })
+  id: string;
+
+  @Column({ type: 'varchar', length: 36 })
+  family_id: string;
+
+  /** The token this one replaced on rotation. */
+  @Column({ type: 'varchar', length: 36, nullable: true })
+  parent_id: string | null;
+
+  @Index('uq_refresh_token_hash', { unique: true })
+  @Column({ type: 'varchar', length: 64, select: false })
+  token_hash: string;
+
+  @Column({ type: 'text' })
+  scope: string;
+
+  @InstantColumn()
+  issued_at: number;
+
+  /** Idle expiry, never later than the family's absolute expiry. */
+  @InstantColumn()
+  expires_at: number;
+
+  /** Set once, when the token is rotated. */
+  @InstantColumn({ nullable: true })
+  used_at: number | null;
+
+  @InstantColumn({ nullable: true })
+  last_used_at: number | null;
+
+  @InstantColumn({ nullable: true })
+  revoked_at: number | null;
+
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  revoked_reason: string | null;
+}

@@ -1,0 +1,25 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { InstantColumn } from './columns.js';
+
+/** A resource owner. `id` is the `sub` of the tokens issued for them. */
+@Entity('app_user')
+export class UserEntity {
+  @PrimaryColumn({ type: 'varchar', length: 36 })
+  id: string;
+
+  @Column({ type: 'varchar', length: 200, unique: true })
+  username: string;
+
+  /** scrypt$N$r$p$salt$hash, never selected unless asked for. */
+  @Column({ type: 'varchar', length: 255, select: false })
+  password_hash: string;
+
+  @InstantColumn({ nullable: true })
+  disabled_at: number | null;
+
+  @InstantColumn()
+  created_at: number;
+
+  @InstantColumn()
+  updated_at: number;
+}

@@ -1,0 +1,134 @@
+import type { DataSource, QueryRunner } from 'typeorm';
+import {
+  AuditRecord,
+  NewFamily,
+  NewRefreshToken,
+  RefreshTokenRepository,
+  RefreshTokenWithFamily,
+} from './refresh-token.repository.js';
+import {
+  INSERT_AUDIT,
+  INSERT_FAMILY,
+  INSERT_TOKEN,
+  SELECT_TOKEN_WITH_FAMILY,
+  positional,
+} from './refresh-token.sql.js';
+
+type Params = object;
+
+const INSTANT_FIELDS = [
+  'issued_at',
+  'expires_at',
+  'used_at',
+  'revoked_at',
+  'family_expires_at',
+  'family_revoked_at',
+] as const;
+
+/**
+ * PostgreSQL: row-level locking makes the conditional UPDATE safe across instances. The
+ * rotation is one statement (a CTE whose UPDATE ... RETURNING feeds the INSERT), so it is
+ * atomic without an explicit transaction and costs one round trip.
+ */
+export class PostgresRefreshTokenRepository extends RefreshTokenRepository {
+  constructor(private readonly dataSource: DataSource) {
+    super();
+  }
+
+  async findByHash(tokenHash: string): Promise<RefreshTokenWithFamily | null> {
+    return this.findOne(`${SELECT_TOKEN_WITH_FAMILY} WHERE t.token_hash = $key`, { key: tokenHash });
+  }
+
+  async findById(id: string): Promise<RefreshTokenWithFamily | null> {
+    return this.findOne(`${SELECT_TOKEN_WITH_FAMILY} WHERE t.id = $key`, { key: id });
+  }
+
+  async createFamily(family: NewFamily, token: NewRefreshToken): Promise<void> {
+    await this.inTransaction(async (q) => {
+      await run(q, INSERT_FAMILY, family);
+      await run(q, INSERT_TOKEN, token);
+    });
+  }
+
+  async rotate(presentedId: string, now: number, successor: NewRefreshToken): Promise<boolean> {
+    const rows = await this.single(ROTATE, { ...successor, presented_id: presentedId, now });
+    return rows.length === 1;
+  }
+
+  async reissue(successor: NewRefreshToken): Promise<boolean> {
+    const rows = await this.single(REISSUE, successor);
+    return rows.length === 1;
+  }
+
+  async touch(id: string, now: number, expiresAt: number): Promise<boolean> {
+    const rows = await this.single(TOUCH, { id, now, expires_at: expiresAt });
+    return rows.length === 1;
+  }
+
+  async revokeFamily(familyId: string, reason: string, now: number, audit?: AuditRecord): Promise<boolean> {
+    return this.inTransaction(async (q) => {
+      const params = { id: familyId, now, reason };
+      const changed = (await run(q, REVOKE_FAMILY, params)).length === 1;
+      await run(q, REVOKE_FAMILY_TOKENS, params);
+      if (changed && audit) await run(q, INSERT_AUDIT, audit);
+      return changed;
+    });
+  }
+
+  private async single(sql: string, params: Params): Promise<unknown[]> {
+    const q = this.dataSource.createQueryRunner();
+    try {
+      return await run(q, sql, params);
+    } finally {
+      await q.release();
+    }
+  }
+
+  private async inTransaction<T>(work: (q: QueryRunner) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(async (m) => work(m.queryRunner as QueryRunner));
+  }
+
+  private async findOne(sql: string, params: Params): Promise<RefreshTokenWithFamily | null> {
+    const rows = (await this.single(sql, params)) as Record<string, unknown>[];
+    if (rows.length === 0) return null;
+    const row = rows[0];
+    for (const field of INSTANT_FIELDS) if (row[field] !== null) row[field] = Number(row[field]);
+    return row as unknown as RefreshTokenWithFamily;
+  }
+}
+
+const compiled = new Map<string, { text: string; names: string[] }>();
+
+/** Runs `sql` with named parameters; answers the returned rows whatever the command. */
+async function run(q: QueryRunner, sql: string, params: Params): Promise<unknown[]> {
+  let statement = compiled.get(sql);
+  if (!statement) compiled.set(sql, (statement = positional(sql)));
+  const result = await q.query(
+    statement.text,
+    statement.names.map((n) => (params as Record<string, unknown>)[n] ?? null),
+    true,
+  );
+  return (result.records ?? []) as unknown[];
+}
+
+const ROTATE = `WITH used AS (
+    UPDATE refresh_token SET used_at = $now::bigint, last_used_at = $now::bigint
+    WHERE id = $presented_id AND used_at IS NULL AND revoked_at IS NULL
+    RETURNING id, family_id)
+  INSERT INTO refresh_token (id, family_id, parent_id, token_hash, scope, issued_at, expires_at)
+  SELECT $id, used.family_id, used.id, $token_hash, $scope, $issued_at::bigint, $expires_at::bigint FROM used
+  RETURNING id`;
+
+const REISSUE = `INSERT INTO refresh_token (id, family_id, parent_id, token_hash, scope, issued_at, expires_at)
+  SELECT $id, f.id, $parent_id, $token_hash, $scope, $issued_at::bigint, $expires_at::bigint
+  FROM refresh_token_family f WHERE f.id = $family_id AND f.revoked_at IS NULL
+  RETURNING id`;
+
+const TOUCH = `UPDATE refresh_token SET last_used_at = $now::bigint, expires_at = $expires_at::bigint
+  WHERE id = $id AND revoked_at IS NULL RETURNING id`;
+
+const REVOKE_FAMILY = `UPDATE refresh_token_family SET revoked_at = $now::bigint, revoked_reason = $reason
+  WHERE id = $id AND revoked_at IS NULL RETURNING id`;
+
+const REVOKE_FAMILY_TOKENS = `UPDATE refresh_token SET revoked_at = $now::bigint, revoked_reason = $reason
+  WHERE family_id = $id AND revoked_at IS NULL RETURNING id`;

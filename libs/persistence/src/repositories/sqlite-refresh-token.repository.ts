@@ -1,0 +1,93 @@
+import type { Database, Statement } from 'better-sqlite3';
+import {
+  AuditRecord,
+  NewFamily,
+  NewRefreshToken,
+  RefreshTokenRepository,
+  RefreshTokenWithFamily,
+} from './refresh-token.repository.js';
+import { INSERT_AUDIT, INSERT_FAMILY, INSERT_TOKEN, SELECT_TOKEN_WITH_FAMILY } from './refresh-token.sql.js';
+
+/**
+ * better-sqlite3 runs each transaction synchronously, so no other request can interleave
+ * with it: the conditional UPDATE plus INSERT is atomic by construction.
+ */
+export class SqliteRefreshTokenRepository extends RefreshTokenRepository {
+  private readonly byHash: Statement;
+  private readonly byId: Statement;
+  private readonly insertFamily: Statement;
+  private readonly insertToken: Statement;
+  private readonly markUsed: Statement;
+  private readonly familyActive: Statement;
+  private readonly touchToken: Statement;
+  private readonly revokeFamilyRow: Statement;
+  private readonly revokeFamilyTokens: Statement;
+  private readonly insertAudit: Statement;
+
+  constructor(private readonly db: Database) {
+    super();
+    const named = (sql: string) => db.prepare(sql.replace(/\$(\w+)/g, '@$1'));
+    this.byHash = named(`${SELECT_TOKEN_WITH_FAMILY} WHERE t.token_hash = $key`);
+    this.byId = named(`${SELECT_TOKEN_WITH_FAMILY} WHERE t.id = $key`);
+    this.insertFamily = named(INSERT_FAMILY);
+    this.insertToken = named(INSERT_TOKEN);
+    this.insertAudit = named(INSERT_AUDIT);
+    this.markUsed = named(
+      'UPDATE refresh_token SET used_at = $now, last_used_at = $now WHERE id = $id AND used_at IS NULL AND revoked_at IS NULL',
+    );
+    this.familyActive = named('SELECT 1 AS ok FROM refresh_token_family WHERE id = $id AND revoked_at IS NULL');
+    this.touchToken = named(
+      'UPDATE refresh_token SET last_used_at = $now, expires_at = $expires_at WHERE id = $id AND revoked_at IS NULL',
+    );
+    this.revokeFamilyRow = named(
+      'UPDATE refresh_token_family SET revoked_at = $now, revoked_reason = $reason WHERE id = $id AND revoked_at IS NULL',
+    );
+    this.revokeFamilyTokens = named(
+      'UPDATE refresh_token SET revoked_at = $now, revoked_reason = $reason WHERE family_id = $id AND revoked_at IS NULL',
+    );
+  }
+
+  async findByHash(tokenHash: string): Promise<RefreshTokenWithFamily | null> {
+    return (this.byHash.get({ key: tokenHash }) as RefreshTokenWithFamily | undefined) ?? null;
+  }
+
+  async findById(id: string): Promise<RefreshTokenWithFamily | null> {
+    return (this.byId.get({ key: id }) as RefreshTokenWithFamily | undefined) ?? null;
+  }
+
+  async createFamily(family: NewFamily, token: NewRefreshToken): Promise<void> {
+    this.db.transaction(() => {
+      this.insertFamily.run(family);
+      this.insertToken.run(token);
+    })();
+  }
+
+  async rotate(presentedId: string, now: number, successor: NewRefreshToken): Promise<boolean> {
+    return this.db.transaction(() => {
+      if (this.markUsed.run({ id: presentedId, now }).changes !== 1) return false;
+      this.insertToken.run(successor);
+      return true;
+    })();
+  }
+
+  async reissue(successor: NewRefreshToken): Promise<boolean> {
+    return this.db.transaction(() => {
+      if (this.familyActive.get({ id: successor.family_id }) === undefined) return false;
+      this.insertToken.run(successor);
+      return true;
+    })();
+  }
+
+  async touch(id: string, now: number, expiresAt: number): Promise<boolean> {
+    return this.touchToken.run({ id, now, expires_at: expiresAt }).changes === 1;
+  }
+
+  async revokeFamily(familyId: string, reason: string, now: number, audit?: AuditRecord): Promise<boolean> {
+    return this.db.transaction(() => {
+      const changed = this.revokeFamilyRow.run({ id: familyId, now, reason }).changes === 1;
+      this.revokeFamilyTokens.run({ id: familyId, now, reason });
+      if (changed && audit) this.insertAudit.run(audit);
+      return changed;
+    })();
+  }
+}

@@ -1,0 +1,94 @@
+import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import request from 'supertest';
+import { type TestApp, ISSUER, basic, startTestApp } from './support/test-app.js';
+
+describe('access tokens (RFC 9068), JWKS and metadata (RFC 8414)', () => {
+  let t: TestApp;
+  let client: { client_id: string; client_secret?: string };
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    client = await t.createClient({
+      grant_types: ['client_credentials', 'password', 'refresh_token'],
+      scope: 'read write',
+      access_token_lifetime: 300,
+    });
+    await t.createUser('dana', 'dana-password-1');
+  });
+  afterAll(() => t.close());
+
+  async function jwks() {
+    const res = await request(t.http).get('/.well-known/jwks.json');
+    expect(res.status).toBe(200);
+    return res.body;
+  }
+
+  it('signs a JWT access token that verifies against the JWKS with jose', async () => {
+    const res = await t.token({ grant_type: 'client_credentials', scope: 'read' }, basic(client));
+    const { payload, protectedHeader } = await jwtVerify(res.body.access_token, createLocalJWKSet(await jwks()), {
+      issuer: ISSUER,
+      audience: ISSUER,
+      typ: 'at+jwt',
+      algorithms: ['ES256'],
+    });
+    expect(protectedHeader).toMatchObject({ alg: 'ES256', typ: 'at+jwt', kid: expect.any(String) });
+    expect(payload).toMatchObject({
+      iss: ISSUER,
+      aud: ISSUER,
+      sub: client.client_id,
+      client_id: client.client_id,
+      scope: 'read',
+    });
+    expect(payload.exp! - payload.iat!).toBe(300);
+    expect(payload.jti).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('gives every access token its own jti', async () => {
+    const a = await t.token({ grant_type: 'client_credentials' }, basic(client));
+    const b = await t.token({ grant_type: 'client_credentials' }, basic(client));
+    const jti = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString()).jti;
+    expect(jti(a.body.access_token)).not.toBe(jti(b.body.access_token));
+  });
+
+  it('publishes only public key material in the JWKS', async () => {
+    const { keys } = await jwks();
+    expect(keys).toHaveLength(1);
+    expect(keys[0]).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig', kid: expect.any(String) });
+    expect(keys[0].d).toBeUndefined();
+  });
+
+  it('uses the time of the injectable clock for iat and exp', async () => {
+    t.clock.advance(3600);
+    const res = await t.token({ grant_type: 'client_credentials' }, basic(client));
+    const claims = JSON.parse(Buffer.from(res.body.access_token.split('.')[1], 'base64url').toString());
+    expect(Math.abs(claims.iat - (Date.now() / 1000 + 3600))).toBeLessThan(5);
+  });
+
+  it('serves metadata listing exactly what the server supports', async () => {
+    const res = await request(t.http).get('/.well-known/oauth-authorization-server');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      issuer: ISSUER,
+      token_endpoint: `${ISSUER}/oauth/token`,
+      jwks_uri: `${ISSUER}/.well-known/jwks.json`,
+      response_types_supported: [],
+      grant_types_supported: ['client_credentials', 'password', 'refresh_token'],
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+    });
+  });
+
+  it('keeps signing with the same stored key after a restart on the same database', async () => {
+    const before = await t.token({ grant_type: 'client_credentials' }, basic(client));
+    const kid = decodeProtectedHeader(before.body.access_token).kid;
+    const second = await (await import('./support/test-app.js')).startTestApp({ database: t.database });
+    try {
+      const after = await second.token({ grant_type: 'client_credentials' }, basic(client));
+      expect(after.status).toBe(200);
+      expect(decodeProtectedHeader(after.body.access_token).kid).toBe(kid);
+      const { keys } = (await request(second.http).get('/.well-known/jwks.json')).body;
+      expect(keys.map((k: { kid: string }) => k.kid)).toEqual([kid]);
+    } finally {
+      await second.close();
+    }
+  });
+});

@@ -1,0 +1,78 @@
+import { DataSource } from 'typeorm';
+import { type TestApp, basic, startTestApp } from './support/test-app.js';
+import { createTestDatabase } from './support/test-database.js';
+
+describe('bootstrap: admin client and migrations', () => {
+  it('creates the admin client named by ADMIN_CLIENT_ID/ADMIN_CLIENT_SECRET, usable for client_credentials', async () => {
+    const t = await startTestApp({ env: { ADMIN_CLIENT_ID: 'ops-admin', ADMIN_CLIENT_SECRET: 'x'.repeat(40) } });
+    try {
+      const res = await t.token({ grant_type: 'client_credentials' }, { id: 'ops-admin', secret: 'x'.repeat(40) });
+      expect(res.status).toBe(200);
+      expect(res.body.scope).toBe('admin');
+      const [row] = await t.app
+        .get(DataSource)
+        .query(`SELECT client_secret_hash FROM oauth_client WHERE client_id = 'ops-admin'`);
+      expect(row.client_secret_hash).toMatch(/^[0-9a-f]{64}$/);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('updates the secret of an existing admin client when ADMIN_CLIENT_SECRET changes', async () => {
+    const database = await createTestDatabase();
+    let t: TestApp | undefined;
+    try {
+      t = await startTestApp({ database, env: { ADMIN_CLIENT_ID: 'ops', ADMIN_CLIENT_SECRET: 'a'.repeat(32) } });
+      await t.close();
+      t = await startTestApp({ database, env: { ADMIN_CLIENT_ID: 'ops', ADMIN_CLIENT_SECRET: 'b'.repeat(32) } });
+      expect((await t.token({ grant_type: 'client_credentials' }, { id: 'ops', secret: 'a'.repeat(32) })).status).toBe(
+        401,
+      );
+      expect((await t.token({ grant_type: 'client_credentials' }, { id: 'ops', secret: 'b'.repeat(32) })).status).toBe(
+        200,
+      );
+    } finally {
+      await t?.close();
+      await database.drop();
+    }
+  });
+
+  it('creates one admin client with random credentials on a database without one, printed once', async () => {
+    const database = await createTestDatabase();
+    const printed: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string) => (printed.push(String(chunk)), true)) as typeof process.stderr.write;
+    let t: TestApp | undefined;
+    try {
+      t = await startTestApp({ database, env: { ADMIN_CLIENT_ID: '', ADMIN_CLIENT_SECRET: '' } });
+      await t.close();
+      t = await startTestApp({ database, env: { ADMIN_CLIENT_ID: '', ADMIN_CLIENT_SECRET: '' } });
+      process.stderr.write = write;
+      const banners = printed.join('').match(/ADMIN_CLIENT_ID=(\S+)\n\s+ADMIN_CLIENT_SECRET=(\S+)/g) ?? [];
+      expect(banners).toHaveLength(1);
+      const [, id, secret] = /ADMIN_CLIENT_ID=(\S+)\n\s+ADMIN_CLIENT_SECRET=(\S+)/.exec(
+        banners[0] ?? '',
+      )! as unknown as [string, string, string];
+      expect(secret).toMatch(/^ascs_[A-Za-z0-9_-]{43}$/);
+      const res = await t.token({ grant_type: 'client_credentials' }, basic({ client_id: id, client_secret: secret }));
+      expect(res.status).toBe(200);
+      expect(res.body.scope).toBe('admin');
+    } finally {
+      process.stderr.write = write;
+      await t?.close();
+      await database.drop();
+    }
+  });
+
+  it('runs the migrations at start and records them', async () => {
+    const t = await startTestApp();
+    try {
+      const rows = await t.app.get(DataSource).query('SELECT name FROM migrations');
+      expect(rows.map((r: { name: string }) => r.name)).toEqual([
+        expect.stringMatching(/^InitialSchema(Sqlite|Postgres)1764100000000$/),
+      ]);
+    } finally {
+      await t.close();
+    }
+  });
+});

@@ -1,0 +1,94 @@
+import 'reflect-metadata';
+import type { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import request from 'supertest';
+import type { App } from 'supertest/types.js';
+import { Clock } from '#config';
+import { AppModule } from '../../apps/authorization-server/src/app.module.js';
+import { ClientsService } from '../../apps/authorization-server/src/clients/clients.service.js';
+import type { CreateClientDto } from '../../apps/authorization-server/src/clients/dto/create-client.dto.js';
+import { configureApp } from '../../apps/authorization-server/src/configure-app.js';
+import { UsersService } from '../../apps/authorization-server/src/users/users.service.js';
+import { createTestDatabase, type TestDatabase } from './test-database.js';
+
+/** A clock the tests move by hand: expiry is tested without sleeping. */
+export class TestClock extends Clock {
+  private offset = 0;
+  override now(): number {
+    return Date.now() + this.offset;
+  }
+  advance(seconds: number): void {
+    this.offset += seconds * 1000;
+  }
+}
+
+export const ISSUER = 'http://issuer.test';
+export const ADMIN_CLIENT_ID = 'e2e-admin';
+export const ADMIN_CLIENT_SECRET = 'e2e-admin-secret-that-is-long-enough-0123456789';
+
+export interface TestApp {
+  app: INestApplication;
+  http: App;
+  clock: TestClock;
+  database: TestDatabase;
+  createClient(
+    dto: Partial<CreateClientDto> & { grant_types: string[] },
+  ): Promise<{ client_id: string; client_secret?: string }>;
+  createUser(username: string, password: string): Promise<{ id: string }>;
+  /** POST /oauth/token as a form. */
+  token(form: Record<string, string>, auth?: { id: string; secret: string }): request.Test;
+  close(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  env?: Record<string, string>;
+  /** Reuse a database (e.g. to restart the app on the same data). */
+  database?: TestDatabase;
+}
+
+export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const database = options.database ?? (await createTestDatabase());
+  Object.assign(process.env, {
+    DATABASE_URL: database.url,
+    ISSUER,
+    ADMIN_CLIENT_ID,
+    ADMIN_CLIENT_SECRET,
+    ...options.env,
+  });
+  const clock = new TestClock();
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
+    .overrideProvider(Clock)
+    .useValue(clock)
+    .compile();
+  moduleRef.useLogger(['error']);
+  const app = configureApp(moduleRef.createNestApplication({ bodyParser: false, logger: ['error'] }), ISSUER);
+  await app.init();
+  const http = app.getHttpServer() as App;
+  return {
+    app,
+    http,
+    clock,
+    database,
+    async createClient(dto) {
+      const { client, client_secret } = await app.get(ClientsService).create(dto as CreateClientDto);
+      return { client_id: client.client_id, client_secret };
+    },
+    async createUser(username, password) {
+      return app.get(UsersService).create(username, password);
+    },
+    token(form, auth) {
+      const req = request(http).post('/oauth/token').type('form');
+      if (auth) req.auth(auth.id, auth.secret);
+      return req.send(form);
+    },
+    async close() {
+      await app.close();
+      if (!options.database) await database.drop();
+    },
+  };
+}
+
+/** Basic credentials of a created confidential client. */
+export function basic(client: { client_id: string; client_secret?: string }): { id: string; secret: string } {
+  return { id: client.client_id, secret: client.client_secret ?? '' };
+}
