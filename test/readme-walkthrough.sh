@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs the README's walkthrough blocks (those starting with "# walkthrough"), as written, against a
-# freshly built server on port 3000 with a new SQLite database. Prints "walkthrough: N passed, N failed".
+# freshly built server on port 3000, started as `npm start` starts it: DATABASE_URL unset, so the
+# embedded SQLite default under ./data/ of a new working folder. Also checks that a bad setting stops
+# the server with a clear message. Prints "walkthrough: N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -13,9 +15,10 @@ fi
 npm run -s build
 WORK=$(mktemp -d)
 ln -s "$ROOT/package.json" "$ROOT/node_modules" "$ROOT/dist" "$WORK/"
-export DATABASE_URL="sqlite:$WORK/walkthrough.sqlite" PORT=3000 LOG_LEVEL=warn
-unset ISSUER ADMIN_CLIENT_ID ADMIN_CLIENT_SECRET
-node dist/apps/authorization-server/src/main.js >"$WORK/server.log" 2>&1 &
+export PORT=3000 LOG_LEVEL=warn
+unset DATABASE_URL ISSUER ADMIN_CLIENT_ID ADMIN_CLIENT_SECRET
+BAD_CONFIG=$(cd "$WORK" && PORT=abc node dist/apps/authorization-server/src/main.js 2>&1 && echo "exit 0" || echo "exit $?")
+(cd "$WORK" && exec node dist/apps/authorization-server/src/main.js >"$WORK/server.log" 2>&1) &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true; rm -rf "$WORK"' EXIT
 for _ in $(seq 1 50); do
@@ -42,6 +45,8 @@ check "first.json has both tokens" 'node -e "const b=require(\"$WORK/first.json\
 check "second.json has a rotated refresh token" 'node -e "const a=require(\"$WORK/first.json\"), b=require(\"$WORK/second.json\"); process.exit(b.refresh_token && b.refresh_token!==a.refresh_token ? 0 : 1)"'
 check "the replayed token is refused" 'tail -c 300 "$WORK/out.txt" | grep -q "\"error\":\"invalid_grant\""'
 # The only secret the server prints is the generated admin client's, once, on its banner line.
+check "the default database is ./data/authorization-server.sqlite" '[ -s "$WORK/data/authorization-server.sqlite" ]'
+check "a bad PORT stops the server with a clear message" 'grep -q "PORT must not be greater than 65535\|PORT must be an integer" <<<"$BAD_CONFIG" && grep -q "exit 1" <<<"$BAD_CONFIG"'
 check "the server logged no secret" '! grep -v "^  ADMIN_CLIENT_SECRET=" "$WORK/server.log" | grep -q -e asrt_ -e ascs_ -e "correct horse"'
 echo "walkthrough: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

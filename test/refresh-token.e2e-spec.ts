@@ -1,5 +1,8 @@
 import { DataSource } from 'typeorm';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { hashSecret } from '#oauth';
+import { RefreshTokenRepository } from '#persistence';
+import { holdLookupsUntil } from './support/lookup-barrier.js';
 import { type TestApp, basic, startTestApp } from './support/test-app.js';
 
 const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' };
@@ -126,6 +129,39 @@ describe('refresh_token grant (RFC 6749 6, RFC 9700 4.14)', () => {
       .get(DataSource)
       .query(`SELECT id FROM refresh_token WHERE family_id = '${family_id}'`);
     expect(successors).toHaveLength(2);
+  });
+
+  it('lets exactly one succeed even when all 50 requests read the unused token before any rotates', async () => {
+    const rt = await firstRefreshToken();
+    const release = holdLookupsUntil(50, [t.app.get(RefreshTokenRepository)]);
+    try {
+      const results = await Promise.all(Array.from({ length: 50 }, () => refresh(rt)));
+      expect(results.filter((r) => r.status === 200)).toHaveLength(1);
+      expect(results.filter((r) => r.status === 400 && r.body.error === 'invalid_grant')).toHaveLength(49);
+    } finally {
+      release();
+    }
+  });
+
+  it('rotates a token at most once when the repository is called 50 times at once', async () => {
+    const rt = await firstRefreshToken();
+    const repository = t.app.get(RefreshTokenRepository);
+    const token = (await repository.findByHash(hashSecret(rt)))!;
+    const attempts = Array.from({ length: 50 }, () =>
+      repository.rotate(token.id, Date.now(), {
+        id: randomUUID(),
+        family_id: token.family_id,
+        parent_id: token.id,
+        token_hash: randomBytes(32).toString('hex'),
+        scope: token.scope,
+        issued_at: Date.now(),
+        expires_at: Date.now() + 60000,
+      }),
+    );
+    const outcomes = await Promise.all(attempts);
+    expect(outcomes.filter(Boolean)).toHaveLength(1);
+    const rows = await t.app.get(DataSource).query(`SELECT id FROM refresh_token WHERE parent_id = '${token.id}'`);
+    expect(rows).toHaveLength(1);
   });
 
   it('narrows the access token scope on request while the family keeps its ceiling', async () => {

@@ -2,7 +2,6 @@ import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
-import type { App } from 'supertest/types.js';
 import { Clock } from '#config';
 import { AppModule } from '../../apps/authorization-server/src/app.module.js';
 import { ClientsService } from '../../apps/authorization-server/src/clients/clients.service.js';
@@ -28,7 +27,8 @@ export const ADMIN_CLIENT_SECRET = 'e2e-admin-secret-that-is-long-enough-0123456
 
 export interface TestApp {
   app: INestApplication;
-  http: App;
+  /** Base URL of the listening app, for supertest. */
+  http: string;
   clock: TestClock;
   database: TestDatabase;
   createClient(
@@ -62,8 +62,10 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     .compile();
   moduleRef.useLogger(['error']);
   const app = configureApp(moduleRef.createNestApplication({ bodyParser: false, logger: ['error'] }), ISSUER);
-  await app.init();
-  const http = app.getHttpServer() as App;
+  // Listening on a real port: concurrent requests then really overlap inside the server.
+  await app.listen(0, '127.0.0.1');
+  const address = (app.getHttpServer() as import('node:net').Server).address() as import('node:net').AddressInfo;
+  const http = `http://127.0.0.1:${address.port}`;
   return {
     app,
     http,

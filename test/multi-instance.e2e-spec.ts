@@ -1,0 +1,55 @@
+import { RefreshTokenRepository } from '#persistence';
+import { holdLookupsUntil } from './support/lookup-barrier.js';
+import { type TestApp, basic, startTestApp } from './support/test-app.js';
+
+describe('two instances sharing one database', () => {
+  let a: TestApp;
+  let b: TestApp;
+  let client: { client_id: string; client_secret?: string };
+
+  beforeAll(async () => {
+    a = await startTestApp();
+    b = await startTestApp({ database: a.database });
+    client = await a.createClient({ grant_types: ['password', 'refresh_token'], scope: 'read' });
+    await a.createUser('erin', 'erin-password-1');
+  });
+  afterAll(async () => {
+    await b.close();
+    await a.close();
+  });
+
+  async function firstRefreshToken(): Promise<string> {
+    const res = await a.token({ grant_type: 'password', username: 'erin', password: 'erin-password-1' }, basic(client));
+    return res.body.refresh_token;
+  }
+
+  it('lets exactly one of 50 concurrent refreshes split across both instances succeed', async () => {
+    const rt = await firstRefreshToken();
+    const form = { grant_type: 'refresh_token', refresh_token: rt };
+    const release = holdLookupsUntil(50, [a.app.get(RefreshTokenRepository), b.app.get(RefreshTokenRepository)]);
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => (i % 2 === 0 ? a : b).token(form, basic(client))),
+    );
+    release();
+    expect(results.filter((r) => r.status === 200)).toHaveLength(1);
+    expect(results.filter((r) => r.status === 400 && r.body.error === 'invalid_grant')).toHaveLength(49);
+  });
+
+  it('sees on one instance a rotation made on the other', async () => {
+    const rt = await firstRefreshToken();
+    const rotated = await a.token({ grant_type: 'refresh_token', refresh_token: rt }, basic(client));
+    expect(rotated.status).toBe(200);
+    const next = await b.token(
+      { grant_type: 'refresh_token', refresh_token: rotated.body.refresh_token },
+      basic(client),
+    );
+    expect(next.status).toBe(200);
+    const replay = await b.token({ grant_type: 'refresh_token', refresh_token: rt }, basic(client));
+    expect(replay.body.error).toBe('invalid_grant');
+    const revoked = await a.token(
+      { grant_type: 'refresh_token', refresh_token: next.body.refresh_token },
+      basic(client),
+    );
+    expect(revoked.body).toEqual({ error: 'invalid_grant', error_description: 'the refresh token has been revoked' });
+  });
+});
