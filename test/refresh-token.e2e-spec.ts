@@ -152,6 +152,8 @@ describe('refresh_token grant (RFC 6749 6, RFC 9700 4.14)', () => {
         id: randomUUID(),
         family_id: token.family_id,
         parent_id: token.id,
+        client_id: token.family_client_id,
+        subject: token.family_subject,
         token_hash: randomBytes(32).toString('hex'),
         scope: token.scope,
         issued_at: Date.now(),

@@ -1,20 +1,71 @@
 import type { INestApplication } from '@nestjs/common';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { ADMIN_SECURITY } from './admin/auth/admin-route.decorator.js';
+import { adminError } from './admin/common/admin-error.js';
+
+const ADMIN_BODY_LIMIT = '64kb';
 
 /** Everything main.ts applies to the app, shared with the end-to-end tests. */
 export function configureApp(app: INestApplication, issuer: string): INestApplication {
   app.enableShutdownHooks();
-  const http = app.getHttpAdapter().getInstance() as { disable(name: string): void };
+  const http = app.getHttpAdapter().getInstance() as express.Express;
   http.disable('x-powered-by');
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Authorization server')
-      .setDescription('OAuth 2.0 authorization server centred on refresh tokens')
-      .setVersion('0.1.0')
-      .addServer(issuer)
-      .build(),
-  );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  // The OAuth endpoints read their own form bodies (FormBodyGuard); the admin API takes JSON.
+  app.use('/admin', adminJsonBody());
+  SwaggerModule.setup('docs', app, openApiDocument(app, issuer), {
+    jsonDocumentUrl: 'docs-json',
+    swaggerOptions: { persistAuthorization: false, displayRequestDuration: true },
+  });
   return app;
+}
+
+export function openApiDocument(app: INestApplication, issuer: string): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setTitle('Refresh-token authorization server')
+    .setDescription(
+      'OAuth 2.0 token, revocation and introspection endpoints, and the admin API for clients, users, ' +
+        'refresh tokens and the audit log. Authorize with the admin client (client credentials) to try the admin routes.',
+    )
+    .setVersion('0.1.0')
+    .addServer(issuer)
+    .addOAuth2(
+      {
+        type: 'oauth2',
+        description:
+          'Client credentials of a client whose scope includes admin (or admin:read for the read-only routes)',
+        flows: {
+          clientCredentials: {
+            tokenUrl: `${issuer}/oauth/token`,
+            scopes: { admin: 'Read and change everything', 'admin:read': 'Read-only admin routes' },
+          },
+        },
+      },
+      ADMIN_SECURITY,
+    )
+    .addBasicAuth({ type: 'http', scheme: 'basic', description: 'client_id and client_secret (RFC 6749 2.3.1)' })
+    .addBearerAuth({
+      type: 'http',
+      scheme: 'bearer',
+      description: 'An access token of this server with an admin scope',
+    })
+    .addTag('oauth', 'OAuth 2.0 endpoints and metadata (RFC 6749, 7009, 7662, 8414)')
+    .addTag('admin: refresh tokens', 'List, inspect and revoke refresh tokens')
+    .addTag('admin: clients', 'Client registry')
+    .addTag('admin: users', 'Resource owners')
+    .addTag('admin: audit', 'Admin actions and security events')
+    .build();
+  return SwaggerModule.createDocument(app, config);
+}
+
+/** JSON bodies for the admin API; malformed or oversized ones get the admin error shape. */
+function adminJsonBody() {
+  const parse = express.json({ limit: ADMIN_BODY_LIMIT, strict: true });
+  return (req: Request, res: Response, next: NextFunction) =>
+    parse(req, res, (err?: unknown) => {
+      if (!err) return next();
+      const status = (err as { status?: number }).status === 413 ? 413 : 400;
+      const message = status === 413 ? `the body exceeds ${ADMIN_BODY_LIMIT}` : 'the body is not valid JSON';
+      res.status(status).setHeader('Cache-Control', 'no-store').json(adminError(status, message));
+    });
 }

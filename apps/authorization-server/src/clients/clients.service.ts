@@ -1,4 +1,4 @@
-import { BadRequestException, Injectable } from '@nestjs/common';
+import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { Repository } from 'typeorm';
@@ -14,6 +14,7 @@ import {
 } from '#oauth';
 import { ClientEntity } from '#persistence';
 import { CLIENT_POLICY_DEFAULTS } from './client-defaults.js';
+import type { UpdateClientDto } from './dto/client.dto.js';
 import { CreateClientDto } from './dto/create-client.dto.js';
 
 export interface CreatedClient {
@@ -43,7 +44,7 @@ export class ClientsService {
     const now = this.clock.now();
     const client = this.clients.create({
       ...CLIENT_POLICY_DEFAULTS,
-      ...input,
+      ...stripUndefined(input),
       client_id: input.client_id ?? randomUUID(),
       client_name: input.client_name ?? '',
       redirect_uris: input.redirect_uris ?? [],
@@ -59,6 +60,55 @@ export class ClientsService {
     await this.clients.insert(client);
     delete (client as Partial<ClientEntity>).client_secret_hash;
     return { client, client_secret: secret };
+  }
+
+  /** Newest first, keyset-paged by (created_at, client_id). */
+  async list(limit: number, after?: { at: number; id: string }): Promise<ClientEntity[]> {
+    const qb = this.clients.createQueryBuilder('c');
+    if (after) qb.where('(c.created_at < :at OR (c.created_at = :at AND c.client_id < :id))', after);
+    return qb
+      .orderBy('c.created_at', 'DESC')
+      .addOrderBy('c.client_id', 'DESC')
+      .limit(limit + 1)
+      .getMany();
+  }
+
+  async getOrThrow(clientId: string): Promise<ClientEntity> {
+    const client = await this.findById(clientId);
+    if (!client) throw new NotFoundException(`client ${clientId} not found`);
+    return client;
+  }
+
+  async update(clientId: string, changes: UpdateClientDto): Promise<ClientEntity> {
+    const client = await this.getOrThrow(clientId);
+    const merged = { ...client, ...stripUndefined(changes) };
+    assertCoherent(merged.token_endpoint_auth_method, merged.grant_types);
+    const toPublic = merged.token_endpoint_auth_method === ClientAuthMethod.None;
+    if (client.token_endpoint_auth_method === ClientAuthMethod.None && !toPublic) {
+      throw new BadRequestException('a public client cannot become confidential; register a new client');
+    }
+    const patch = {
+      ...stripUndefined(changes),
+      updated_at: this.clock.now(),
+      ...(toPublic ? { client_secret_hash: null } : {}),
+    };
+    await this.clients.update({ client_id: clientId }, patch);
+    return this.getOrThrow(clientId);
+  }
+
+  /** A new secret for a confidential client; the old one stops working at once. */
+  async rotateSecret(clientId: string): Promise<string> {
+    const client = await this.getOrThrow(clientId);
+    if (client.token_endpoint_auth_method === ClientAuthMethod.None)
+      throw new BadRequestException('a public client has no secret');
+    const secret = mintSecret(SecretPrefix.ClientSecret).value;
+    await this.setSecret(clientId, secret);
+    return secret;
+  }
+
+  async delete(clientId: string): Promise<void> {
+    await this.getOrThrow(clientId);
+    await this.clients.delete({ client_id: clientId });
   }
 
   findById(clientId: string): Promise<ClientEntity | null> {
@@ -98,4 +148,8 @@ function assertCoherent(method: string, grants: string[]): void {
     // RFC 6749 4.4: the client credentials grant is for confidential clients only.
     throw new BadRequestException('a public client (token_endpoint_auth_method none) cannot use client_credentials');
   }
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -74,14 +74,15 @@ export class TokenIssuer {
       created_at: now,
       expires_at: now + client.refresh_token_absolute_lifetime * 1000,
     };
-    const { value, record } = this.mintRefreshToken(client, familyId, null, family.scope, family.expires_at);
+    const { value, record } = this.mintRefreshToken(client, family, null, family.expires_at);
     await this.refreshTokens.createFamily(family, record);
     return { familyId, value };
   }
 
   /** A successor of `parent` in its family; never outlives the family. */
   successor(client: ClientEntity, parent: RefreshTokenWithFamily): MintedRefreshToken {
-    return this.mintRefreshToken(client, parent.family_id, parent.id, parent.scope, parent.family_expires_at);
+    const family = { id: parent.family_id, subject: parent.family_subject, scope: parent.scope };
+    return this.mintRefreshToken(client, family, parent.id, parent.family_expires_at);
   }
 
   /** Idle expiry of a token used now, capped by the family's absolute expiry. */
@@ -91,18 +92,19 @@ export class TokenIssuer {
 
   private mintRefreshToken(
     client: ClientEntity,
-    familyId: string,
+    family: { id: string; subject: string; scope: string },
     parentId: string | null,
-    scope: string,
     familyExpiresAt: number,
   ): MintedRefreshToken {
     const { value, hash } = mintSecret(SecretPrefix.RefreshToken);
     const record: NewRefreshToken = {
       id: randomUUID(),
-      family_id: familyId,
+      family_id: family.id,
       parent_id: parentId,
+      client_id: client.client_id,
+      subject: family.subject,
       token_hash: hash,
-      scope,
+      scope: family.scope,
       issued_at: this.clock.now(),
       expires_at: this.idleExpiry(client, familyExpiresAt),
     };

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module.js';
 import { ClientsModule } from '../clients/clients.module.js';
 import { KeysModule } from '../keys/keys.module.js';
 import { UsersModule } from '../users/users.module.js';
@@ -8,15 +9,24 @@ import { ClientCredentialsGrant } from './grants/client-credentials.grant.js';
 import { PasswordGrant } from './grants/password.grant.js';
 import { RefreshTokenGrant } from './grants/refresh-token.grant.js';
 import { TokenIssuer } from './token-issuer.service.js';
+import { IntrospectionCallerGuard } from './introspection-caller.guard.js';
+import { IntrospectionService } from './introspection.service.js';
+import { RevocationController } from './revocation.controller.js';
+import { RevocationService } from './revocation.service.js';
+import { TokenLookup } from './token-lookup.service.js';
 import { TokenController } from './token.controller.js';
 
 const GRANTS = [ClientCredentialsGrant, PasswordGrant, RefreshTokenGrant];
 
 @Module({
-  imports: [ClientsModule, UsersModule, KeysModule],
-  controllers: [TokenController],
+  imports: [ClientsModule, UsersModule, KeysModule, AuditModule],
+  controllers: [TokenController, RevocationController],
   providers: [
     TokenIssuer,
+    TokenLookup,
+    RevocationService,
+    IntrospectionService,
+    IntrospectionCallerGuard,
     GrantHandlerRegistry,
     ...GRANTS,
     { provide: GRANT_HANDLERS, inject: GRANTS, useFactory: (...handlers: GrantHandler[]) => handlers },

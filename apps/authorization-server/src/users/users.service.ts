@@ -1,4 +1,4 @@
-import { BadRequestException, Injectable } from '@nestjs/common';
+import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { Repository } from 'typeorm';
@@ -19,9 +19,7 @@ export class UsersService {
   async create(username: string, password: string): Promise<UserEntity> {
     if (!USERNAME_PATTERN.test(username))
       throw new BadRequestException('username must be 1-200 characters without spaces or control characters');
-    if (password.length < PASSWORD_LENGTH.min || password.length > PASSWORD_LENGTH.max) {
-      throw new BadRequestException(`password must be ${PASSWORD_LENGTH.min}-${PASSWORD_LENGTH.max} characters`);
-    }
+    assertPassword(password);
     if (await this.users.existsBy({ username })) throw new BadRequestException(`username ${username} is taken`);
     const now = this.clock.now();
     const user = this.users.create({
@@ -35,6 +33,40 @@ export class UsersService {
     await this.users.insert(user);
     delete (user as Partial<UserEntity>).password_hash;
     return user;
+  }
+
+  async list(limit: number, after?: { at: number; id: string }): Promise<UserEntity[]> {
+    const qb = this.users.createQueryBuilder('u');
+    if (after) qb.where('(u.created_at < :at OR (u.created_at = :at AND u.id < :id))', after);
+    return qb
+      .orderBy('u.created_at', 'DESC')
+      .addOrderBy('u.id', 'DESC')
+      .limit(limit + 1)
+      .getMany();
+  }
+
+  async getOrThrow(id: string): Promise<UserEntity> {
+    const user = await this.users.findOneBy({ id });
+    if (!user) throw new NotFoundException(`user ${id} not found`);
+    return user;
+  }
+
+  async setDisabled(id: string, disabled: boolean): Promise<UserEntity> {
+    const user = await this.getOrThrow(id);
+    const now = this.clock.now();
+    await this.users.update({ id }, { disabled_at: disabled ? (user.disabled_at ?? now) : null, updated_at: now });
+    return this.getOrThrow(id);
+  }
+
+  async setPassword(id: string, password: string): Promise<void> {
+    await this.getOrThrow(id);
+    assertPassword(password);
+    await this.users.update({ id }, { password_hash: await hashPassword(password), updated_at: this.clock.now() });
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.getOrThrow(id);
+    await this.users.delete({ id });
   }
 
   /** The enabled user with these credentials, or null; takes the same time either way. */
@@ -51,5 +83,11 @@ export class UsersService {
     if (!user || !ok || user.disabled_at !== null) return null;
     delete (user as Partial<UserEntity>).password_hash;
     return user;
+  }
+}
+
+function assertPassword(password: string): void {
+  if (password.length < PASSWORD_LENGTH.min || password.length > PASSWORD_LENGTH.max) {
+    throw new BadRequestException(`password must be ${PASSWORD_LENGTH.min}-${PASSWORD_LENGTH.max} characters`);
   }
 }

@@ -1,7 +1,9 @@
 import { Controller, Get, Header, Inject } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { serverConfig, type ServerConfig } from '#config';
-import { CLIENT_AUTH_METHODS } from '#oauth';
+import { CLIENT_AUTH_METHODS, ClientAuthMethod } from '#oauth';
+
+const CONFIDENTIAL_AUTH_METHODS = [ClientAuthMethod.ClientSecretBasic, ClientAuthMethod.ClientSecretPost];
 import { SigningKeysService } from '../keys/signing-keys.service.js';
 import { GrantHandlerRegistry } from '../token/grant-handler.registry.js';
 
@@ -27,6 +29,11 @@ export class WellKnownController {
       response_types_supported: [],
       grant_types_supported: this.grants.supportedGrantTypes(),
       token_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
+      revocation_endpoint: `${issuer}/oauth/revoke`,
+      revocation_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
+      introspection_endpoint: `${issuer}/oauth/introspect`,
+      // Public clients cannot introspect; admin callers may also present a Bearer access token.
+      introspection_endpoint_auth_methods_supported: CONFIDENTIAL_AUTH_METHODS,
     };
   }
 

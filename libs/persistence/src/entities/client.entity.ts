@@ -45,6 +45,10 @@ export class ClientEntity {
   @Column({ type: 'integer' })
   access_token_lifetime: number;
 
+  /** May call /oauth/introspect with its client credentials (RFC 7662 2.1). */
+  @Column({ type: 'boolean', default: false })
+  introspection_allowed: boolean;
+
   @InstantColumn()
   created_at: number;
 

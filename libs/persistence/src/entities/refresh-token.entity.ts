@@ -3,13 +3,23 @@ import { InstantColumn } from './columns.js';
 
 /** One refresh token of a family. Only its SHA-256 is stored. */
 @Entity('refresh_token')
-@Index('idx_refresh_token_family', ['family_id'])
+@Index('idx_refresh_token_family', ['family_id', 'issued_at', 'id'])
+@Index('idx_refresh_token_issued', ['issued_at', 'id'])
+@Index('idx_refresh_token_client', ['client_id', 'issued_at', 'id'])
+@Index('idx_refresh_token_subject', ['subject', 'issued_at', 'id'])
 export class RefreshTokenEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id: string;
 
   @Column({ type: 'varchar', length: 36 })
   family_id: string;
+
+  /** Copied from the family: the admin list filters and pages on them. */
+  @Column({ type: 'varchar', length: 200 })
+  client_id: string;
+
+  @Column({ type: 'varchar', length: 200 })
+  subject: string;
 
   /** The token this one replaced on rotation. */
   @Column({ type: 'varchar', length: 36, nullable: true })

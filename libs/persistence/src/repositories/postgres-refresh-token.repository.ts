@@ -1,5 +1,7 @@
 import type { DataSource, QueryRunner } from 'typeorm';
 import {
+  FamilyFilter,
+  filterSql,
   AuditRecord,
   NewFamily,
   NewRefreshToken,
@@ -75,6 +77,26 @@ export class PostgresRefreshTokenRepository extends RefreshTokenRepository {
     });
   }
 
+  async revokeMatching(filter: FamilyFilter, reason: string, now: number, audit: AuditRecord): Promise<number> {
+    const where = filterSql(filter);
+    const params = { ...filter, now, reason };
+    return this.inTransaction(async (q) => {
+      const families = await run(
+        q,
+        `UPDATE refresh_token_family SET revoked_at = $now::bigint, revoked_reason = $reason
+         WHERE revoked_at IS NULL AND expires_at > $now::bigint${where} RETURNING id`,
+        params,
+      );
+      await run(
+        q,
+        `UPDATE refresh_token SET revoked_at = $now::bigint, revoked_reason = $reason WHERE revoked_at IS NULL${where}`,
+        params,
+      );
+      await run(q, INSERT_AUDIT, { ...audit, reason: `${audit.reason ?? ''} (${families.length} families)`.trim() });
+      return families.length;
+    });
+  }
+
   private async single(sql: string, params: Params): Promise<unknown[]> {
     const q = this.dataSource.createQueryRunner();
     try {
@@ -115,12 +137,14 @@ const ROTATE = `WITH used AS (
     UPDATE refresh_token SET used_at = $now::bigint, last_used_at = $now::bigint
     WHERE id = $presented_id AND used_at IS NULL AND revoked_at IS NULL
     RETURNING id, family_id)
-  INSERT INTO refresh_token (id, family_id, parent_id, token_hash, scope, issued_at, expires_at)
-  SELECT $id, used.family_id, used.id, $token_hash, $scope, $issued_at::bigint, $expires_at::bigint FROM used
+  INSERT INTO refresh_token (id, family_id, parent_id, client_id, subject, token_hash, scope, issued_at, expires_at)
+  SELECT $id, used.family_id, used.id, $client_id, $subject, $token_hash, $scope, $issued_at::bigint, $expires_at::bigint
+  FROM used
   RETURNING id`;
 
-const REISSUE = `INSERT INTO refresh_token (id, family_id, parent_id, token_hash, scope, issued_at, expires_at)
-  SELECT $id, f.id, $parent_id, $token_hash, $scope, $issued_at::bigint, $expires_at::bigint
+const REISSUE = `INSERT INTO refresh_token
+  (id, family_id, parent_id, client_id, subject, token_hash, scope, issued_at, expires_at)
+  SELECT $id, f.id, $parent_id, f.client_id, f.subject, $token_hash, $scope, $issued_at::bigint, $expires_at::bigint
   FROM refresh_token_family f WHERE f.id = $family_id AND f.revoked_at IS NULL
   RETURNING id`;
 

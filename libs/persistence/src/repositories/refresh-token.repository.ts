@@ -19,6 +19,8 @@ export interface NewRefreshToken {
   id: string;
   family_id: string;
   parent_id: string | null;
+  client_id: string;
+  subject: string;
   token_hash: string;
   scope: string;
   issued_at: number;
@@ -32,6 +34,20 @@ export interface NewFamily {
   scope: string;
   created_at: number;
   expires_at: number;
+}
+
+/** At least one of subject and client_id. */
+export interface FamilyFilter {
+  subject?: string;
+  client_id?: string;
+}
+
+/** `AND column = $column` for each filter field that is set. */
+export function filterSql(filter: FamilyFilter): string {
+  return (['subject', 'client_id'] as const)
+    .filter((k) => filter[k] !== undefined)
+    .map((k) => ` AND ${k} = $${k}`)
+    .join('');
 }
 
 export interface AuditRecord {
@@ -49,6 +65,7 @@ export const RevocationReason = {
   Admin: 'admin',
   ClientRequest: 'client_request',
   UserDisabled: 'user_disabled',
+  UserDeleted: 'user_deleted',
   ClientDeleted: 'client_deleted',
   PasswordChanged: 'password_changed',
 } as const;
@@ -72,6 +89,11 @@ export abstract class RefreshTokenRepository {
   abstract reissue(successor: NewRefreshToken, now: number): Promise<boolean>;
   /** Records use of a token that is not rotated and slides its idle expiry; false when revoked. */
   abstract touch(id: string, now: number, expiresAt: number): Promise<boolean>;
+  /**
+   * Revokes every active (unrevoked, unexpired) family matching the filter, and their tokens, in
+   * one transaction with `audit`; answers the number of families revoked.
+   */
+  abstract revokeMatching(filter: FamilyFilter, reason: string, now: number, audit: AuditRecord): Promise<number>;
   /** Revokes the family and every token in it; records `audit` in the same transaction. */
   abstract revokeFamily(familyId: string, reason: string, now: number, audit?: AuditRecord): Promise<boolean>;
 }

@@ -7,8 +7,9 @@ export const SELECT_TOKEN_WITH_FAMILY = `SELECT t.id, t.family_id, t.parent_id, 
 export const INSERT_FAMILY = `INSERT INTO refresh_token_family (id, client_id, subject, scope, created_at, expires_at)
   VALUES ($id, $client_id, $subject, $scope, $created_at, $expires_at)`;
 
-export const INSERT_TOKEN = `INSERT INTO refresh_token (id, family_id, parent_id, token_hash, scope, issued_at, expires_at)
-  VALUES ($id, $family_id, $parent_id, $token_hash, $scope, $issued_at, $expires_at)`;
+export const INSERT_TOKEN = `INSERT INTO refresh_token
+  (id, family_id, parent_id, client_id, subject, token_hash, scope, issued_at, expires_at)
+  VALUES ($id, $family_id, $parent_id, $client_id, $subject, $token_hash, $scope, $issued_at, $expires_at)`;
 
 export const INSERT_AUDIT = `INSERT INTO audit_event (id, occurred_at, actor, action, target_type, target_id, reason)
   VALUES ($id, $occurred_at, $actor, $action, $target_type, $target_id, $reason)`;

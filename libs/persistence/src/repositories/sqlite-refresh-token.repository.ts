@@ -1,5 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import {
+  FamilyFilter,
+  filterSql,
   AuditRecord,
   NewFamily,
   NewRefreshToken,
@@ -80,6 +82,24 @@ export class SqliteRefreshTokenRepository extends RefreshTokenRepository {
 
   async touch(id: string, now: number, expiresAt: number): Promise<boolean> {
     return this.touchToken.run({ id, now, expires_at: expiresAt }).changes === 1;
+  }
+
+  async revokeMatching(filter: FamilyFilter, reason: string, now: number, audit: AuditRecord): Promise<number> {
+    const where = filterSql(filter);
+    const params = { ...filter, now, reason };
+    const families = this.db.prepare(
+      `UPDATE refresh_token_family SET revoked_at = @now, revoked_reason = @reason
+       WHERE revoked_at IS NULL AND expires_at > @now${where.replace(/\$/g, '@')}`,
+    );
+    const tokens = this.db.prepare(
+      `UPDATE refresh_token SET revoked_at = @now, revoked_reason = @reason WHERE revoked_at IS NULL${where.replace(/\$/g, '@')}`,
+    );
+    return this.db.transaction(() => {
+      const count = families.run(params).changes;
+      tokens.run(params);
+      this.insertAudit.run({ ...audit, reason: `${audit.reason ?? ''} (${count} families)`.trim() });
+      return count;
+    })();
   }
 
   async revokeFamily(familyId: string, reason: string, now: number, audit?: AuditRecord): Promise<boolean> {

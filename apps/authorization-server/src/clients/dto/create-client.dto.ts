@@ -86,6 +86,11 @@ export class CreateClientDto {
   @Max(3650 * DAY)
   refresh_token_idle_lifetime?: number;
 
+  @ApiPropertyOptional({ description: 'May call /oauth/introspect with its own credentials', default: false })
+  @IsOptional()
+  @IsBoolean()
+  introspection_allowed?: boolean;
+
   @ApiPropertyOptional({ description: 'Seconds', default: 900 })
   @IsOptional()
   @IsInt()

@@ -1,0 +1,21 @@
+import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module.js';
+import { ClientsModule } from '../clients/clients.module.js';
+import { KeysModule } from '../keys/keys.module.js';
+import { UsersModule } from '../users/users.module.js';
+import { AdminAuditController } from './audit/admin-audit.controller.js';
+import { AdminAuthGuard } from './auth/admin-auth.guard.js';
+import { AdminBearerStrategy } from './auth/admin-bearer.strategy.js';
+import { AdminClientsController } from './clients/admin-clients.controller.js';
+import { AdminClientsService } from './clients/admin-clients.service.js';
+import { AdminRefreshTokensController } from './refresh-tokens/admin-refresh-tokens.controller.js';
+import { AdminRefreshTokensService } from './refresh-tokens/admin-refresh-tokens.service.js';
+import { AdminUsersController } from './users/admin-users.controller.js';
+import { AdminUsersService } from './users/admin-users.service.js';
+
+@Module({
+  imports: [AuditModule, ClientsModule, UsersModule, KeysModule],
+  controllers: [AdminRefreshTokensController, AdminClientsController, AdminUsersController, AdminAuditController],
+  providers: [AdminBearerStrategy, AdminAuthGuard, AdminRefreshTokensService, AdminClientsService, AdminUsersService],
+})
+export class AdminModule {}

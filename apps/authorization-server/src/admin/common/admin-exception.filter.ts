@@ -1,0 +1,35 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { Response } from 'express';
+import { adminError } from './admin-error.js';
+
+/** Renders every admin API error as AdminErrorDto; internals are logged by class name only. */
+@Catch()
+export class AdminExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Admin');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<Response>();
+    res.setHeader('Cache-Control', 'no-store');
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const challenge = (exception as { challenge?: string }).challenge;
+      if (challenge) res.setHeader('WWW-Authenticate', challenge);
+      res.status(status).json(adminError(status, messageOf(exception)));
+      return;
+    }
+    const code = (exception as { code?: unknown })?.code;
+    this.logger.error(
+      `unexpected ${exception instanceof Error ? exception.constructor.name : typeof exception} ${typeof code === 'string' ? code : ''}`,
+    );
+    res.status(500).json(adminError(500, 'the server could not handle the request'));
+  }
+}
+
+function messageOf(exception: HttpException): string {
+  const body = exception.getResponse();
+  if (typeof body === 'object' && body !== null && 'message' in body) {
+    const message = (body as { message: unknown }).message;
+    return Array.isArray(message) ? message.join('; ') : String(message);
+  }
+  return exception.message;
+}

@@ -1,0 +1,78 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsISO8601, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
+import { PageQueryDto } from '../common/list-query.dto.js';
+
+export const TOKEN_STATUSES = ['active', 'rotated', 'revoked', 'expired'] as const;
+export type TokenStatus = (typeof TOKEN_STATUSES)[number];
+
+export class ListRefreshTokensQueryDto extends PageQueryDto {
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  client_id?: string;
+
+  @ApiPropertyOptional({ description: 'The user id (sub)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  subject?: string;
+
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOptional()
+  @IsUUID()
+  family_id?: string;
+
+  @ApiPropertyOptional({ enum: TOKEN_STATUSES })
+  @IsOptional()
+  @IsIn(TOKEN_STATUSES)
+  status?: TokenStatus;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'Issued at or after' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  issued_after?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'Issued before' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  issued_before?: string;
+}
+
+export class RefreshTokenDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ format: 'uuid' }) family_id: string;
+  @ApiProperty() client_id: string;
+  @ApiProperty({ description: 'The user id (sub)' }) subject: string;
+  @ApiProperty({ example: 'read write' }) scope: string;
+  @ApiProperty({ format: 'date-time' }) issued_at: string;
+  @ApiProperty({ format: 'date-time', description: 'Idle expiry, never after the family ends' }) expires_at: string;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) last_used_at: string | null;
+  @ApiProperty({ enum: TOKEN_STATUSES }) status: TokenStatus;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) revoked_at: string | null;
+  @ApiProperty({ nullable: true, type: String, example: 'replay_detected' }) revoked_reason: string | null;
+}
+
+export class RefreshTokenPageDto {
+  @ApiProperty({ type: [RefreshTokenDto] }) items: RefreshTokenDto[];
+  @ApiProperty({ nullable: true, type: String, description: 'Pass back as cursor for the next page; null on the last' })
+  next_cursor: string | null;
+}
+
+export class RevokeRefreshTokensDto {
+  @ApiPropertyOptional({ description: 'Revoke the families of this user id' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^.{1,200}$/s, { message: 'subject must be 1-200 characters' })
+  subject?: string;
+
+  @ApiPropertyOptional({ description: 'Revoke the families of this client' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^.{1,200}$/s, { message: 'client_id must be 1-200 characters' })
+  client_id?: string;
+}
+
+export class RevokedCountDto {
+  @ApiProperty({ description: 'Families revoked' }) revoked: number;
+}

@@ -1,0 +1,39 @@
+import { Injectable } from '@nestjs/common';
+import { SecretPrefix, hasSecretShape, hashSecret } from '#oauth';
+import { RefreshTokenRepository, RefreshTokenWithFamily } from '#persistence';
+import { AccessTokenClaims, AccessTokenVerifier } from '../keys/access-token-verifier.service.js';
+
+export type FoundToken =
+  { type: 'refresh_token'; token: RefreshTokenWithFamily } | { type: 'access_token'; claims: AccessTokenClaims } | null;
+
+/**
+ * Finds a presented token of either type. RFC 7009 2.1 / RFC 7662 2.1: token_type_hint decides
+ * the order of the search, but a wrong hint never hides a token.
+ */
+@Injectable()
+export class TokenLookup {
+  constructor(
+    private readonly refreshTokens: RefreshTokenRepository,
+    private readonly accessTokens: AccessTokenVerifier,
+  ) {}
+
+  async find(value: string, hint?: string): Promise<FoundToken> {
+    const order = hint === 'access_token' ? [this.access, this.refresh] : [this.refresh, this.access];
+    for (const lookup of order) {
+      const found = await lookup.call(this, value);
+      if (found) return found;
+    }
+    return null;
+  }
+
+  private async refresh(value: string): Promise<FoundToken> {
+    if (!hasSecretShape(value, SecretPrefix.RefreshToken)) return null;
+    const token = await this.refreshTokens.findByHash(hashSecret(value));
+    return token ? { type: 'refresh_token', token } : null;
+  }
+
+  private async access(value: string): Promise<FoundToken> {
+    const claims = await this.accessTokens.verify(value);
+    return claims ? { type: 'access_token', claims } : null;
+  }
+}
