@@ -35,6 +35,8 @@ export interface TestApp {
     dto: Partial<CreateClientDto> & { grant_types: string[] },
   ): Promise<{ client_id: string; client_secret?: string }>;
   createUser(username: string, password: string): Promise<{ id: string }>;
+  /** An access token of the bootstrap admin client (scope `admin`, or a narrower one such as `admin:read`). */
+  adminToken(scope?: string): Promise<string>;
   /** POST /oauth/token as a form. */
   token(form: Record<string, string>, auth?: { id: string; secret: string }): request.Test;
   close(): Promise<void>;
@@ -42,6 +44,8 @@ export interface TestApp {
 
 export interface TestAppOptions {
   env?: Record<string, string>;
+  /** Listen on this port (default: any free one). */
+  port?: number;
   /** Reuse a database (e.g. to restart the app on the same data). */
   database?: TestDatabase;
 }
@@ -61,11 +65,17 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     .useValue(clock)
     .compile();
   moduleRef.useLogger(['error']);
-  const app = configureApp(moduleRef.createNestApplication({ bodyParser: false, logger: ['error'] }), ISSUER);
+  const issuer = options.env?.ISSUER ?? ISSUER;
+  const app = configureApp(moduleRef.createNestApplication({ bodyParser: false, logger: ['error'] }), issuer);
   // Listening on a real port: concurrent requests then really overlap inside the server.
-  await app.listen(0, '127.0.0.1');
+  await app.listen(options.port ?? 0, '127.0.0.1');
   const address = (app.getHttpServer() as import('node:net').Server).address() as import('node:net').AddressInfo;
   const http = `http://127.0.0.1:${address.port}`;
+  const tokenRequest = (form: Record<string, string>, auth?: { id: string; secret: string }) => {
+    const req = request(http).post('/oauth/token').type('form');
+    if (auth) req.auth(auth.id, auth.secret);
+    return req.send(form);
+  };
   return {
     app,
     http,
@@ -78,11 +88,24 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     async createUser(username, password) {
       return app.get(UsersService).create(username, password);
     },
-    token(form, auth) {
-      const req = request(http).post('/oauth/token').type('form');
-      if (auth) req.auth(auth.id, auth.secret);
-      return req.send(form);
+    async adminToken(scope) {
+      if (scope !== undefined && scope !== 'admin') {
+        const id = `${ADMIN_CLIENT_ID}-${scope.replace(/[^a-z]/g, '-')}`;
+        if (!(await app.get(ClientsService).findById(id))) {
+          await app
+            .get(ClientsService)
+            .create({ client_id: id, grant_types: ['client_credentials'], scope }, ADMIN_CLIENT_SECRET);
+        }
+        return (await tokenRequest({ grant_type: 'client_credentials' }, { id, secret: ADMIN_CLIENT_SECRET })).body
+          .access_token;
+      }
+      const res = await tokenRequest(
+        { grant_type: 'client_credentials' },
+        { id: ADMIN_CLIENT_ID, secret: ADMIN_CLIENT_SECRET },
+      );
+      return res.body.access_token as string;
     },
+    token: tokenRequest,
     async close() {
       await app.close();
       if (!options.database) await database.drop();

@@ -6,6 +6,10 @@ import { adminError } from './admin/common/admin-error.js';
 
 const ADMIN_BODY_LIMIT = '64kb';
 
+/** The committed OpenAPI document (npm run openapi) and the issuer it is written for. */
+export const OPENAPI_FILE = 'docs/openapi.json';
+export const OPENAPI_ISSUER = 'http://localhost:3000';
+
 /** Everything main.ts applies to the app, shared with the end-to-end tests. */
 export function configureApp(app: INestApplication, issuer: string): INestApplication {
   app.enableShutdownHooks();

@@ -1,5 +1,17 @@
 import { Controller, Header, HttpCode, Post, Req, UseFilters, UseGuards } from '@nestjs/common';
-import { ApiBasicAuth, ApiBearerAuth, ApiConsumes, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiBasicAuth,
+  ApiBearerAuth,
+  ApiBody,
+  ApiConsumes,
+  ApiForbiddenResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import { IntrospectionResponseDto, OAuthErrorDto, TokenForm } from './dto/oauth-docs.dto.js';
 import type { Request } from 'express';
 import { OAuthExceptionFilter } from '#oauth';
 import type { ClientEntity } from '#persistence';
@@ -27,7 +39,10 @@ export class RevocationController {
   @ApiBasicAuth()
   @ApiOperation({ summary: 'Token revocation (RFC 7009): revokes the whole refresh-token family' })
   @ApiConsumes('application/x-www-form-urlencoded')
+  @ApiBody({ type: TokenForm })
   @ApiOkResponse({ description: 'Revoked, or not a token of this client (RFC 7009 2.2)' })
+  @ApiBadRequestResponse({ type: OAuthErrorDto })
+  @ApiUnauthorizedResponse({ type: OAuthErrorDto, description: 'invalid_client' })
   revoke(@Req() req: Request, @AuthenticatedClient() client: ClientEntity): Promise<void> {
     return this.revocation.revoke(req.body as TokenRequestParams, client);
   }
@@ -41,7 +56,11 @@ export class RevocationController {
   @ApiBearerAuth()
   @ApiOperation({ summary: 'Token introspection (RFC 7662) for refresh and access tokens' })
   @ApiConsumes('application/x-www-form-urlencoded')
-  @ApiOkResponse({ description: '{"active": false} or the token’s claims' })
+  @ApiBody({ type: TokenForm })
+  @ApiOkResponse({ type: IntrospectionResponseDto, description: '{"active": false} or the token’s claims' })
+  @ApiBadRequestResponse({ type: OAuthErrorDto })
+  @ApiUnauthorizedResponse({ type: OAuthErrorDto, description: 'invalid_client or invalid_token' })
+  @ApiForbiddenResponse({ type: OAuthErrorDto, description: 'not allowed to introspect, or insufficient_scope' })
   introspect(@Req() req: Request): Promise<IntrospectionResponse> {
     return this.introspection.introspect(req.body as TokenRequestParams);
   }

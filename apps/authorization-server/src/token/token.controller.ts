@@ -1,5 +1,15 @@
 import { Controller, Header, HttpCode, Post, Req, UseFilters, UseGuards } from '@nestjs/common';
-import { ApiConsumes, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiBasicAuth,
+  ApiBody,
+  ApiConsumes,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import { OAuthErrorDto, TokenRequestForm, TokenResponseDto } from './dto/oauth-docs.dto.js';
 import type { Request } from 'express';
 import { OAuthExceptionFilter } from '#oauth';
 import type { ClientEntity } from '#persistence';
@@ -21,7 +31,11 @@ export class TokenController {
   @UseGuards(FormBodyGuard, ClientAuthGuard)
   @ApiOperation({ summary: 'Token endpoint (RFC 6749 3.2): client_credentials, password, refresh_token' })
   @ApiConsumes('application/x-www-form-urlencoded')
-  @ApiOkResponse({ description: 'RFC 6749 5.1 token response' })
+  @ApiBasicAuth()
+  @ApiBody({ type: TokenRequestForm })
+  @ApiOkResponse({ type: TokenResponseDto, description: 'RFC 6749 5.1 token response' })
+  @ApiBadRequestResponse({ type: OAuthErrorDto, description: 'RFC 6749 5.2 error' })
+  @ApiUnauthorizedResponse({ type: OAuthErrorDto, description: 'invalid_client' })
   token(@Req() req: Request, @AuthenticatedClient() client: ClientEntity): Promise<TokenResponse> {
     return this.grants.handle(req.body as TokenRequestParams, client);
   }

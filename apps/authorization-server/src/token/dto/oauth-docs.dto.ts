@@ -1,0 +1,62 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+
+/** OpenAPI shapes of the OAuth endpoints (form bodies are parsed by FormBodyGuard, not by these). */
+export class TokenRequestForm {
+  @ApiProperty({ enum: ['client_credentials', 'password', 'refresh_token'] }) grant_type: string;
+  @ApiPropertyOptional({ description: 'Space-delimited; defaults to what the client or grant allows' }) scope?: string;
+  @ApiPropertyOptional({ description: 'grant_type=refresh_token' }) refresh_token?: string;
+  @ApiPropertyOptional({ description: 'grant_type=password (legacy, RFC 9700 2.4)' }) username?: string;
+  @ApiPropertyOptional({ description: 'grant_type=password', format: 'password' }) password?: string;
+  @ApiPropertyOptional({ description: 'client_secret_post and public clients' }) client_id?: string;
+  @ApiPropertyOptional({ description: 'client_secret_post only', format: 'password' }) client_secret?: string;
+}
+
+export class TokenResponseDto {
+  @ApiProperty({ description: 'JWT (RFC 9068)' }) access_token: string;
+  @ApiProperty({ enum: ['Bearer'] }) token_type: string;
+  @ApiProperty({ example: 900 }) expires_in: number;
+  @ApiPropertyOptional({ description: 'Opaque, asrt_ prefix; rotated on every use' }) refresh_token?: string;
+  @ApiProperty({ example: 'read write' }) scope: string;
+}
+
+export class OAuthErrorDto {
+  @ApiProperty({
+    enum: [
+      'invalid_request',
+      'invalid_client',
+      'invalid_grant',
+      'unauthorized_client',
+      'unsupported_grant_type',
+      'invalid_scope',
+      'unsupported_token_type',
+      'invalid_token',
+      'insufficient_scope',
+      'server_error',
+      'temporarily_unavailable',
+    ],
+  })
+  error: string;
+  @ApiProperty() error_description: string;
+}
+
+export class TokenForm {
+  @ApiProperty({ description: 'A refresh token or an access token' }) token: string;
+  @ApiPropertyOptional({ enum: ['refresh_token', 'access_token'], description: 'Searched first, not trusted' })
+  token_type_hint?: string;
+  @ApiPropertyOptional({ description: 'client_secret_post and public clients' }) client_id?: string;
+  @ApiPropertyOptional({ format: 'password' }) client_secret?: string;
+}
+
+export class IntrospectionResponseDto {
+  @ApiProperty() active: boolean;
+  @ApiPropertyOptional({ enum: ['Bearer', 'refresh_token'] }) token_type?: string;
+  @ApiPropertyOptional() client_id?: string;
+  @ApiPropertyOptional() sub?: string;
+  @ApiPropertyOptional() scope?: string;
+  @ApiPropertyOptional() iss?: string;
+  @ApiPropertyOptional() aud?: string;
+  @ApiPropertyOptional() exp?: number;
+  @ApiPropertyOptional() iat?: number;
+  @ApiPropertyOptional() jti?: string;
+  @ApiPropertyOptional({ description: 'The refresh-token family (grant)' }) sid?: string;
+}
