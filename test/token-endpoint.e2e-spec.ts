@@ -189,6 +189,26 @@ describe('POST /oauth/token: client authentication and request hygiene', () => {
     });
   });
 
+  describe('failed authentication bursts', () => {
+    it('records one audit event when a client fails authentication 5 times within a minute', async () => {
+      const target = await t.createClient({ grant_types: ['client_credentials'], scope: 'read' });
+      const ds = t.app.get(DataSource);
+      const events = () =>
+        ds.query(`SELECT actor, action, target_type FROM audit_event WHERE target_id = '${target.client_id}'`);
+      for (let i = 0; i < 4; i++) {
+        expect(
+          (await t.token({ grant_type: 'client_credentials' }, { id: target.client_id, secret: 'wrong' })).status,
+        ).toBe(401);
+      }
+      expect(await events()).toEqual([]);
+      for (let i = 0; i < 3; i++)
+        await t.token({ grant_type: 'client_credentials' }, { id: target.client_id, secret: 'wrong' });
+      expect(await events()).toEqual([
+        { actor: 'system', action: 'client.authentication_failures', target_type: 'client' },
+      ]);
+    });
+  });
+
   describe('grant types', () => {
     it('is unsupported_grant_type for an unknown grant', async () => {
       const res = await t.token({ grant_type: 'urn:example:magic' }, basic(confidential));

@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { PassportModule } from '@nestjs/passport';
+import { AuditModule } from '../audit/audit.module.js';
 import { AdminClientBootstrap } from './admin-client.bootstrap.js';
+import { AuthFailureMonitor } from './auth-failure-monitor.js';
 import { ClientAuthGuard } from './client-auth.guard.js';
 import { ClientsService } from './clients.service.js';
 import { ClientSecretBasicStrategy } from './strategies/client-secret-basic.strategy.js';
@@ -8,8 +10,9 @@ import { ClientSecretPostStrategy } from './strategies/client-secret-post.strate
 import { PublicClientStrategy } from './strategies/public-client.strategy.js';
 
 @Module({
-  imports: [PassportModule],
+  imports: [PassportModule, AuditModule],
   providers: [
+    AuthFailureMonitor,
     ClientsService,
     ClientAuthGuard,
     AdminClientBootstrap,

@@ -13,6 +13,7 @@ import {
   secretMatchesHash,
 } from '#oauth';
 import { ClientEntity } from '#persistence';
+import { AuthFailureMonitor } from './auth-failure-monitor.js';
 import { CLIENT_POLICY_DEFAULTS } from './client-defaults.js';
 import type { UpdateClientDto } from './dto/client.dto.js';
 import { CreateClientDto } from './dto/create-client.dto.js';
@@ -34,6 +35,7 @@ export class ClientsService {
   constructor(
     @InjectRepository(ClientEntity) private readonly clients: Repository<ClientEntity>,
     private readonly clock: Clock,
+    private readonly failures: AuthFailureMonitor,
   ) {}
 
   async create(input: CreateClientDto, fixedSecret?: string): Promise<CreatedClient> {
@@ -136,8 +138,14 @@ export class ClientsService {
       .where('c.client_id = :id', { id: presented.clientId })
       .getOne();
     const secretOk = secretMatchesHash(presented.clientSecret ?? '', client?.client_secret_hash);
-    if (!client || client.token_endpoint_auth_method !== presented.method) throw failed();
-    if (presented.method !== ClientAuthMethod.None && !secretOk) throw failed();
+    if (!client) throw failed();
+    if (
+      client.token_endpoint_auth_method !== presented.method ||
+      (presented.method !== ClientAuthMethod.None && !secretOk)
+    ) {
+      await this.failures.failed(client.client_id);
+      throw failed();
+    }
     delete (client as Partial<ClientEntity>).client_secret_hash;
     return client;
   }
