@@ -4,6 +4,7 @@ import { ClientsModule } from '../clients/clients.module.js';
 import { KeysModule } from '../keys/keys.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AdminAuditController } from './audit/admin-audit.controller.js';
+import { AdminAuditService } from './audit/admin-audit.service.js';
 import { AdminAuthGuard } from './auth/admin-auth.guard.js';
 import { AdminBearerStrategy } from './auth/admin-bearer.strategy.js';
 import { AdminClientsController } from './clients/admin-clients.controller.js';
@@ -16,6 +17,13 @@ import { AdminUsersService } from './users/admin-users.service.js';
 @Module({
   imports: [AuditModule, ClientsModule, UsersModule, KeysModule],
   controllers: [AdminRefreshTokensController, AdminClientsController, AdminUsersController, AdminAuditController],
-  providers: [AdminBearerStrategy, AdminAuthGuard, AdminRefreshTokensService, AdminClientsService, AdminUsersService],
+  providers: [
+    AdminAuditService,
+    AdminBearerStrategy,
+    AdminAuthGuard,
+    AdminRefreshTokensService,
+    AdminClientsService,
+    AdminUsersService,
+  ],
 })
 export class AdminModule {}

@@ -1,39 +1,22 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
-import { AuditEventEntity } from '#persistence';
 import { AdminScope } from '../auth/admin-auth.guard.js';
 import { AdminRoute } from '../auth/admin-route.decorator.js';
 import { AdminErrorDto } from '../common/admin-error.js';
-import { decodeCursor, page } from '../common/cursor.js';
-import { AuditEventDto, AuditEventPageDto, ListAuditEventsQueryDto } from './audit-event.dto.js';
+import { AdminAuditService } from './admin-audit.service.js';
+import { AuditEventPageDto, ListAuditEventsQueryDto } from './audit-event.dto.js';
 
 @ApiTags('admin: audit')
 @ApiBadRequestResponse({ type: AdminErrorDto, description: 'Invalid parameters' })
 @Controller('admin/audit-events')
 export class AdminAuditController {
-  constructor(@InjectRepository(AuditEventEntity) private readonly events: Repository<AuditEventEntity>) {}
+  constructor(private readonly service: AdminAuditService) {}
 
   @Get()
   @AdminRoute(AdminScope.Read)
   @ApiOperation({ summary: 'Admin actions and security events, newest first' })
   @ApiOkResponse({ type: AuditEventPageDto })
-  async list(@Query() q: ListAuditEventsQueryDto): Promise<AuditEventPageDto> {
-    const qb = this.events.createQueryBuilder('e');
-    for (const key of ['action', 'actor', 'target_id'] as const)
-      if (q[key] !== undefined) qb.andWhere(`e.${key} = :${key}`, { [key]: q[key] });
-    if (q.occurred_after !== undefined) qb.andWhere('e.occurred_at >= :after', { after: Date.parse(q.occurred_after) });
-    if (q.occurred_before !== undefined)
-      qb.andWhere('e.occurred_at < :before', { before: Date.parse(q.occurred_before) });
-    const cursor = decodeCursor(q.cursor);
-    if (cursor) qb.andWhere('(e.occurred_at < :at OR (e.occurred_at = :at AND e.id < :id))', cursor);
-    const rows = await qb
-      .orderBy('e.occurred_at', 'DESC')
-      .addOrderBy('e.id', 'DESC')
-      .limit(q.limit + 1)
-      .getMany();
-    const result = page(rows, q.limit, (e) => ({ at: e.occurred_at, id: e.id }));
-    return { items: result.items.map((e) => AuditEventDto.fromEntity(e)), next_cursor: result.next_cursor };
+  list(@Query() query: ListAuditEventsQueryDto): Promise<AuditEventPageDto> {
+    return this.service.list(query);
   }
 }

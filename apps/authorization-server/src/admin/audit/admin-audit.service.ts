@@ -1,0 +1,31 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { AuditEventEntity } from '#persistence';
+import { decodeCursor, page } from '../common/cursor.js';
+import { AuditEventDto, AuditEventPageDto, ListAuditEventsQueryDto } from './audit-event.dto.js';
+
+/** The audit log, newest first, keyset-paged by (occurred_at, id). */
+@Injectable()
+export class AdminAuditService {
+  constructor(@InjectRepository(AuditEventEntity) private readonly events: Repository<AuditEventEntity>) {}
+
+  async list(q: ListAuditEventsQueryDto): Promise<AuditEventPageDto> {
+    const qb = this.events.createQueryBuilder('e');
+    for (const key of ['action', 'actor', 'target_id'] as const) {
+      if (q[key] !== undefined) qb.andWhere(`e.${key} = :${key}`, { [key]: q[key] });
+    }
+    if (q.occurred_after !== undefined) qb.andWhere('e.occurred_at >= :after', { after: Date.parse(q.occurred_after) });
+    if (q.occurred_before !== undefined)
+      qb.andWhere('e.occurred_at < :before', { before: Date.parse(q.occurred_before) });
+    const cursor = decodeCursor(q.cursor);
+    if (cursor) qb.andWhere('(e.occurred_at < :at OR (e.occurred_at = :at AND e.id < :id))', cursor);
+    const rows = await qb
+      .orderBy('e.occurred_at', 'DESC')
+      .addOrderBy('e.id', 'DESC')
+      .limit(q.limit + 1)
+      .getMany();
+    const result = page(rows, q.limit, (e) => ({ at: e.occurred_at, id: e.id }));
+    return { items: result.items.map((e) => AuditEventDto.fromEntity(e)), next_cursor: result.next_cursor };
+  }
+}
