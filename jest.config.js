@@ -6,6 +6,7 @@ const shared = {
     '^#oauth$': '<rootDir>/libs/oauth/src/index.ts',
     '^#persistence$': '<rootDir>/libs/persistence/src/index.ts',
     '^#config$': '<rootDir>/libs/config/src/index.ts',
+    '^#resource-guard$': '<rootDir>/libs/resource-guard/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   transform: {
@@ -14,8 +15,10 @@ const shared = {
 };
 
 export default {
+  // Per-test timeout; a project-level testTimeout is ignored.
+  testTimeout: 30000,
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/apps/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts'] },
-    { ...shared, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'], testTimeout: 30000 },
+    { ...shared, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'] },
   ],
 };

@@ -69,10 +69,14 @@ describe('access tokens (RFC 9068), JWKS and metadata (RFC 8414)', () => {
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
       issuer: ISSUER,
+      authorization_endpoint: `${ISSUER}/oauth/authorize`,
       token_endpoint: `${ISSUER}/oauth/token`,
       jwks_uri: `${ISSUER}/.well-known/jwks.json`,
-      response_types_supported: [],
-      grant_types_supported: ['client_credentials', 'password', 'refresh_token'],
+      response_types_supported: ['code'],
+      response_modes_supported: ['query'],
+      code_challenge_methods_supported: ['S256'],
+      authorization_response_iss_parameter_supported: true,
+      grant_types_supported: ['authorization_code', 'client_credentials', 'password', 'refresh_token'],
       token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
       revocation_endpoint: `${ISSUER}/oauth/revoke`,
       revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],

@@ -67,9 +67,10 @@ describe('bootstrap: admin client and migrations', () => {
   it('runs the migrations at start and records them', async () => {
     const t = await startTestApp();
     try {
-      const rows = await t.app.get(DataSource).query('SELECT name FROM migrations');
+      const rows = await t.app.get(DataSource).query('SELECT name FROM migrations ORDER BY timestamp');
       expect(rows.map((r: { name: string }) => r.name)).toEqual([
         expect.stringMatching(/^InitialSchema(Sqlite|Postgres)1764100000000$/),
+        expect.stringMatching(/^AuthorizationCodeFlow(Sqlite|Postgres)1764200000000$/),
       ]);
     } finally {
       await t.close();

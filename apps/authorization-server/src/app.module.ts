@@ -2,12 +2,22 @@ import { Module } from '@nestjs/common';
 import { AppConfigModule } from '#config';
 import { PersistenceModule } from '#persistence';
 import { AdminModule } from './admin/admin.module.js';
+import { AuthorizationModule } from './authorization/authorization.module.js';
 import { ClientsModule } from './clients/clients.module.js';
 import { TokenModule } from './token/token.module.js';
 import { UsersModule } from './users/users.module.js';
 import { WellKnownModule } from './well-known/well-known.module.js';
 
 @Module({
-  imports: [AppConfigModule, PersistenceModule, ClientsModule, UsersModule, TokenModule, WellKnownModule, AdminModule],
+  imports: [
+    AppConfigModule,
+    PersistenceModule,
+    ClientsModule,
+    UsersModule,
+    TokenModule,
+    WellKnownModule,
+    AdminModule,
+    AuthorizationModule,
+  ],
 })
 export class AppModule {}

@@ -3,6 +3,7 @@ import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swag
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { ADMIN_SECURITY } from './admin/auth/admin-route.decorator.js';
 import { adminError } from './admin/common/admin-error.js';
+import { AdminNotFoundFilter } from './admin/common/admin-not-found.filter.js';
 
 const ADMIN_BODY_LIMIT = '64kb';
 
@@ -17,6 +18,7 @@ export function configureApp(app: INestApplication, issuer: string): INestApplic
   http.disable('x-powered-by');
   // The OAuth endpoints read their own form bodies (FormBodyGuard); the admin API takes JSON.
   app.use('/admin', adminJsonBody());
+  app.useGlobalFilters(new AdminNotFoundFilter());
   SwaggerModule.setup('docs', app, openApiDocument(app, issuer), {
     jsonDocumentUrl: 'docs-json',
     swaggerOptions: { persistAuthorization: false, displayRequestDuration: true },

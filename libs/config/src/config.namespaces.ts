@@ -30,6 +30,18 @@ export const adminConfig = registerAs('admin', () => {
   return { clientId: e.ADMIN_CLIENT_ID, clientSecret: e.ADMIN_CLIENT_SECRET };
 });
 
+export const authorizationConfig = registerAs('authorization', () => {
+  const e = env();
+  return {
+    codeLifetime: e.AUTHORIZATION_CODE_LIFETIME,
+    sessionLifetime: e.LOGIN_SESSION_LIFETIME,
+    loginMaxFailures: e.LOGIN_MAX_FAILURES,
+    loginMaxFailuresPerAddress: e.LOGIN_MAX_FAILURES_PER_ADDRESS,
+    loginFailureWindow: e.LOGIN_FAILURE_WINDOW,
+  };
+});
+
+export type AuthorizationConfig = ReturnType<typeof authorizationConfig>;
 export type ServerConfig = ReturnType<typeof serverConfig>;
 export type DatabaseConfig = ReturnType<typeof databaseConfig>;
 export type AdminConfig = ReturnType<typeof adminConfig>;

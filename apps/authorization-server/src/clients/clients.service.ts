@@ -12,7 +12,7 @@ import {
   mintSecret,
   secretMatchesHash,
 } from '#oauth';
-import { ClientEntity } from '#persistence';
+import { ClientEntity, isUniqueViolation } from '#persistence';
 import { AuthFailureMonitor } from './auth-failure-monitor.js';
 import { CLIENT_POLICY_DEFAULTS } from './client-defaults.js';
 import type { UpdateClientDto } from './dto/client.dto.js';
@@ -40,7 +40,7 @@ export class ClientsService {
 
   async create(input: CreateClientDto, fixedSecret?: string): Promise<CreatedClient> {
     const method = input.token_endpoint_auth_method ?? ClientAuthMethod.ClientSecretBasic;
-    assertCoherent(method, input.grant_types);
+    assertCoherent(method, input.grant_types, input.redirect_uris ?? []);
     const secret =
       method === ClientAuthMethod.None ? undefined : (fixedSecret ?? mintSecret(SecretPrefix.ClientSecret).value);
     const now = this.clock.now();
@@ -59,7 +59,12 @@ export class ClientsService {
     if (await this.clients.existsBy({ client_id: client.client_id })) {
       throw new BadRequestException(`client_id ${client.client_id} is already registered`);
     }
-    await this.clients.insert(client);
+    try {
+      await this.clients.insert(client);
+    } catch (e) {
+      if (isUniqueViolation(e)) throw new BadRequestException(`client_id ${client.client_id} is already registered`);
+      throw e;
+    }
     delete (client as Partial<ClientEntity>).client_secret_hash;
     return { client, client_secret: secret };
   }
@@ -84,7 +89,7 @@ export class ClientsService {
   async update(clientId: string, changes: UpdateClientDto): Promise<ClientEntity> {
     const client = await this.getOrThrow(clientId);
     const merged = { ...client, ...stripUndefined(changes) };
-    assertCoherent(merged.token_endpoint_auth_method, merged.grant_types);
+    assertCoherent(merged.token_endpoint_auth_method, merged.grant_types, merged.redirect_uris);
     const toPublic = merged.token_endpoint_auth_method === ClientAuthMethod.None;
     if (client.token_endpoint_auth_method === ClientAuthMethod.None && !toPublic) {
       throw new BadRequestException('a public client cannot become confidential; register a new client');
@@ -151,10 +156,16 @@ export class ClientsService {
   }
 }
 
-function assertCoherent(method: string, grants: string[]): void {
+function assertCoherent(method: string, grants: string[], redirectUris: string[]): void {
   if (method === ClientAuthMethod.None && grants.includes(GrantType.ClientCredentials)) {
     // RFC 6749 4.4: the client credentials grant is for confidential clients only.
     throw new BadRequestException('a public client (token_endpoint_auth_method none) cannot use client_credentials');
+  }
+  // RFC 6749 3.1.2: absolute URIs without a fragment.
+  if (redirectUris.some((u) => u.includes('#')))
+    throw new BadRequestException('redirect_uris must not contain a fragment');
+  if (grants.includes(GrantType.AuthorizationCode) && redirectUris.length === 0) {
+    throw new BadRequestException('a client using authorization_code needs at least one redirect_uri');
   }
 }
 

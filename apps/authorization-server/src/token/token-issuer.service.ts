@@ -3,7 +3,7 @@ import { SignJWT } from 'jose';
 import { randomUUID } from 'node:crypto';
 import { Clock, serverConfig, type ServerConfig } from '#config';
 import { SecretPrefix, formatScope, mintSecret } from '#oauth';
-import { ClientEntity, NewRefreshToken, RefreshTokenRepository, RefreshTokenWithFamily } from '#persistence';
+import { ClientEntity, NewFamily, NewRefreshToken, RefreshTokenRepository, RefreshTokenWithFamily } from '#persistence';
 import { SigningKeysService } from '../keys/signing-keys.service.js';
 import type { TokenResponse } from './grant-handler.js';
 
@@ -64,19 +64,27 @@ export class TokenIssuer {
     subject: string,
     scope: readonly string[],
   ): Promise<{ familyId: string; value: string }> {
+    const { family, first } = this.newFamily(client, subject, scope);
+    await this.refreshTokens.createFamily(family, first.record);
+    return { familyId: family.id, value: first.value };
+  }
+
+  /** A new family and its first refresh token, not yet stored. */
+  newFamily(
+    client: ClientEntity,
+    subject: string,
+    scope: readonly string[],
+  ): { family: NewFamily; first: MintedRefreshToken } {
     const now = this.clock.now();
-    const familyId = randomUUID();
-    const family = {
-      id: familyId,
+    const family: NewFamily = {
+      id: randomUUID(),
       client_id: client.client_id,
       subject,
       scope: formatScope(scope),
       created_at: now,
       expires_at: now + client.refresh_token_absolute_lifetime * 1000,
     };
-    const { value, record } = this.mintRefreshToken(client, family, null, family.expires_at);
-    await this.refreshTokens.createFamily(family, record);
-    return { familyId, value };
+    return { family, first: this.mintRefreshToken(client, family, null, family.expires_at) };
   }
 
   /** A successor of `parent` in its family; never outlives the family. */

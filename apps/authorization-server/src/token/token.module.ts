@@ -1,10 +1,12 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
+import { AuthorizationModule } from '../authorization/authorization.module.js';
 import { ClientsModule } from '../clients/clients.module.js';
 import { KeysModule } from '../keys/keys.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { GRANT_HANDLERS, GrantHandler } from './grant-handler.js';
 import { GrantHandlerRegistry } from './grant-handler.registry.js';
+import { AuthorizationCodeGrant } from './grants/authorization-code.grant.js';
 import { ClientCredentialsGrant } from './grants/client-credentials.grant.js';
 import { PasswordGrant } from './grants/password.grant.js';
 import { RefreshTokenGrant } from './grants/refresh-token.grant.js';
@@ -16,10 +18,10 @@ import { RevocationService } from './revocation.service.js';
 import { TokenLookup } from './token-lookup.service.js';
 import { TokenController } from './token.controller.js';
 
-const GRANTS = [ClientCredentialsGrant, PasswordGrant, RefreshTokenGrant];
+const GRANTS = [AuthorizationCodeGrant, ClientCredentialsGrant, PasswordGrant, RefreshTokenGrant];
 
 @Module({
-  imports: [ClientsModule, UsersModule, KeysModule, AuditModule],
+  imports: [ClientsModule, UsersModule, KeysModule, AuditModule, AuthorizationModule],
   controllers: [TokenController, RevocationController],
   providers: [
     TokenIssuer,

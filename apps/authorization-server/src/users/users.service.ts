@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { Repository } from 'typeorm';
 import { Clock } from '#config';
-import { UserEntity } from '#persistence';
+import { UserEntity, isUniqueViolation } from '#persistence';
 import { decoyHash, hashPassword, verifyPassword } from './password-hasher.js';
 
 export const USERNAME_PATTERN = /^[^\s\p{Cc}]{1,200}$/u;
@@ -30,7 +30,12 @@ export class UsersService {
       created_at: now,
       updated_at: now,
     });
-    await this.users.insert(user);
+    try {
+      await this.users.insert(user);
+    } catch (e) {
+      if (isUniqueViolation(e)) throw new BadRequestException(`username ${username} is taken`);
+      throw e;
+    }
     delete (user as Partial<UserEntity>).password_hash;
     return user;
   }
@@ -49,6 +54,11 @@ export class UsersService {
     const user = await this.users.findOneBy({ id });
     if (!user) throw new NotFoundException(`user ${id} not found`);
     return user;
+  }
+
+  async isEnabled(id: string): Promise<boolean> {
+    const user = await this.users.findOneBy({ id });
+    return user !== null && user.disabled_at === null;
   }
 
   async setDisabled(id: string, disabled: boolean): Promise<UserEntity> {

@@ -24,9 +24,13 @@ export class WellKnownController {
     const issuer = this.config.issuer;
     return {
       issuer,
+      authorization_endpoint: `${issuer}/oauth/authorize`,
       token_endpoint: `${issuer}/oauth/token`,
       jwks_uri: `${issuer}/.well-known/jwks.json`,
-      response_types_supported: [],
+      response_types_supported: ['code'],
+      response_modes_supported: ['query'],
+      code_challenge_methods_supported: ['S256'],
+      authorization_response_iss_parameter_supported: true,
       grant_types_supported: this.grants.supportedGrantTypes(),
       token_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
       revocation_endpoint: `${issuer}/oauth/revoke`,

@@ -49,6 +49,18 @@ export class ClientEntity {
   @Column({ type: 'boolean', default: false })
   introspection_allowed: boolean;
 
+  /** RFC 7636: PKCE required of this (confidential) client; always required of public clients. */
+  @Column({ type: 'boolean', default: true })
+  require_pkce: boolean;
+
+  /** A client of the operator's own: users are not asked for consent. */
+  @Column({ type: 'boolean', default: false })
+  first_party: boolean;
+
+  /** Issue a refresh token from the code flow only when the offline_access scope was granted. */
+  @Column({ type: 'boolean', default: false })
+  refresh_token_requires_offline_access: boolean;
+
   @InstantColumn()
   created_at: number;
 

@@ -1,11 +1,24 @@
 import { AuditEventEntity } from './audit-event.entity.js';
+import { AuthorizationCodeEntity } from './authorization-code.entity.js';
+import { ConsentEntity } from './consent.entity.js';
+import { LoginSessionEntity } from './login-session.entity.js';
 import { ClientEntity } from './client.entity.js';
 import { RefreshTokenFamilyEntity } from './refresh-token-family.entity.js';
 import { RefreshTokenEntity } from './refresh-token.entity.js';
 import { SigningKeyEntity } from './signing-key.entity.js';
 import { UserEntity } from './user.entity.js';
 
-export { AuditEventEntity, ClientEntity, RefreshTokenEntity, RefreshTokenFamilyEntity, SigningKeyEntity, UserEntity };
+export {
+  AuditEventEntity,
+  AuthorizationCodeEntity,
+  ConsentEntity,
+  LoginSessionEntity,
+  ClientEntity,
+  RefreshTokenEntity,
+  RefreshTokenFamilyEntity,
+  SigningKeyEntity,
+  UserEntity,
+};
 
 export const ENTITIES = [
   ClientEntity,
@@ -14,4 +27,7 @@ export const ENTITIES = [
   RefreshTokenEntity,
   SigningKeyEntity,
   AuditEventEntity,
+  AuthorizationCodeEntity,
+  ConsentEntity,
+  LoginSessionEntity,
 ];

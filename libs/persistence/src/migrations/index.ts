@@ -2,6 +2,10 @@ import {
   InitialSchemaPostgres1764100000000,
   InitialSchemaSqlite1764100000000,
 } from './1764100000000-initial-schema.js';
+import {
+  AuthorizationCodeFlowPostgres1764200000000,
+  AuthorizationCodeFlowSqlite1764200000000,
+} from './1764200000000-authorization-code-flow.js';
 
-export const SQLITE_MIGRATIONS = [InitialSchemaSqlite1764100000000];
-export const POSTGRES_MIGRATIONS = [InitialSchemaPostgres1764100000000];
+export const SQLITE_MIGRATIONS = [InitialSchemaSqlite1764100000000, AuthorizationCodeFlowSqlite1764200000000];
+export const POSTGRES_MIGRATIONS = [InitialSchemaPostgres1764100000000, AuthorizationCodeFlowPostgres1764200000000];

@@ -12,6 +12,7 @@ import {
   INSERT_AUDIT,
   INSERT_FAMILY,
   INSERT_TOKEN,
+  REDEEM_CODE,
   SELECT_TOKEN_WITH_FAMILY,
   positional,
 } from './refresh-token.sql.js';
@@ -49,6 +50,25 @@ export class PostgresRefreshTokenRepository extends RefreshTokenRepository {
     await this.inTransaction(async (q) => {
       await run(q, INSERT_FAMILY, family);
       await run(q, INSERT_TOKEN, token);
+    });
+  }
+
+  async redeemAuthorizationCode(
+    codeId: string,
+    now: number,
+    family: NewFamily,
+    token: NewRefreshToken | null,
+  ): Promise<boolean> {
+    return this.inTransaction(async (q) => {
+      const redeemed = await run(q, `${REDEEM_CODE.replace('$now', '$now::bigint')} RETURNING id`, {
+        id: codeId,
+        now,
+        family_id: family.id,
+      });
+      if (redeemed.length !== 1) return false;
+      await run(q, INSERT_FAMILY, family);
+      if (token) await run(q, INSERT_TOKEN, token);
+      return true;
     });
   }
 

@@ -68,6 +68,7 @@ export const RevocationReason = {
   UserDeleted: 'user_deleted',
   ClientDeleted: 'client_deleted',
   PasswordChanged: 'password_changed',
+  CodeReplay: 'code_replay',
 } as const;
 
 /**
@@ -80,6 +81,16 @@ export abstract class RefreshTokenRepository {
   abstract findById(id: string): Promise<RefreshTokenWithFamily | null>;
   /** Stores a new family with its first token, in one transaction. */
   abstract createFamily(family: NewFamily, token: NewRefreshToken): Promise<void>;
+  /**
+   * Marks the authorization code used, records the family it becomes, and stores that family with
+   * its first refresh token (if any), in one transaction; false when the code was used already.
+   */
+  abstract redeemAuthorizationCode(
+    codeId: string,
+    now: number,
+    family: NewFamily,
+    token: NewRefreshToken | null,
+  ): Promise<boolean>;
   /**
    * Marks `presentedId` used and inserts `successor`, atomically; false when the token was
    * already used or revoked (nothing is written then).

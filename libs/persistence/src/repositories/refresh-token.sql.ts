@@ -14,6 +14,9 @@ export const INSERT_TOKEN = `INSERT INTO refresh_token
 export const INSERT_AUDIT = `INSERT INTO audit_event (id, occurred_at, actor, action, target_type, target_id, reason)
   VALUES ($id, $occurred_at, $actor, $action, $target_type, $target_id, $reason)`;
 
+export const REDEEM_CODE = `UPDATE authorization_code SET used_at = $now, family_id = $family_id
+  WHERE id = $id AND used_at IS NULL`;
+
 /** Rewrites `$name` placeholders to PostgreSQL's `$1..$n`, returning the parameter order. */
 export function positional(sql: string): { text: string; names: string[] } {
   const names: string[] = [];

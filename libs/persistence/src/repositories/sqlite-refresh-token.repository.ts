@@ -8,7 +8,13 @@ import {
   RefreshTokenRepository,
   RefreshTokenWithFamily,
 } from './refresh-token.repository.js';
-import { INSERT_AUDIT, INSERT_FAMILY, INSERT_TOKEN, SELECT_TOKEN_WITH_FAMILY } from './refresh-token.sql.js';
+import {
+  INSERT_AUDIT,
+  INSERT_FAMILY,
+  INSERT_TOKEN,
+  REDEEM_CODE,
+  SELECT_TOKEN_WITH_FAMILY,
+} from './refresh-token.sql.js';
 
 /**
  * better-sqlite3 runs each transaction synchronously, so no other request can interleave
@@ -25,6 +31,7 @@ export class SqliteRefreshTokenRepository extends RefreshTokenRepository {
   private readonly revokeFamilyRow: Statement;
   private readonly revokeFamilyTokens: Statement;
   private readonly insertAudit: Statement;
+  private readonly redeemCode: Statement;
 
   constructor(private readonly db: Database) {
     super();
@@ -34,6 +41,7 @@ export class SqliteRefreshTokenRepository extends RefreshTokenRepository {
     this.insertFamily = named(INSERT_FAMILY);
     this.insertToken = named(INSERT_TOKEN);
     this.insertAudit = named(INSERT_AUDIT);
+    this.redeemCode = named(REDEEM_CODE);
     this.markUsed = named(
       'UPDATE refresh_token SET used_at = $now, last_used_at = $now WHERE id = $id AND used_at IS NULL AND revoked_at IS NULL',
     );
@@ -61,6 +69,20 @@ export class SqliteRefreshTokenRepository extends RefreshTokenRepository {
     this.db.transaction(() => {
       this.insertFamily.run(family);
       this.insertToken.run(token);
+    })();
+  }
+
+  async redeemAuthorizationCode(
+    codeId: string,
+    now: number,
+    family: NewFamily,
+    token: NewRefreshToken | null,
+  ): Promise<boolean> {
+    return this.db.transaction(() => {
+      if (this.redeemCode.run({ id: codeId, now, family_id: family.id }).changes !== 1) return false;
+      this.insertFamily.run(family);
+      if (token) this.insertToken.run(token);
+      return true;
     })();
   }
 

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { AuditEventEntity } from '#persistence';
-import { decodeCursor, page } from '../common/cursor.js';
+import { decodeCursor, instantParam, page } from '../common/cursor.js';
 import { AuditEventDto, AuditEventPageDto, ListAuditEventsQueryDto } from './audit-event.dto.js';
 
 /** The audit log, newest first, keyset-paged by (occurred_at, id). */
@@ -15,9 +15,10 @@ export class AdminAuditService {
     for (const key of ['action', 'actor', 'target_id'] as const) {
       if (q[key] !== undefined) qb.andWhere(`e.${key} = :${key}`, { [key]: q[key] });
     }
-    if (q.occurred_after !== undefined) qb.andWhere('e.occurred_at >= :after', { after: Date.parse(q.occurred_after) });
+    if (q.occurred_after !== undefined)
+      qb.andWhere('e.occurred_at >= :after', { after: instantParam(q.occurred_after, 'occurred_after') });
     if (q.occurred_before !== undefined)
-      qb.andWhere('e.occurred_at < :before', { before: Date.parse(q.occurred_before) });
+      qb.andWhere('e.occurred_at < :before', { before: instantParam(q.occurred_before, 'occurred_before') });
     const cursor = decodeCursor(q.cursor);
     if (cursor) qb.andWhere('(e.occurred_at < :at OR (e.occurred_at = :at AND e.id < :id))', cursor);
     const rows = await qb

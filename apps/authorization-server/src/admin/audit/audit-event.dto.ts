@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsISO8601, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsRFC3339, IsOptional, IsString, MaxLength } from 'class-validator';
 import type { AuditEventEntity } from '#persistence';
 import { PageQueryDto } from '../common/list-query.dto.js';
 
@@ -24,12 +24,12 @@ export class ListAuditEventsQueryDto extends PageQueryDto {
 
   @ApiPropertyOptional({ format: 'date-time' })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsRFC3339()
   occurred_after?: string;
 
   @ApiPropertyOptional({ format: 'date-time' })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsRFC3339()
   occurred_before?: string;
 }
 

@@ -4,26 +4,19 @@ import {
   UseFilters,
   UseGuards,
   UsePipes,
-  ValidationPipe,
   applyDecorators,
   createParamDecorator,
 } from '@nestjs/common';
 import { ApiForbiddenResponse, ApiSecurity, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { AdminErrorDto } from '../common/admin-error.js';
+import { AdminValidationPipe } from '../common/admin-validation.pipe.js';
 import { AdminExceptionFilter } from '../common/admin-exception.filter.js';
 import { ADMIN_SCOPE_KEY, AdminAuthGuard, AdminScope } from './admin-auth.guard.js';
 import type { AdminPrincipal } from './admin-bearer.strategy.js';
 
 export const ADMIN_SECURITY = 'admin_oauth2';
 
-/** Unknown fields, wrong types and out-of-range values are 400s. */
-const validation = new ValidationPipe({
-  whitelist: true,
-  forbidNonWhitelisted: true,
-  transform: true,
-  forbidUnknownValues: true,
-  validationError: { target: false, value: false },
-});
+const validation = new AdminValidationPipe();
 
 /**
  * Protects an admin route and documents exactly that protection: the guard, the OAuth2 security

@@ -22,7 +22,7 @@ export function decodeCursor(value: string | undefined): Cursor | undefined {
       parsed.length === 2 &&
       Number.isSafeInteger(parsed[0]) &&
       typeof parsed[1] === 'string' &&
-      parsed[1].length <= 200
+      parsed[1].length <= 255
     ) {
       return { at: parsed[0] as number, id: parsed[1] };
     }
@@ -42,3 +42,10 @@ export function page<T>(rows: T[], limit: number, key: (row: T) => Cursor): { it
 
 export const iso = (ms: number | null | undefined): string | null =>
   ms === null || ms === undefined ? null : new Date(ms).toISOString();
+
+/** An RFC 3339 query parameter as epoch milliseconds; 400 when it names no instant. */
+export function instantParam(value: string, name: string): number {
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) throw new BadRequestException(`${name} must be an RFC 3339 date-time`);
+  return ms;
+}

@@ -15,7 +15,7 @@ export class PageQueryDto {
   @ApiPropertyOptional({ description: 'next_cursor of the previous page' })
   @IsOptional()
   @IsString()
-  @MaxLength(512)
+  @MaxLength(1024)
   cursor?: string;
 }
 

@@ -4,7 +4,7 @@ import { Repository, SelectQueryBuilder } from 'typeorm';
 import { Clock } from '#config';
 import { RefreshTokenEntity, RefreshTokenRepository, RevocationReason } from '#persistence';
 import { AuditService } from '../../audit/audit.service.js';
-import { decodeCursor, iso, page } from '../common/cursor.js';
+import { decodeCursor, instantParam, iso, page } from '../common/cursor.js';
 import {
   ListRefreshTokensQueryDto,
   RefreshTokenDto,
@@ -59,8 +59,10 @@ export class AdminRefreshTokensService {
     if (q.subject !== undefined) qb.andWhere('t.subject = :subject', { subject: q.subject });
     if (q.family_id !== undefined) qb.andWhere('t.family_id = :family_id', { family_id: q.family_id });
     if (q.status !== undefined) qb.andWhere(STATUS_SQL[q.status]);
-    if (q.issued_after !== undefined) qb.andWhere('t.issued_at >= :after', { after: Date.parse(q.issued_after) });
-    if (q.issued_before !== undefined) qb.andWhere('t.issued_at < :before', { before: Date.parse(q.issued_before) });
+    if (q.issued_after !== undefined)
+      qb.andWhere('t.issued_at >= :after', { after: instantParam(q.issued_after, 'issued_after') });
+    if (q.issued_before !== undefined)
+      qb.andWhere('t.issued_at < :before', { before: instantParam(q.issued_before, 'issued_before') });
     const cursor = decodeCursor(q.cursor);
     if (cursor) qb.andWhere('(t.issued_at < :at OR (t.issued_at = :at AND t.id < :id))', cursor);
     const rows = await qb

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsISO8601, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
+import { IsIn, IsRFC3339, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
 import { PageQueryDto } from '../common/list-query.dto.js';
 
 export const TOKEN_STATUSES = ['active', 'rotated', 'revoked', 'expired'] as const;
@@ -30,12 +30,12 @@ export class ListRefreshTokensQueryDto extends PageQueryDto {
 
   @ApiPropertyOptional({ format: 'date-time', description: 'Issued at or after' })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsRFC3339()
   issued_after?: string;
 
   @ApiPropertyOptional({ format: 'date-time', description: 'Issued before' })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsRFC3339()
   issued_before?: string;
 }
 

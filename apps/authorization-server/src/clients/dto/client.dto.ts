@@ -19,6 +19,9 @@ export class ClientDto {
   @ApiProperty() refresh_token_idle_lifetime: number;
   @ApiProperty() access_token_lifetime: number;
   @ApiProperty() introspection_allowed: boolean;
+  @ApiProperty() require_pkce: boolean;
+  @ApiProperty() first_party: boolean;
+  @ApiProperty() refresh_token_requires_offline_access: boolean;
   @ApiProperty({ format: 'date-time' }) created_at: string;
   @ApiProperty({ format: 'date-time' }) updated_at: string;
 
@@ -36,6 +39,9 @@ export class ClientDto {
       refresh_token_idle_lifetime: c.refresh_token_idle_lifetime,
       access_token_lifetime: c.access_token_lifetime,
       introspection_allowed: c.introspection_allowed,
+      require_pkce: c.require_pkce,
+      first_party: c.first_party,
+      refresh_token_requires_offline_access: c.refresh_token_requires_offline_access,
       created_at: new Date(c.created_at).toISOString(),
       updated_at: new Date(c.updated_at).toISOString(),
     };

@@ -16,8 +16,12 @@ import {
 import { CLIENT_AUTH_METHODS, GrantType } from '#oauth';
 
 const DAY = 24 * 3600;
-// authorization_code joins when its grant handler exists.
-const SUPPORTED_GRANTS = [GrantType.ClientCredentials, GrantType.Password, GrantType.RefreshToken];
+const SUPPORTED_GRANTS = [
+  GrantType.AuthorizationCode,
+  GrantType.ClientCredentials,
+  GrantType.Password,
+  GrantType.RefreshToken,
+];
 
 /** RFC 7591 client metadata plus this server's refresh-token policy. */
 export class CreateClientDto {
@@ -90,6 +94,27 @@ export class CreateClientDto {
   @IsOptional()
   @IsBoolean()
   introspection_allowed?: boolean;
+
+  @ApiPropertyOptional({
+    description: 'Require PKCE (S256) of this confidential client; public clients always need it',
+    default: true,
+  })
+  @IsOptional()
+  @IsBoolean()
+  require_pkce?: boolean;
+
+  @ApiPropertyOptional({ description: 'The operator’s own client: users are not asked for consent', default: false })
+  @IsOptional()
+  @IsBoolean()
+  first_party?: boolean;
+
+  @ApiPropertyOptional({
+    description: 'Code flow: issue a refresh token only when offline_access was granted',
+    default: false,
+  })
+  @IsOptional()
+  @IsBoolean()
+  refresh_token_requires_offline_access?: boolean;
 
   @ApiPropertyOptional({ description: 'Seconds', default: 900 })
   @IsOptional()

@@ -40,3 +40,21 @@ export class RefreshTokenParams {
   @MaxLength(2048, tooLong('scope'))
   scope?: string;
 }
+
+/** RFC 6749 4.1.3 with RFC 7636 4.5. */
+export class AuthorizationCodeParams {
+  @IsDefined(required('code'))
+  @IsString()
+  @MaxLength(512, tooLong('code'))
+  code: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(2048, tooLong('redirect_uri'))
+  redirect_uri?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(128, tooLong('code_verifier'))
+  code_verifier?: string;
+}

@@ -1,0 +1,42 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import { Repository } from 'typeorm';
+import { Clock, authorizationConfig, type AuthorizationConfig } from '#config';
+import { SecretPrefix, formatScope, hashSecret, mintSecret } from '#oauth';
+import { AuthorizationCodeEntity } from '#persistence';
+import type { AuthorizationRequest } from './authorization-request.js';
+
+/** RFC 6749 4.1.2: codes of 256 random bits, stored as SHA-256, short-lived, single use. */
+@Injectable()
+export class AuthorizationCodesService {
+  constructor(
+    @InjectRepository(AuthorizationCodeEntity) private readonly codes: Repository<AuthorizationCodeEntity>,
+    @Inject(authorizationConfig.KEY) private readonly config: AuthorizationConfig,
+    private readonly clock: Clock,
+  ) {}
+
+  async issue(request: AuthorizationRequest, userId: string): Promise<string> {
+    const { value, hash } = mintSecret(SecretPrefix.AuthorizationCode);
+    const now = this.clock.now();
+    await this.codes.insert({
+      id: randomUUID(),
+      code_hash: hash,
+      client_id: request.client.client_id,
+      user_id: userId,
+      redirect_uri: request.redirectUri,
+      scope: formatScope(request.scope),
+      code_challenge: request.codeChallenge,
+      code_challenge_method: request.codeChallenge === null ? null : 'S256',
+      created_at: now,
+      expires_at: now + this.config.codeLifetime * 1000,
+      used_at: null,
+      family_id: null,
+    });
+    return value;
+  }
+
+  findByValue(value: string): Promise<AuthorizationCodeEntity | null> {
+    return this.codes.findOneBy({ code_hash: hashSecret(value) });
+  }
+}

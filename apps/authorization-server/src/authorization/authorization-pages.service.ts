@@ -1,0 +1,130 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { serverConfig, type ServerConfig } from '#config';
+import { OAuthError } from '#oauth';
+import { parseForm, readBody } from '../token/form-body.guard.js';
+import { AuthorizationFlowService, FlowStep } from './authorization-flow.service.js';
+import { AuthorizationPageError, AuthorizationRedirectError, AuthorizationRequest } from './authorization-request.js';
+import { SESSION_COOKIE, readCookie, setCookie } from './cookies.js';
+import { csrfToken, csrfValid } from './csrf.js';
+import { LoginSessionsService } from './login-sessions.service.js';
+import { consentPage, errorPage, loginPage } from './pages/pages.js';
+
+const PAGE_HEADERS = {
+  'Cache-Control': 'no-store',
+  Pragma: 'no-cache',
+  'Content-Security-Policy':
+    "default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'X-Frame-Options': 'DENY',
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+};
+
+/** The HTTP side of the authorization endpoint: forms, cookies, CSRF, pages and redirects. */
+@Injectable()
+export class AuthorizationPagesService {
+  constructor(
+    private readonly flow: AuthorizationFlowService,
+    private readonly sessions: LoginSessionsService,
+    @Inject(serverConfig.KEY) private readonly config: ServerConfig,
+  ) {}
+
+  /** GET /oauth/authorize */
+  async authorize(req: Request, res: Response): Promise<void> {
+    await this.guarded(res, async () => {
+      const request = await this.flow.request(queryOf(req));
+      const user = await this.sessions.user(readCookie(req, SESSION_COOKIE));
+      this.show(req, res, user ? await this.flow.proceed(request, user) : { kind: 'login', request });
+    });
+  }
+
+  /** POST /oauth/authorize/login */
+  async login(req: Request, res: Response): Promise<void> {
+    await this.guarded(res, async () => {
+      const { form, request } = await this.submitted(req);
+      const step = await this.flow.login(request, form.username ?? '', form.password ?? '', req.ip ?? 'unknown');
+      if (step.kind !== 'signed-in') return this.show(req, res, step);
+      setCookie(
+        res,
+        SESSION_COOKIE,
+        await this.sessions.start(step.user.id),
+        this.sessions.lifetimeSeconds,
+        this.secure,
+      );
+      res.redirect(303, `/oauth/authorize?${request.query}`);
+    });
+  }
+
+  /** POST /oauth/authorize/consent */
+  async consent(req: Request, res: Response): Promise<void> {
+    await this.guarded(res, async () => {
+      const { form, request } = await this.submitted(req);
+      const user = await this.sessions.user(readCookie(req, SESSION_COOKIE));
+      if (!user) return res.redirect(303, `/oauth/authorize?${request.query}`);
+      res.redirect(303, await this.flow.decide(request, user, form.decision === 'allow', form.remember === 'yes'));
+    });
+  }
+
+  private async submitted(req: Request): Promise<{ form: Record<string, string>; request: AuthorizationRequest }> {
+    if (!/^application\/x-www-form-urlencoded\b/i.test(req.headers['content-type'] ?? '')) {
+      throw new AuthorizationPageError('Invalid request', 'The form could not be read.');
+    }
+    let form: Record<string, string>;
+    try {
+      form = parseForm(await readBody(req, 16 * 1024));
+    } catch {
+      throw new AuthorizationPageError('Invalid request', 'The form could not be read.');
+    }
+    if (!csrfValid(req, form.csrf_token, new URL(this.config.issuer).origin)) {
+      throw new AuthorizationPageError(
+        'Request refused',
+        'The form expired or did not come from this site. Go back and try again.',
+        403,
+      );
+    }
+    return { form, request: await this.flow.request(form.authorization_request ?? '') };
+  }
+
+  private show(req: Request, res: Response, step: FlowStep): void {
+    if (step.kind === 'redirect') return res.redirect(303, step.location);
+    if (step.kind === 'signed-in') return res.redirect(303, `/oauth/authorize?${step.request.query}`);
+    const context = {
+      request: step.request.query,
+      csrfToken: csrfToken(req, res, this.secure),
+      clientName: clientName(step.request),
+    };
+    res.set(PAGE_HEADERS).type('html');
+    if (step.kind === 'consent') {
+      res.status(200).send(consentPage({ ...context, username: step.user.username, scopes: step.request.scope }));
+      return;
+    }
+    if (step.retryAfter) res.set('Retry-After', String(step.retryAfter));
+    res.status(step.status ?? 200).send(loginPage({ ...context, username: step.username, error: step.error }));
+  }
+
+  private async guarded(res: Response, work: () => Promise<void>): Promise<void> {
+    try {
+      await work();
+    } catch (e) {
+      if (e instanceof AuthorizationRedirectError) return res.redirect(303, this.flow.errorRedirect(e));
+      if (e instanceof AuthorizationPageError)
+        return void res.set(PAGE_HEADERS).status(e.status).type('html').send(errorPage(e.title, e.message));
+      if (e instanceof OAuthError)
+        return void res.set(PAGE_HEADERS).status(400).type('html').send(errorPage('Invalid request', e.description));
+      throw e;
+    }
+  }
+
+  private get secure(): boolean {
+    return this.config.issuer.startsWith('https:');
+  }
+}
+
+function queryOf(req: Request): string {
+  const i = req.originalUrl.indexOf('?');
+  return i < 0 ? '' : req.originalUrl.slice(i + 1);
+}
+
+function clientName(request: AuthorizationRequest): string {
+  return request.client.client_name || request.client.client_id;
+}

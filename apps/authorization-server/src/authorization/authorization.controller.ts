@@ -1,0 +1,34 @@
+import { Controller, Get, Header, Post, Req, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { AuthorizationPagesService } from './authorization-pages.service.js';
+import { STYLESHEET } from './pages/stylesheet.js';
+
+/** RFC 6749 3.1: the authorization endpoint and its sign-in and consent pages (HTML, no script). */
+@ApiExcludeController()
+@Controller('oauth')
+export class AuthorizationController {
+  constructor(private readonly pages: AuthorizationPagesService) {}
+
+  @Get('authorize')
+  authorize(@Req() req: Request, @Res() res: Response): Promise<void> {
+    return this.pages.authorize(req, res);
+  }
+
+  @Post('authorize/login')
+  login(@Req() req: Request, @Res() res: Response): Promise<void> {
+    return this.pages.login(req, res);
+  }
+
+  @Post('authorize/consent')
+  consent(@Req() req: Request, @Res() res: Response): Promise<void> {
+    return this.pages.consent(req, res);
+  }
+
+  @Get('assets/style.css')
+  @Header('Content-Type', 'text/css; charset=utf-8')
+  @Header('Cache-Control', 'public, max-age=3600')
+  stylesheet(): string {
+    return STYLESHEET;
+  }
+}

@@ -1,0 +1,48 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { MoreThan, Repository } from 'typeorm';
+import { Clock, authorizationConfig, type AuthorizationConfig } from '#config';
+import { hashSecret } from '#oauth';
+import { LoginSessionEntity, UserEntity } from '#persistence';
+
+/** Signed-in browsers. The cookie value is random; only its SHA-256 is stored. */
+@Injectable()
+export class LoginSessionsService {
+  constructor(
+    @InjectRepository(LoginSessionEntity) private readonly sessions: Repository<LoginSessionEntity>,
+    @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
+    @Inject(authorizationConfig.KEY) private readonly config: AuthorizationConfig,
+    private readonly clock: Clock,
+  ) {}
+
+  get lifetimeSeconds(): number {
+    return this.config.sessionLifetime;
+  }
+
+  /** Starts a session; answers the cookie value. */
+  async start(userId: string): Promise<string> {
+    const value = randomBytes(32).toString('base64url');
+    const now = this.clock.now();
+    await this.sessions.insert({
+      id: randomUUID(),
+      session_hash: hashSecret(value),
+      user_id: userId,
+      created_at: now,
+      expires_at: now + this.config.sessionLifetime * 1000,
+    });
+    return value;
+  }
+
+  /** The enabled user of a live session, or null. */
+  async user(cookie: string | undefined): Promise<UserEntity | null> {
+    if (!cookie || !/^[A-Za-z0-9_-]{43}$/.test(cookie)) return null;
+    const session = await this.sessions.findOneBy({
+      session_hash: hashSecret(cookie),
+      expires_at: MoreThan(this.clock.now()),
+    });
+    if (!session) return null;
+    const user = await this.users.findOneBy({ id: session.user_id });
+    return user && user.disabled_at === null ? user : null;
+  }
+}

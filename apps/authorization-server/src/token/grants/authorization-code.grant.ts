@@ -1,0 +1,104 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { Clock } from '#config';
+import { GrantType, InvalidGrantError, SecretPrefix, hasSecretShape, scopeList } from '#oauth';
+import { AuthorizationCodeEntity, ClientEntity, RefreshTokenRepository, RevocationReason } from '#persistence';
+import { AuthorizationCodesService } from '../../authorization/authorization-codes.service.js';
+import { UsersService } from '../../users/users.service.js';
+import { AuthorizationCodeParams } from '../dto/grant-params.dto.js';
+import { GrantHandler, TokenRequestParams, TokenResponse } from '../grant-handler.js';
+import { grantParams } from '../grant-params.js';
+import { TokenIssuer } from '../token-issuer.service.js';
+import { verifierMatches } from './pkce.js';
+
+const invalid = () => new InvalidGrantError('the authorization code is invalid');
+
+/** RFC 6749 4.1.3-4.1.4 with PKCE (RFC 7636): the usual way to a first refresh token. */
+@Injectable()
+export class AuthorizationCodeGrant implements GrantHandler {
+  readonly grantType = GrantType.AuthorizationCode;
+  private readonly logger = new Logger(AuthorizationCodeGrant.name);
+
+  constructor(
+    private readonly codes: AuthorizationCodesService,
+    private readonly users: UsersService,
+    private readonly tokens: RefreshTokenRepository,
+    private readonly issuer: TokenIssuer,
+    private readonly clock: Clock,
+  ) {}
+
+  async handle(params: TokenRequestParams, client: ClientEntity): Promise<TokenResponse> {
+    const { code, redirect_uri, code_verifier } = grantParams(AuthorizationCodeParams, params);
+    const record = await this.findCode(code, client);
+    if (record.used_at !== null) return this.replayed(record, client);
+    this.checkBindings(record, client, redirect_uri, code_verifier);
+    if (!(await this.users.isEnabled(record.user_id))) throw invalid();
+    const scope = scopeList(record.scope);
+    const { family, first } = this.issuer.newFamily(client, record.user_id, scope);
+    const withRefresh = this.refreshTokenAllowed(client, scope);
+    const redeemed = await this.tokens.redeemAuthorizationCode(
+      record.id,
+      this.clock.now(),
+      family,
+      withRefresh ? first.record : null,
+    );
+    if (!redeemed) return this.replayed((await this.codes.findByValue(code)) ?? record, client);
+    return this.issuer.respond(
+      { client, subject: record.user_id, scope, familyId: family.id },
+      withRefresh ? first.value : undefined,
+    );
+  }
+
+  private async findCode(code: string, client: ClientEntity): Promise<AuthorizationCodeEntity> {
+    if (!hasSecretShape(code, SecretPrefix.AuthorizationCode)) throw invalid();
+    const record = await this.codes.findByValue(code);
+    // RFC 6749 4.1.3: the code must have been issued to this client.
+    if (!record || record.client_id !== client.client_id) throw invalid();
+    if (this.clock.now() >= record.expires_at && record.used_at === null)
+      throw new InvalidGrantError('the authorization code has expired');
+    return record;
+  }
+
+  private checkBindings(
+    record: AuthorizationCodeEntity,
+    client: ClientEntity,
+    redirectUri: string | undefined,
+    verifier: string | undefined,
+  ): void {
+    // RFC 6749 4.1.3: the redirect_uri of the authorization request, identical; omitted only if it was.
+    const expected = redirectUri ?? (client.redirect_uris.length === 1 ? client.redirect_uris[0] : undefined);
+    if (expected !== record.redirect_uri)
+      throw new InvalidGrantError('redirect_uri does not match the authorization request');
+    if (record.code_challenge === null) {
+      // RFC 9700 2.1.1: a code_verifier without a challenge in the request is refused.
+      if (verifier !== undefined)
+        throw new InvalidGrantError('code_verifier sent, but the authorization request had no code_challenge');
+      return;
+    }
+    if (!verifierMatches(verifier, record.code_challenge))
+      throw new InvalidGrantError('code_verifier does not match the code_challenge');
+  }
+
+  /** RFC 6749 4.1.2: a code used twice revokes what was issued from it. */
+  private async replayed(record: AuthorizationCodeEntity, client: ClientEntity): Promise<never> {
+    if (record.family_id !== null) {
+      const now = this.clock.now();
+      await this.tokens.revokeFamily(record.family_id, RevocationReason.CodeReplay, now, {
+        id: randomUUID(),
+        occurred_at: now,
+        actor: `client:${client.client_id}`,
+        action: 'authorization_code.reuse_detected',
+        target_type: 'refresh_token_family',
+        target_id: record.family_id,
+        reason: `authorization code ${record.id} presented again`,
+      });
+      this.logger.warn(`authorization code reuse: family ${record.family_id} of client ${client.client_id} revoked`);
+    }
+    throw new InvalidGrantError('the authorization code was already used; the tokens issued from it are revoked');
+  }
+
+  private refreshTokenAllowed(client: ClientEntity, scope: string[]): boolean {
+    if (!client.grant_types.includes(GrantType.RefreshToken)) return false;
+    return !client.refresh_token_requires_offline_access || scope.includes('offline_access');
+  }
+}

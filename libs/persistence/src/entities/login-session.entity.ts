@@ -1,0 +1,22 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { InstantColumn } from './columns.js';
+
+/** A signed-in browser: the cookie holds a random value, the database its SHA-256. */
+@Entity('login_session')
+export class LoginSessionEntity {
+  @PrimaryColumn({ type: 'varchar', length: 36 })
+  id: string;
+
+  @Index('uq_login_session_hash', { unique: true })
+  @Column({ type: 'varchar', length: 64, select: false })
+  session_hash: string;
+
+  @Column({ type: 'varchar', length: 36 })
+  user_id: string;
+
+  @InstantColumn()
+  created_at: number;
+
+  @InstantColumn()
+  expires_at: number;
+}

@@ -1,0 +1,11 @@
+export * from './access-token-claims.js';
+export * from './access-token-verifier.js';
+export * from './access-token.guard.js';
+export * from './bearer-error.js';
+export * from './bearer-token.js';
+export * from './require-scopes.decorator.js';
+export * from './resource-guard.module.js';
+export * from './resource-guard.options.js';
+export * from './token-claims.decorator.js';
+export * from './token-rejection.js';
+export { JwksUnavailableError } from './jwks.js';
