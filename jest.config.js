@@ -14,11 +14,17 @@ const shared = {
   },
 };
 
+const projects = [
+  { ...shared, displayName: 'unit', testMatch: ['<rootDir>/apps/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts'] },
+  { ...shared, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'] },
+];
+
+// JEST_PROJECT picks one project, so that `npm run test:e2e:sqlite -- test/some-file` filters by path
+// (--selectProjects would swallow the path as another project name).
+const only = process.env.JEST_PROJECT;
+
 export default {
   // Per-test timeout; a project-level testTimeout is ignored.
   testTimeout: 30000,
-  projects: [
-    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/apps/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts'] },
-    { ...shared, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'] },
-  ],
+  projects: only ? projects.filter((p) => p.displayName === only) : projects,
 };
