@@ -12,7 +12,7 @@ import {
   mintSecret,
   secretMatchesHash,
 } from '#oauth';
-import { ClientEntity, isUniqueViolation } from '#persistence';
+import { ClientEntity, isUniqueViolation, newestFirst } from '#persistence';
 import { AuthFailureMonitor } from './auth-failure-monitor.js';
 import { CLIENT_POLICY_DEFAULTS } from './client-defaults.js';
 import type { UpdateClientDto } from './dto/client.dto.js';
@@ -72,12 +72,7 @@ export class ClientsService {
   /** Newest first, keyset-paged by (created_at, client_id). */
   async list(limit: number, after?: { at: number; id: string }): Promise<ClientEntity[]> {
     const qb = this.clients.createQueryBuilder('c');
-    if (after) qb.where('(c.created_at < :at OR (c.created_at = :at AND c.client_id < :id))', after);
-    return qb
-      .orderBy('c.created_at', 'DESC')
-      .addOrderBy('c.client_id', 'DESC')
-      .limit(limit + 1)
-      .getMany();
+    return newestFirst(qb, { time: 'c.created_at', id: 'c.client_id' }, limit, after).getMany();
   }
 
   async getOrThrow(clientId: string): Promise<ClientEntity> {

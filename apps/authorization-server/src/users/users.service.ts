@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { Repository } from 'typeorm';
 import { Clock } from '#config';
-import { UserEntity, isUniqueViolation } from '#persistence';
+import { UserEntity, isUniqueViolation, newestFirst } from '#persistence';
 import { decoyHash, hashPassword, verifyPassword } from './password-hasher.js';
 
 export const USERNAME_PATTERN = /^[^\s\p{Cc}]{1,200}$/u;
@@ -42,12 +42,7 @@ export class UsersService {
 
   async list(limit: number, after?: { at: number; id: string }): Promise<UserEntity[]> {
     const qb = this.users.createQueryBuilder('u');
-    if (after) qb.where('(u.created_at < :at OR (u.created_at = :at AND u.id < :id))', after);
-    return qb
-      .orderBy('u.created_at', 'DESC')
-      .addOrderBy('u.id', 'DESC')
-      .limit(limit + 1)
-      .getMany();
+    return newestFirst(qb, { time: 'u.created_at', id: 'u.id' }, limit, after).getMany();
   }
 
   async getOrThrow(id: string): Promise<UserEntity> {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
-import { AuditEventEntity } from '#persistence';
+import { AuditEventEntity, newestFirst } from '#persistence';
 import { decodeCursor, instantParam, page } from '../common/cursor.js';
 import { AuditEventDto, AuditEventPageDto, ListAuditEventsQueryDto } from './audit-event.dto.js';
 
@@ -19,13 +19,8 @@ export class AdminAuditService {
       qb.andWhere('e.occurred_at >= :after', { after: instantParam(q.occurred_after, 'occurred_after') });
     if (q.occurred_before !== undefined)
       qb.andWhere('e.occurred_at < :before', { before: instantParam(q.occurred_before, 'occurred_before') });
-    const cursor = decodeCursor(q.cursor);
-    if (cursor) qb.andWhere('(e.occurred_at < :at OR (e.occurred_at = :at AND e.id < :id))', cursor);
-    const rows = await qb
-      .orderBy('e.occurred_at', 'DESC')
-      .addOrderBy('e.id', 'DESC')
-      .limit(q.limit + 1)
-      .getMany();
+    const columns = { time: 'e.occurred_at', id: 'e.id' };
+    const rows = await newestFirst(qb, columns, q.limit, decodeCursor(q.cursor)).getMany();
     const result = page(rows, q.limit, (e) => ({ at: e.occurred_at, id: e.id }));
     return { items: result.items.map((e) => AuditEventDto.fromEntity(e)), next_cursor: result.next_cursor };
   }

@@ -2,7 +2,7 @@ import { BadRequestException, Injectable, NotFoundException } from '@nestjs/comm
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository, SelectQueryBuilder } from 'typeorm';
 import { Clock } from '#config';
-import { RefreshTokenEntity, RefreshTokenRepository, RevocationReason } from '#persistence';
+import { RefreshTokenEntity, RefreshTokenRepository, RevocationReason, newestFirst } from '#persistence';
 import { AuditService } from '../../audit/audit.service.js';
 import { decodeCursor, instantParam, iso, page } from '../common/cursor.js';
 import {
@@ -63,13 +63,8 @@ export class AdminRefreshTokensService {
       qb.andWhere('t.issued_at >= :after', { after: instantParam(q.issued_after, 'issued_after') });
     if (q.issued_before !== undefined)
       qb.andWhere('t.issued_at < :before', { before: instantParam(q.issued_before, 'issued_before') });
-    const cursor = decodeCursor(q.cursor);
-    if (cursor) qb.andWhere('(t.issued_at < :at OR (t.issued_at = :at AND t.id < :id))', cursor);
-    const rows = await qb
-      .orderBy('t.issued_at', 'DESC')
-      .addOrderBy('t.id', 'DESC')
-      .limit(q.limit + 1)
-      .getRawMany<Row>();
+    const columns = { time: 't.issued_at', id: 't.id' };
+    const rows = await newestFirst(qb, columns, q.limit, decodeCursor(q.cursor)).getRawMany<Row>();
     const result = page(rows, q.limit, (r) => ({ at: Number(r.issued_at), id: r.id }));
     return { items: result.items.map((r) => toDto(r, now)), next_cursor: result.next_cursor };
   }
