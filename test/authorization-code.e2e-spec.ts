@@ -120,6 +120,30 @@ describe('authorization code flow with PKCE (RFC 6749 4.1, RFC 7636, RFC 9207)',
       expect(new URL(again.headers.location).searchParams.get('code')).toMatch(/^asac_/);
     });
 
+    it('signs the user out of every browser when an admin sets a new password or disables the user', async () => {
+      const kim = await t.createUser('kim', 'kim-password-1');
+      const admin = `Bearer ${await t.adminToken()}`;
+      const signedIn = async () => {
+        const browser = new Browser(t.http);
+        await browser.authorize(spaRequest().path, 'kim', 'kim-password-1');
+        return browser;
+      };
+      const first = await signedIn();
+      expect((await first.open(spaRequest().path)).status).toBe(303);
+      await request(t.http)
+        .put(`/admin/users/${kim.id}/password`)
+        .set('authorization', admin)
+        .send({ password: 'kim-password-2' })
+        .expect(204);
+      const after = await first.open(spaRequest().path);
+      expect(after.status).toBe(200);
+      expect(after.text).toContain('/oauth/authorize/login');
+      const second = new Browser(t.http);
+      await second.authorize(spaRequest().path, 'kim', 'kim-password-2');
+      await request(t.http).post(`/admin/users/${kim.id}/disable`).set('authorization', admin).expect(200);
+      expect((await second.open(spaRequest().path)).text).toContain('/oauth/authorize/login');
+    });
+
     it('asks again when a remembered consent does not cover a new scope', async () => {
       const { browser } = await codeFor();
       const wider = await browser.open(spaRequest({ scope: 'read write' }).path);

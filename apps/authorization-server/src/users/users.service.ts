@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { Repository } from 'typeorm';
 import { Clock } from '#config';
-import { UserEntity, isUniqueViolation, newestFirst } from '#persistence';
+import { LoginSessionEntity, UserEntity, isUniqueViolation, newestFirst } from '#persistence';
 import { decoyHash, hashPassword, verifyPassword } from './password-hasher.js';
 
 export const USERNAME_PATTERN = /^[^\s\p{Cc}]{1,200}$/u;
@@ -13,6 +13,7 @@ export const PASSWORD_LENGTH = { min: 8, max: 1024 };
 export class UsersService {
   constructor(
     @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
+    @InjectRepository(LoginSessionEntity) private readonly sessions: Repository<LoginSessionEntity>,
     private readonly clock: Clock,
   ) {}
 
@@ -67,10 +68,17 @@ export class UsersService {
     await this.getOrThrow(id);
     assertPassword(password);
     await this.users.update({ id }, { password_hash: await hashPassword(password), updated_at: this.clock.now() });
+    await this.endSessions(id);
+  }
+
+  /** Signs the user out of every browser. */
+  async endSessions(id: string): Promise<void> {
+    await this.sessions.delete({ user_id: id });
   }
 
   async delete(id: string): Promise<void> {
     await this.getOrThrow(id);
+    await this.endSessions(id);
     await this.users.delete({ id });
   }
 

@@ -35,6 +35,7 @@ export class AdminUsersService {
 
   async disable(id: string, actor: string): Promise<UserDto> {
     const user = await this.users.setDisabled(id, true);
+    await this.users.endSessions(id);
     await this.revokeAll(id, RevocationReason.UserDisabled, actor);
     await this.audit.log({ actor, action: 'user.disabled', target_type: 'user', target_id: id });
     return UserDto.fromEntity(user);
