@@ -195,6 +195,7 @@ describe('authorization code flow with PKCE (RFC 6749 4.1, RFC 7636, RFC 9207)',
       ['a redirect_uri with a fragment', { redirect_uri: `${APP_CB}#frag` }],
       ['localhost instead of the registered loopback IP', { redirect_uri: 'http://localhost:5555/callback' }],
       ['a repeated client_id', { client_id: undefined, extra: 'x' }],
+      ['a NUL in client_id', { client_id: 'a\u0000b' }],
     ])('shows an error page for %s', async (_, override) => {
       const params: Record<string, string | undefined> = {
         ...spaRequest()

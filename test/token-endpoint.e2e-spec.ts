@@ -375,6 +375,24 @@ describe('POST /oauth/token: client authentication and request hygiene', () => {
         'invalid_client',
       ],
       [
+        'a NUL in client_id (client_secret_post)',
+        () => raw('grant_type=client_credentials&client_id=ad%00min&client_secret=x'),
+        401,
+        'invalid_client',
+      ],
+      [
+        'a NUL in a public client_id',
+        () => raw('grant_type=password&client_id=%00&username=a&password=b'),
+        401,
+        'invalid_client',
+      ],
+      [
+        'a NUL in the Basic client id',
+        () => raw('grant_type=client_credentials', { authorization: `Basic ${b64('a%00b:secret')}` }),
+        401,
+        'invalid_client',
+      ],
+      [
         'a garbage grant_type',
         () => raw('grant_type=%00%01%02', { authorization: auth() }),
         400,

@@ -3,3 +3,4 @@ export * from './scope.js';
 export * from './grant-types.js';
 export * from './oauth-exception.filter.js';
 export * from './opaque-secrets.js';
+export * from './text.js';

@@ -5,7 +5,6 @@ import { ClientsService } from '../clients/clients.service.js';
 import { UsersService } from '../users/users.service.js';
 import { AuthorizationCodesService } from './authorization-codes.service.js';
 import {
-  AuthorizationPageError,
   AuthorizationRedirectError,
   AuthorizationRequest,
   validateAuthorizationRequest,
@@ -92,10 +91,6 @@ export class AuthorizationFlowService {
       state: e.state,
       iss: this.config.issuer,
     });
-  }
-
-  isPageError(e: unknown): e is AuthorizationPageError {
-    return e instanceof AuthorizationPageError;
   }
 
   private async codeRedirect(request: AuthorizationRequest, user: UserEntity): Promise<string> {

@@ -9,6 +9,7 @@ import {
   InvalidClientError,
   SecretPrefix,
   hashSecret,
+  isStorableText,
   mintSecret,
   secretMatchesHash,
 } from '#oauth';
@@ -113,7 +114,9 @@ export class ClientsService {
     await this.clients.delete({ client_id: clientId });
   }
 
-  findById(clientId: string): Promise<ClientEntity | null> {
+  /** The client, or null; an id no client could have is not looked up. */
+  async findById(clientId: string): Promise<ClientEntity | null> {
+    if (!isStorableText(clientId, 200)) return null;
     return this.clients.findOneBy({ client_id: clientId });
   }
 
@@ -132,11 +135,13 @@ export class ClientsService {
   async authenticate(presented: PresentedClientCredentials): Promise<ClientEntity> {
     const basic = presented.method === ClientAuthMethod.ClientSecretBasic;
     const failed = () => new InvalidClientError('client authentication failed', basic);
-    const client = await this.clients
-      .createQueryBuilder('c')
-      .addSelect('c.client_secret_hash')
-      .where('c.client_id = :id', { id: presented.clientId })
-      .getOne();
+    const client = isStorableText(presented.clientId, 200)
+      ? await this.clients
+          .createQueryBuilder('c')
+          .addSelect('c.client_secret_hash')
+          .where('c.client_id = :id', { id: presented.clientId })
+          .getOne()
+      : null;
     const secretOk = secretMatchesHash(presented.clientSecret ?? '', client?.client_secret_hash);
     if (!client) throw failed();
     if (

@@ -85,7 +85,7 @@ export class UsersService {
   /** The enabled user with these credentials, or null; takes the same time either way. */
   async verifyCredentials(username: string, password: string): Promise<UserEntity | null> {
     const user =
-      username.length <= 200 && password.length <= PASSWORD_LENGTH.max
+      USERNAME_PATTERN.test(username) && password.length <= PASSWORD_LENGTH.max
         ? await this.users
             .createQueryBuilder('u')
             .addSelect('u.password_hash')

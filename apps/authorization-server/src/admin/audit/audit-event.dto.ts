@@ -1,5 +1,6 @@
+import { NO_CONTROL_CHARACTERS } from '#oauth';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsRFC3339, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsRFC3339, IsOptional, IsString, MaxLength, Matches } from 'class-validator';
 import type { AuditEventEntity } from '#persistence';
 import { PageQueryDto } from '../common/list-query.dto.js';
 
@@ -8,18 +9,21 @@ export class ListAuditEventsQueryDto extends PageQueryDto {
   @IsOptional()
   @IsString()
   @MaxLength(64)
+  @Matches(NO_CONTROL_CHARACTERS, { message: 'action must not contain control characters' })
   action?: string;
 
   @ApiPropertyOptional({ example: 'admin:ops' })
   @IsOptional()
   @IsString()
   @MaxLength(255)
+  @Matches(NO_CONTROL_CHARACTERS, { message: 'actor must not contain control characters' })
   actor?: string;
 
   @ApiPropertyOptional({ description: 'Id of the client, user, family or subject acted on' })
   @IsOptional()
   @IsString()
   @MaxLength(255)
+  @Matches(NO_CONTROL_CHARACTERS, { message: 'target_id must not contain control characters' })
   target_id?: string;
 
   @ApiPropertyOptional({ format: 'date-time' })

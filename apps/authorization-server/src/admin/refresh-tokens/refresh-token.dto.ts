@@ -1,3 +1,4 @@
+import { NO_CONTROL_CHARACTERS } from '#oauth';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsRFC3339, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
 import { PageQueryDto } from '../common/list-query.dto.js';
@@ -10,12 +11,14 @@ export class ListRefreshTokensQueryDto extends PageQueryDto {
   @IsOptional()
   @IsString()
   @MaxLength(200)
+  @Matches(NO_CONTROL_CHARACTERS, { message: 'client_id must not contain control characters' })
   client_id?: string;
 
   @ApiPropertyOptional({ description: 'The user id (sub)' })
   @IsOptional()
   @IsString()
   @MaxLength(200)
+  @Matches(NO_CONTROL_CHARACTERS, { message: 'subject must not contain control characters' })
   subject?: string;
 
   @ApiPropertyOptional({ format: 'uuid' })
@@ -63,13 +66,13 @@ export class RevokeRefreshTokensDto {
   @ApiPropertyOptional({ description: 'Revoke the families of this user id' })
   @IsOptional()
   @IsString()
-  @Matches(/^.{1,200}$/s, { message: 'subject must be 1-200 characters' })
+  @Matches(/^[^\p{Cc}]{1,200}$/u, { message: 'subject must be 1-200 characters without control characters' })
   subject?: string;
 
   @ApiPropertyOptional({ description: 'Revoke the families of this client' })
   @IsOptional()
   @IsString()
-  @Matches(/^.{1,200}$/s, { message: 'client_id must be 1-200 characters' })
+  @Matches(/^[^\p{Cc}]{1,200}$/u, { message: 'client_id must be 1-200 characters without control characters' })
   client_id?: string;
 }
 

@@ -13,7 +13,7 @@ import {
   MaxLength,
   Min,
 } from 'class-validator';
-import { CLIENT_AUTH_METHODS, GrantType } from '#oauth';
+import { CLIENT_AUTH_METHODS, GrantType, NO_CONTROL_CHARACTERS } from '#oauth';
 
 const DAY = 24 * 3600;
 const SUPPORTED_GRANTS = [
@@ -35,6 +35,7 @@ export class CreateClientDto {
   @IsOptional()
   @IsString()
   @MaxLength(200)
+  @Matches(NO_CONTROL_CHARACTERS, { message: 'client_name must not contain control characters' })
   client_name?: string;
 
   @ApiPropertyOptional({ type: [String] })
