@@ -430,6 +430,8 @@ describe('authorization code flow with PKCE (RFC 6749 4.1, RFC 7636, RFC 9207)',
       expect(res.headers).toMatchObject({
         'cache-control': 'no-store',
         'x-frame-options': 'DENY',
+        // no-referrer would make browsers send `Origin: null` on the form posts, which the CSRF check refuses.
+        'referrer-policy': 'same-origin',
         'content-security-policy': expect.stringContaining("frame-ancestors 'none'"),
       });
       expect(res.text).not.toContain('<script');
@@ -455,6 +457,7 @@ describe('authorization code flow with PKCE (RFC 6749 4.1, RFC 7636, RFC 9207)',
       expect((await post(base)).status).toBe(403);
       expect((await post({ ...base, csrf_token: 'A'.repeat(43) })).status).toBe(403);
       expect((await post({ ...base, csrf_token: fields.csrf_token }, 'https://evil.example')).status).toBe(403);
+      expect((await post({ ...base, csrf_token: fields.csrf_token }, 'null')).status).toBe(403);
       const fresh = await request(t.http)
         .post('/oauth/authorize/login')
         .type('form')
@@ -462,6 +465,18 @@ describe('authorization code flow with PKCE (RFC 6749 4.1, RFC 7636, RFC 9207)',
         .send({ ...base, csrf_token: fields.csrf_token });
       expect(fresh.status).toBe(403);
       expect(String(fresh.headers['set-cookie'] ?? '')).not.toContain('as_session');
+    });
+
+    it('accepts the form from the issuer’s own origin', async () => {
+      const browser = new Browser(t.http);
+      const login = await browser.open(spaRequest().path);
+      const res = await browser.agent
+        .post('/oauth/authorize/login')
+        .type('form')
+        .redirects(0)
+        .set('origin', new URL(ISSUER).origin)
+        .send({ ...formFields(login.text), username: 'grace', password: 'grace-password-1' });
+      expect(res.status).toBe(303);
     });
 
     it('throttles repeated failures for one username, even with the right password then', async () => {

@@ -17,7 +17,8 @@ const PAGE_HEADERS = {
     "default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'",
   'X-Frame-Options': 'DENY',
   'X-Content-Type-Options': 'nosniff',
-  'Referrer-Policy': 'no-referrer',
+  // same-origin, not no-referrer: with no-referrer browsers send `Origin: null` on the form posts.
+  'Referrer-Policy': 'same-origin',
 };
 
 /** The HTTP side of the authorization endpoint: forms, cookies, CSRF, pages and redirects. */

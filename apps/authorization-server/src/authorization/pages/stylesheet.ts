@@ -16,9 +16,10 @@ input:focus, button:focus { outline: 3px solid rgba(36, 81, 183, .35); outline-o
 button { flex: 1; padding: 10px 16px; font: inherit; font-weight: 600; border-radius: 8px; border: 1px solid var(--accent); cursor: pointer; }
 button.primary { background: var(--accent); color: #fff; }
 button.secondary { background: #fff; color: var(--accent); }
-.error { background: #fef3f2; color: var(--danger); border: 1px solid #fecdca; border-radius: 8px; padding: 10px 12px; margin: 16px 0 0; }
+.error { background: #fef3f2; color: var(--danger); border: 1px solid #fecdca; border-radius: 8px; padding: 10px 12px; margin: 16px 0; }
 ul.scopes { list-style: none; padding: 0; margin: 0 0 8px; }
-ul.scopes li { padding: 8px 12px; border: 1px solid #e4e7ec; border-radius: 8px; margin-bottom: 8px; font-family: ui-monospace, SFMono-Regular, Menlo, monospace; }
+ul.scopes li { padding: 6px 0 6px 28px; position: relative; font-weight: 600; }
+ul.scopes li::before { content: "\\2713"; position: absolute; left: 4px; color: var(--accent); }
 .remember { display: flex; align-items: center; gap: 8px; font-weight: 400; }
 .muted { font-size: .875rem; }
 `;
