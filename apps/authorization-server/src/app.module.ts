@@ -4,6 +4,7 @@ import { PersistenceModule } from '#persistence';
 import { AdminModule } from './admin/admin.module.js';
 import { AuthorizationModule } from './authorization/authorization.module.js';
 import { ClientsModule } from './clients/clients.module.js';
+import { HealthModule } from './health/health.module.js';
 import { TokenModule } from './token/token.module.js';
 import { UsersModule } from './users/users.module.js';
 import { WellKnownModule } from './well-known/well-known.module.js';
@@ -18,6 +19,7 @@ import { WellKnownModule } from './well-known/well-known.module.js';
     WellKnownModule,
     AdminModule,
     AuthorizationModule,
+    HealthModule,
   ],
 })
 export class AppModule {}

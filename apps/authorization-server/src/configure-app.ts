@@ -1,6 +1,8 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import helmet from 'helmet';
+import { httpConfig, type HttpConfig } from '#config';
 import { ADMIN_SECURITY } from './admin/auth/admin-route.decorator.js';
 import { adminError } from './admin/common/admin-error.js';
 import { AdminNotFoundFilter } from './admin/common/admin-not-found.filter.js';
@@ -16,6 +18,19 @@ export function configureApp(app: INestApplication, issuer: string): INestApplic
   app.enableShutdownHooks();
   const http = app.getHttpAdapter().getInstance() as express.Express;
   http.disable('x-powered-by');
+  const { corsOrigins, trustProxy } = app.get<HttpConfig>(httpConfig.KEY);
+  http.set('trust proxy', trustProxy);
+  // Security headers everywhere; the sign-in pages set their own strict CSP, Swagger UI needs its inline script.
+  app.use(helmet({ contentSecurityPolicy: false, crossOriginEmbedderPolicy: false }));
+  // CORS is off unless CORS_ORIGINS lists the exact origins of browser clients.
+  if (corsOrigins.length > 0) {
+    app.enableCors({
+      origin: corsOrigins,
+      methods: ['GET', 'POST'],
+      allowedHeaders: ['Authorization', 'Content-Type'],
+      maxAge: 600,
+    });
+  }
   // The OAuth endpoints read their own form bodies (FormBodyGuard); the admin API takes JSON.
   app.use('/admin', adminJsonBody());
   app.useGlobalFilters(new AdminNotFoundFilter());
@@ -60,6 +75,7 @@ export function openApiDocument(app: INestApplication, issuer: string): OpenAPIO
     .addTag('admin: clients', 'Client registry')
     .addTag('admin: users', 'Resource owners')
     .addTag('admin: audit', 'Admin actions and security events')
+    .addTag('health', 'Liveness and readiness probes')
     .build();
   return SwaggerModule.createDocument(app, config);
 }

@@ -1,7 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { Clock } from './clock.js';
-import { adminConfig, authorizationConfig, databaseConfig, serverConfig } from './config.namespaces.js';
+import { adminConfig, authorizationConfig, databaseConfig, httpConfig, serverConfig } from './config.namespaces.js';
 import { validateEnvironment } from './environment.js';
 
 @Global()
@@ -10,7 +10,7 @@ import { validateEnvironment } from './environment.js';
     ConfigModule.forRoot({
       ignoreEnvFile: true,
       cache: false,
-      load: [serverConfig, databaseConfig, adminConfig, authorizationConfig],
+      load: [serverConfig, databaseConfig, adminConfig, authorizationConfig, httpConfig],
       validate: (raw) => {
         validateEnvironment(raw);
         return raw;

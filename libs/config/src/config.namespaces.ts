@@ -41,6 +41,21 @@ export const authorizationConfig = registerAs('authorization', () => {
   };
 });
 
+export const httpConfig = registerAs('http', () => {
+  const e = env();
+  return {
+    corsOrigins: e.CORS_ORIGINS ? e.CORS_ORIGINS.split(',').map((o) => o.trim()) : [],
+    trustProxy: parseTrustProxy(e.TRUST_PROXY),
+  };
+});
+
+function parseTrustProxy(value: string | undefined): boolean | number | string {
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  return /^\d+$/.test(value) ? Number(value) : value;
+}
+
+export type HttpConfig = ReturnType<typeof httpConfig>;
 export type AuthorizationConfig = ReturnType<typeof authorizationConfig>;
 export type ServerConfig = ReturnType<typeof serverConfig>;
 export type DatabaseConfig = ReturnType<typeof databaseConfig>;

@@ -101,6 +101,22 @@ export class Environment {
   @Max(24 * 3600)
   LOGIN_FAILURE_WINDOW = 900;
 
+  /** Comma-separated exact origins allowed by CORS; unset means CORS is off. */
+  @IsOptional()
+  @IsString()
+  @Matches(/^https?:\/\/[^\s,/]+(,\s*https?:\/\/[^\s,/]+)*$/, {
+    message: 'CORS_ORIGINS must be comma-separated origins such as https://app.example.com',
+  })
+  CORS_ORIGINS?: string;
+
+  /** Express `trust proxy`: false (default), true, a hop count, or comma-separated addresses/CIDRs. */
+  @IsOptional()
+  @IsString()
+  @Matches(/^(true|false|\d{1,2}|[0-9a-fA-F.:/, ]+|loopback|linklocal|uniquelocal)$/, {
+    message: 'TRUST_PROXY must be true, false, a hop count, or comma-separated addresses',
+  })
+  TRUST_PROXY?: string;
+
   @IsOptional()
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
   LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
