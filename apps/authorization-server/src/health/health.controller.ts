@@ -1,5 +1,5 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 
 /** Liveness (the process answers) and readiness (its database answers), for orchestrators and load balancers. */
@@ -12,15 +12,18 @@ export class HealthController {
   ) {}
 
   @Get('live')
-  @HealthCheck()
+  @HealthCheck({ swaggerDocumentation: false })
   @ApiOperation({ summary: 'Liveness: 200 while the process serves requests' })
+  @ApiOkResponse({ description: '{"status": "ok", ...}' })
   live() {
     return this.health.check([]);
   }
 
   @Get('ready')
-  @HealthCheck()
+  @HealthCheck({ swaggerDocumentation: false })
   @ApiOperation({ summary: 'Readiness: 200 when the database answers, else 503' })
+  @ApiOkResponse({ description: '{"status": "ok", "info": {"database": {"status": "up"}}, ...}' })
+  @ApiServiceUnavailableResponse({ description: '{"status": "error", "error": {"database": {"status": "down"}}, ...}' })
   ready() {
     return this.health.check([() => this.database.pingCheck('database', { timeout: 2000 })]);
   }
