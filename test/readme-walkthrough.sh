@@ -15,7 +15,7 @@ fi
 npm run -s build
 WORK=$(mktemp -d)
 ln -s "$ROOT/package.json" "$ROOT/node_modules" "$ROOT/dist" "$WORK/"
-export PORT=3000 LOG_LEVEL=warn
+export PORT=3000 LOG_LEVEL=verbose
 unset DATABASE_URL ISSUER ADMIN_CLIENT_ID ADMIN_CLIENT_SECRET
 BAD_CONFIG=$(cd "$WORK" && PORT=abc node dist/apps/authorization-server/src/main.js 2>&1 && echo "exit 0" || echo "exit $?")
 (cd "$WORK" && exec node dist/apps/authorization-server/src/main.js >"$WORK/server.log" 2>&1) &
