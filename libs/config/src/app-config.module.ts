@@ -1,7 +1,14 @@
 import { Global, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { Clock } from './clock.js';
-import { adminConfig, authorizationConfig, databaseConfig, httpConfig, serverConfig } from './config.namespaces.js';
+import {
+  adminConfig,
+  authorizationConfig,
+  databaseConfig,
+  httpConfig,
+  rateLimitConfig,
+  serverConfig,
+} from './config.namespaces.js';
 import { validateEnvironment } from './environment.js';
 
 @Global()
@@ -10,7 +17,7 @@ import { validateEnvironment } from './environment.js';
     ConfigModule.forRoot({
       ignoreEnvFile: true,
       cache: false,
-      load: [serverConfig, databaseConfig, adminConfig, authorizationConfig, httpConfig],
+      load: [serverConfig, databaseConfig, adminConfig, authorizationConfig, httpConfig, rateLimitConfig],
       validate: (raw) => {
         validateEnvironment(raw);
         return raw;

@@ -55,6 +55,18 @@ function parseTrustProxy(value: string | undefined): boolean | number | string {
   return /^\d+$/.test(value) ? Number(value) : value;
 }
 
+export const rateLimitConfig = registerAs('rateLimit', () => {
+  const e = env();
+  return {
+    enabled: e.RATE_LIMITS === 'on',
+    redisUrl: e.REDIS_URL,
+    tokenPerClient: e.RATE_LIMIT_TOKEN_PER_CLIENT,
+    tokenPerAddress: e.RATE_LIMIT_TOKEN_PER_ADDRESS,
+    windowSeconds: e.RATE_LIMIT_WINDOW,
+  };
+});
+
+export type RateLimitConfig = ReturnType<typeof rateLimitConfig>;
 export type HttpConfig = ReturnType<typeof httpConfig>;
 export type AuthorizationConfig = ReturnType<typeof authorizationConfig>;
 export type ServerConfig = ReturnType<typeof serverConfig>;

@@ -101,6 +101,38 @@ export class Environment {
   @Max(24 * 3600)
   LOGIN_FAILURE_WINDOW = 900;
 
+  /** Redis for shared rate-limit counters (redis:// or rediss://); unset means one instance, in-process counters. */
+  @IsOptional()
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['redis', 'rediss'] })
+  REDIS_URL?: string;
+
+  /** `off` turns every rate limit off (benchmarks). */
+  @IsOptional()
+  @IsIn(['on', 'off'])
+  RATE_LIMITS: 'on' | 'off' = 'on';
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  RATE_LIMIT_TOKEN_PER_CLIENT = 600;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  RATE_LIMIT_TOKEN_PER_ADDRESS = 1200;
+
+  /** Seconds over which the token-endpoint limits count. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  RATE_LIMIT_WINDOW = 60;
+
   /** Comma-separated exact origins allowed by CORS; unset means CORS is off. */
   @IsOptional()
   @IsString()

@@ -1,6 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { RedisHealthIndicator } from './redis-health.indicator.js';
 
 /** Liveness (the process answers) and readiness (its database answers), for orchestrators and load balancers. */
 @ApiTags('health')
@@ -9,6 +10,7 @@ export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly database: TypeOrmHealthIndicator,
+    private readonly redis: RedisHealthIndicator,
   ) {}
 
   @Get('live')
@@ -21,10 +23,13 @@ export class HealthController {
 
   @Get('ready')
   @HealthCheck({ swaggerDocumentation: false })
-  @ApiOperation({ summary: 'Readiness: 200 when the database answers, else 503' })
+  @ApiOperation({ summary: 'Readiness: 200 when the database (and Redis, when REDIS_URL is set) answers, else 503' })
   @ApiOkResponse({ description: '{"status": "ok", "info": {"database": {"status": "up"}}, ...}' })
   @ApiServiceUnavailableResponse({ description: '{"status": "error", "error": {"database": {"status": "down"}}, ...}' })
   ready() {
-    return this.health.check([() => this.database.pingCheck('database', { timeout: 2000 })]);
+    return this.health.check([
+      () => this.database.pingCheck('database', { timeout: 2000 }),
+      () => this.redis.ping('redis'),
+    ]);
   }
 }

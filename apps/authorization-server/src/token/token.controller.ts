@@ -14,6 +14,7 @@ import type { Request } from 'express';
 import { OAuthExceptionFilter } from '#oauth';
 import type { ClientEntity } from '#persistence';
 import { AuthenticatedClient, ClientAuthGuard } from '../clients/client-auth.guard.js';
+import { TokenRateLimitGuard } from '../rate-limit/token-rate-limit.guard.js';
 import { FormBodyGuard } from './form-body.guard.js';
 import type { TokenRequestParams, TokenResponse } from './grant-handler.js';
 import { GrantHandlerRegistry } from './grant-handler.registry.js';
@@ -28,7 +29,7 @@ export class TokenController {
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
   @Header('Pragma', 'no-cache')
-  @UseGuards(FormBodyGuard, ClientAuthGuard)
+  @UseGuards(FormBodyGuard, TokenRateLimitGuard, ClientAuthGuard)
   @ApiOperation({ summary: 'Token endpoint (RFC 6749 3.2): client_credentials, password, refresh_token' })
   @ApiConsumes('application/x-www-form-urlencoded')
   @ApiBasicAuth()

@@ -3,6 +3,7 @@ import { AuditModule } from '../audit/audit.module.js';
 import { AuthorizationModule } from '../authorization/authorization.module.js';
 import { ClientsModule } from '../clients/clients.module.js';
 import { KeysModule } from '../keys/keys.module.js';
+import { RateLimitModule } from '../rate-limit/rate-limit.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { GRANT_HANDLERS, GrantHandler } from './grant-handler.js';
 import { GrantHandlerRegistry } from './grant-handler.registry.js';
@@ -21,7 +22,7 @@ import { TokenController } from './token.controller.js';
 const GRANTS = [AuthorizationCodeGrant, ClientCredentialsGrant, PasswordGrant, RefreshTokenGrant];
 
 @Module({
-  imports: [ClientsModule, UsersModule, KeysModule, AuditModule, AuthorizationModule],
+  imports: [ClientsModule, UsersModule, KeysModule, AuditModule, AuthorizationModule, RateLimitModule],
   controllers: [TokenController, RevocationController],
   providers: [
     TokenIssuer,

@@ -1,0 +1,58 @@
+import { Injectable } from '@nestjs/common';
+import { Clock } from '#config';
+import { RedisConnection } from './redis.provider.js';
+
+export interface WindowCount {
+  hits: number;
+  /** Milliseconds until the window closes. */
+  resetInMs: number;
+}
+
+// Fixed window per key: INCR, and PEXPIRE on the first hit; answers [hits, ms left].
+const INCREMENT = `local hits = redis.call('INCR', KEYS[1])
+if hits == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return {hits, redis.call('PTTL', KEYS[1])}`;
+
+const MAX_LOCAL_KEYS = 100_000;
+
+/**
+ * Fixed-window counters: in Redis when REDIS_URL is set, so every instance shares them; otherwise
+ * in this process. A Redis that does not answer lets requests through rather than failing them.
+ */
+@Injectable()
+export class RateLimitStorage {
+  private readonly local = new Map<string, { hits: number; resetAt: number }>();
+
+  constructor(
+    private readonly redis: RedisConnection,
+    private readonly clock: Clock,
+  ) {}
+
+  async increment(key: string, windowMs: number): Promise<WindowCount> {
+    const client = this.redis.client;
+    if (!client) return this.incrementLocal(key, windowMs);
+    try {
+      const [hits, pttl] = (await client.eval(INCREMENT, 1, `rl:${key}`, windowMs)) as [number, number];
+      return { hits, resetInMs: Math.max(pttl, 0) };
+    } catch {
+      return { hits: 0, resetInMs: 0 };
+    }
+  }
+
+  private incrementLocal(key: string, windowMs: number): WindowCount {
+    const now = this.clock.now();
+    let entry = this.local.get(key);
+    if (!entry || entry.resetAt <= now) {
+      if (!entry && this.local.size >= MAX_LOCAL_KEYS) this.sweep(now);
+      entry = { hits: 0, resetAt: now + windowMs };
+      this.local.set(key, entry);
+    }
+    entry.hits += 1;
+    return { hits: entry.hits, resetInMs: entry.resetAt - now };
+  }
+
+  private sweep(now: number): void {
+    for (const [key, entry] of this.local) if (entry.resetAt <= now) this.local.delete(key);
+    if (this.local.size >= MAX_LOCAL_KEYS) this.local.clear();
+  }
+}
