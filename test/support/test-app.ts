@@ -7,6 +7,7 @@ import { AppModule } from '../../apps/authorization-server/src/app.module.js';
 import { ClientsService } from '../../apps/authorization-server/src/clients/clients.service.js';
 import type { CreateClientDto } from '../../apps/authorization-server/src/clients/dto/create-client.dto.js';
 import { configureApp } from '../../apps/authorization-server/src/configure-app.js';
+import type { JsonLogger } from '../../apps/authorization-server/src/logging/json-logger.js';
 import { UsersService } from '../../apps/authorization-server/src/users/users.service.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 
@@ -44,6 +45,8 @@ export interface TestApp {
 
 export interface TestAppOptions {
   env?: Record<string, string>;
+  /** The JSON logger to use (default: Nest's, errors only). */
+  logger?: JsonLogger;
   /** Listen on this port (default: any free one). */
   port?: number;
   /** Reuse a database (e.g. to restart the app on the same data). */
@@ -66,9 +69,10 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     .overrideProvider(Clock)
     .useValue(clock)
     .compile();
-  moduleRef.useLogger(['error']);
+  moduleRef.useLogger(options.logger ?? ['error']);
   const issuer = options.env?.ISSUER ?? ISSUER;
-  const app = configureApp(moduleRef.createNestApplication({ bodyParser: false, logger: ['error'] }), issuer);
+  const nest = moduleRef.createNestApplication({ bodyParser: false, logger: options.logger ?? ['error'] });
+  const app = configureApp(nest, issuer, options.logger);
   // Listening on a real port: concurrent requests then really overlap inside the server.
   await app.listen(options.port ?? 0, '127.0.0.1');
   const address = (app.getHttpServer() as import('node:net').Server).address() as import('node:net').AddressInfo;

@@ -5,6 +5,7 @@ import { AdminModule } from './admin/admin.module.js';
 import { AuthorizationModule } from './authorization/authorization.module.js';
 import { ClientsModule } from './clients/clients.module.js';
 import { HealthModule } from './health/health.module.js';
+import { HousekeepingModule } from './housekeeping/housekeeping.module.js';
 import { TokenModule } from './token/token.module.js';
 import { UsersModule } from './users/users.module.js';
 import { WellKnownModule } from './well-known/well-known.module.js';
@@ -20,6 +21,7 @@ import { WellKnownModule } from './well-known/well-known.module.js';
     AdminModule,
     AuthorizationModule,
     HealthModule,
+    HousekeepingModule,
   ],
 })
 export class AppModule {}

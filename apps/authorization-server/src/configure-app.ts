@@ -5,6 +5,8 @@ import helmet from 'helmet';
 import { httpConfig, type HttpConfig } from '#config';
 import { ADMIN_SECURITY } from './admin/auth/admin-route.decorator.js';
 import { adminError } from './admin/common/admin-error.js';
+import type { JsonLogger } from './logging/json-logger.js';
+import { requestLogger } from './logging/request-logger.middleware.js';
 import { AdminNotFoundFilter } from './admin/common/admin-not-found.filter.js';
 
 const ADMIN_BODY_LIMIT = '64kb';
@@ -14,8 +16,9 @@ export const OPENAPI_FILE = 'docs/openapi.json';
 export const OPENAPI_ISSUER = 'http://localhost:3000';
 
 /** Everything main.ts applies to the app, shared with the end-to-end tests. */
-export function configureApp(app: INestApplication, issuer: string): INestApplication {
+export function configureApp(app: INestApplication, issuer: string, logger?: JsonLogger): INestApplication {
   app.enableShutdownHooks();
+  if (logger) app.use(requestLogger(logger.pino));
   const http = app.getHttpAdapter().getInstance() as express.Express;
   http.disable('x-powered-by');
   const { corsOrigins, trustProxy } = app.get<HttpConfig>(httpConfig.KEY);

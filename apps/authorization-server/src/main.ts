@@ -3,8 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { serverConfig, validateEnvironment } from '#config';
 import { AppModule } from './app.module.js';
 import { configureApp } from './configure-app.js';
-
-const LEVELS = ['error', 'warn', 'log', 'debug', 'verbose'] as const;
+import { JsonLogger } from './logging/json-logger.js';
 
 async function bootstrap(): Promise<void> {
   let env;
@@ -14,11 +13,11 @@ async function bootstrap(): Promise<void> {
     process.stderr.write(`${(e as Error).message}\n`);
     process.exit(1);
   }
-  const logger = LEVELS.slice(0, LEVELS.indexOf(env.LOG_LEVEL) + 1);
+  const logger = new JsonLogger(env.LOG_LEVEL);
   // The token endpoint reads its own form bodies (FormBodyGuard); no global body parser.
-  const app = await NestFactory.create(AppModule, { bodyParser: false, logger: [...logger] });
+  const app = await NestFactory.create(AppModule, { bodyParser: false, logger });
   const config = app.get<ReturnType<typeof serverConfig>>(serverConfig.KEY);
-  configureApp(app, config.issuer);
+  configureApp(app, config.issuer, logger);
   await app.listen(config.port);
 }
 

@@ -1,0 +1,147 @@
+import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { DataSource } from 'typeorm';
+import { metricsConfig, type MetricsConfig } from '#config';
+import { GrantType } from '#oauth';
+import { RevocationReason } from '#persistence';
+
+export type IssuedTokenType = 'access_token' | 'refresh_token';
+
+/** Seconds; a token request takes a few milliseconds, a password hash or a cold database up to seconds. */
+export const HTTP_DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+
+/** The pg Pool behind TypeORM's PostgreSQL driver. */
+interface PgPool {
+  totalCount: number;
+  idleCount: number;
+  waitingCount: number;
+}
+
+/**
+ * The Prometheus metrics of one application instance, on a registry of its own (never the global
+ * one: the tests start several apps in one process). Everything else calls the named methods here.
+ */
+@Injectable()
+export class MetricsService implements OnModuleDestroy {
+  readonly registry = new Registry();
+  readonly enabled: boolean;
+
+  private readonly httpRequests = new Counter({
+    name: 'http_requests_total',
+    help: 'HTTP requests answered, by method, route template and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [this.registry],
+  });
+  private readonly httpDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'Time from receiving an HTTP request to the end of its answer, by method, route template and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: HTTP_DURATION_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly tokensIssued = new Counter({
+    name: 'oauth_tokens_issued_total',
+    help: 'Tokens handed to clients by the token endpoint, by grant type and token type',
+    labelNames: ['grant_type', 'token_type'] as const,
+    registers: [this.registry],
+  });
+  private readonly rotations = new Counter({
+    name: 'oauth_refresh_tokens_rotated_total',
+    help: 'Refresh tokens rotated (marked used and replaced by a successor)',
+    registers: [this.registry],
+  });
+  private readonly familiesRevoked = new Counter({
+    name: 'oauth_refresh_token_families_revoked_total',
+    help: 'Refresh-token families (grants) revoked, by reason',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  private readonly refreshTokenReuse = new Counter({
+    name: 'oauth_refresh_token_reuse_detected_total',
+    help: 'Rotated refresh tokens presented again outside the reuse interval (suspected theft)',
+    registers: [this.registry],
+  });
+  private readonly authorizationCodeReuse = new Counter({
+    name: 'oauth_authorization_code_reuse_detected_total',
+    help: 'Authorization codes presented again after being redeemed',
+    registers: [this.registry],
+  });
+
+  constructor(@Inject(metricsConfig.KEY) config: MetricsConfig, dataSource: DataSource) {
+    this.enabled = config.enabled;
+    // Every series that can appear starts at 0, so that rate() and absent() see it from the first scrape.
+    for (const grantType of Object.values(GrantType)) {
+      this.tokensIssued.inc({ grant_type: grantType, token_type: 'access_token' }, 0);
+      if (grantType !== GrantType.ClientCredentials)
+        this.tokensIssued.inc({ grant_type: grantType, token_type: 'refresh_token' }, 0);
+    }
+    for (const reason of Object.values(RevocationReason)) this.familiesRevoked.inc({ reason }, 0);
+    new Gauge({
+      name: 'db_pool_connections',
+      help: 'Database connections of this instance by state (PostgreSQL pool; SQLite has one connection)',
+      labelNames: ['state'] as const,
+      registers: [this.registry],
+      collect() {
+        const pool = poolOf(dataSource);
+        this.set({ state: 'total' }, pool.totalCount);
+        this.set({ state: 'idle' }, pool.idleCount);
+        this.set({ state: 'waiting' }, pool.waitingCount);
+      },
+    });
+    // The standard process_* and nodejs_* metrics, without a prefix.
+    if (this.enabled) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** One token handed out; call once the response carrying it is built. */
+  tokenIssued(grantType: string, tokenType: IssuedTokenType): void {
+    this.tokensIssued.inc({ grant_type: grantType, token_type: tokenType });
+  }
+
+  refreshTokenRotated(): void {
+    this.rotations.inc();
+  }
+
+  /** `count` families revoked (revokeMatching's count, or revokeFamily's boolean); 0 or false counts nothing. */
+  familyRevoked(reason: string, count: number | boolean = 1): void {
+    const n = Number(count);
+    if (n > 0) this.familiesRevoked.inc({ reason }, n);
+  }
+
+  refreshTokenReuseDetected(): void {
+    this.refreshTokenReuse.inc();
+  }
+
+  authorizationCodeReuseDetected(): void {
+    this.authorizationCodeReuse.inc();
+  }
+
+  /** One answered HTTP request; `route` must be a route template or `unmatched`, never a raw URL. */
+  httpRequest(method: string, route: string, status: number, seconds: number): void {
+    const labels = { method, route, status: String(status) };
+    this.httpRequests.inc(labels);
+    this.httpDuration.observe(labels, seconds);
+  }
+
+  /** The Prometheus text exposition (version 0.0.4). */
+  scrape(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  onModuleDestroy(): void {
+    this.registry.clear();
+  }
+}
+
+function poolOf(dataSource: DataSource): PgPool {
+  if (dataSource.options.type === 'postgres') {
+    const pool = (dataSource.driver as unknown as { master?: PgPool }).master;
+    if (pool) return pool;
+    return { totalCount: 0, idleCount: 0, waitingCount: 0 };
+  }
+  // better-sqlite3: one synchronous connection, never busy while JavaScript (this scrape) runs.
+  return { totalCount: 1, idleCount: 1, waitingCount: 0 };
+}
