@@ -6,6 +6,7 @@ import { AuthorizationModule } from './authorization/authorization.module.js';
 import { ClientsModule } from './clients/clients.module.js';
 import { HealthModule } from './health/health.module.js';
 import { HousekeepingModule } from './housekeeping/housekeeping.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 import { TokenModule } from './token/token.module.js';
 import { UsersModule } from './users/users.module.js';
 import { WellKnownModule } from './well-known/well-known.module.js';
@@ -21,6 +22,7 @@ import { WellKnownModule } from './well-known/well-known.module.js';
     AdminModule,
     AuthorizationModule,
     HealthModule,
+    MetricsModule,
     HousekeepingModule,
   ],
 })

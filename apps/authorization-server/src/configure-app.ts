@@ -8,6 +8,7 @@ import { adminError } from './admin/common/admin-error.js';
 import type { JsonLogger } from './logging/json-logger.js';
 import { requestLogger } from './logging/request-logger.middleware.js';
 import { AdminNotFoundFilter } from './admin/common/admin-not-found.filter.js';
+import { useHttpMetrics } from './metrics/http-metrics.middleware.js';
 
 const ADMIN_BODY_LIMIT = '64kb';
 
@@ -18,6 +19,7 @@ export const OPENAPI_ISSUER = 'http://localhost:3000';
 /** Everything main.ts applies to the app, shared with the end-to-end tests. */
 export function configureApp(app: INestApplication, issuer: string, logger?: JsonLogger): INestApplication {
   app.enableShutdownHooks();
+  useHttpMetrics(app);
   if (logger) app.use(requestLogger(logger.pino));
   const http = app.getHttpAdapter().getInstance() as express.Express;
   http.disable('x-powered-by');

@@ -5,7 +5,9 @@ import {
   adminConfig,
   authorizationConfig,
   databaseConfig,
+  housekeepingConfig,
   httpConfig,
+  metricsConfig,
   rateLimitConfig,
   serverConfig,
 } from './config.namespaces.js';
@@ -17,7 +19,16 @@ import { validateEnvironment } from './environment.js';
     ConfigModule.forRoot({
       ignoreEnvFile: true,
       cache: false,
-      load: [serverConfig, databaseConfig, adminConfig, authorizationConfig, httpConfig, rateLimitConfig],
+      load: [
+        serverConfig,
+        databaseConfig,
+        adminConfig,
+        authorizationConfig,
+        httpConfig,
+        rateLimitConfig,
+        housekeepingConfig,
+        metricsConfig,
+      ],
       validate: (raw) => {
         validateEnvironment(raw);
         return raw;

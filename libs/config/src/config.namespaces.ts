@@ -66,7 +66,20 @@ export const rateLimitConfig = registerAs('rateLimit', () => {
   };
 });
 
+export const housekeepingConfig = registerAs('housekeeping', () => {
+  const e = env();
+  return {
+    intervalSeconds: e.HOUSEKEEPING_INTERVAL,
+    retentionSeconds: e.HOUSEKEEPING_RETENTION,
+    batchSize: e.HOUSEKEEPING_BATCH_SIZE,
+  };
+});
+
+export const metricsConfig = registerAs('metrics', () => ({ enabled: env().METRICS_ENABLED === 'true' }));
+
 export type RateLimitConfig = ReturnType<typeof rateLimitConfig>;
+export type MetricsConfig = ReturnType<typeof metricsConfig>;
+export type HousekeepingConfig = ReturnType<typeof housekeepingConfig>;
 export type HttpConfig = ReturnType<typeof httpConfig>;
 export type AuthorizationConfig = ReturnType<typeof authorizationConfig>;
 export type ServerConfig = ReturnType<typeof serverConfig>;

@@ -133,6 +133,30 @@ export class Environment {
   @Max(3600)
   RATE_LIMIT_WINDOW = 60;
 
+  /** Seconds between runs of the housekeeping job (expired rows deleted); 0 turns it off. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(7 * 24 * 3600)
+  HOUSEKEEPING_INTERVAL = 3600;
+
+  /** Seconds a dead refresh-token family or an expired authorization code is kept before deletion. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(3650 * 24 * 3600)
+  HOUSEKEEPING_RETENTION = 7 * 24 * 3600;
+
+  /** Rows deleted per statement by the housekeeping job. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  HOUSEKEEPING_BATCH_SIZE = 1000;
+
   /** Comma-separated exact origins allowed by CORS; unset means CORS is off. */
   @IsOptional()
   @IsString()
@@ -152,6 +176,11 @@ export class Environment {
   @IsOptional()
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
   LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
+
+  /** `false` turns GET /metrics (Prometheus) off: it answers 404. */
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  METRICS_ENABLED: 'true' | 'false' = 'true';
 }
 
 /** Validates the environment at boot; the message lists every bad variable. */

@@ -66,6 +66,10 @@ export class ServerError extends OAuthError {
 export class TemporarilyUnavailableError extends OAuthError {
   readonly error = 'temporarily_unavailable';
   override readonly status = 503;
+  constructor(description: string) {
+    super(description);
+    this.headers['Retry-After'] = '5';
+  }
 }
 
 /** RFC 7662 2.1: an authenticated client that is not allowed to call the endpoint. */

@@ -69,7 +69,15 @@ function errorCode(exception: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
-function isDatabaseUnavailable(exception: unknown): boolean {
+// pg reports a dropped or unreachable server with these messages and no code.
+const UNAVAILABLE_MESSAGES =
+  /Connection terminated|timeout exceeded when trying to connect|Connection ended|connection error/i;
+
+/** The database (or the network to it) is down: a 503 the client may retry, not a 500. */
+export function isDatabaseUnavailable(exception: unknown): boolean {
   const code = errorCode(exception);
-  return code !== undefined && UNAVAILABLE_CODES.has(code);
+  if (code !== undefined && UNAVAILABLE_CODES.has(code)) return true;
+  const e = exception as { message?: unknown; driverError?: { message?: unknown } } | undefined;
+  const message = `${String(e?.message ?? '')} ${String(e?.driverError?.message ?? '')}`;
+  return UNAVAILABLE_MESSAGES.test(message);
 }

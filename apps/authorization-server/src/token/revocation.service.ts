@@ -7,6 +7,7 @@ import { TokenParams } from './dto/revocation-params.dto.js';
 import { grantParams } from './grant-params.js';
 import type { TokenRequestParams } from './grant-handler.js';
 import { TokenLookup } from './token-lookup.service.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 
 /** RFC 7009: a client revokes its own tokens; revoking either kind revokes the whole family. */
 @Injectable()
@@ -16,6 +17,7 @@ export class RevocationService {
     private readonly refreshTokens: RefreshTokenRepository,
     private readonly audit: AuditService,
     private readonly clock: Clock,
+    private readonly metrics: MetricsService,
   ) {}
 
   async revoke(params: TokenRequestParams, client: ClientEntity): Promise<void> {
@@ -39,6 +41,7 @@ export class RevocationService {
       target_id: familyId,
       reason: `RFC 7009 revocation of a ${found.type}`,
     });
-    await this.refreshTokens.revokeFamily(familyId, RevocationReason.ClientRequest, this.clock.now(), record);
+    const revoked = await this.refreshTokens.revokeFamily(familyId, RevocationReason.ClientRequest, this.clock.now(), record);
+    this.metrics.familyRevoked(RevocationReason.ClientRequest, revoked);
   }
 }

@@ -2,12 +2,15 @@ import { Inject, Injectable } from '@nestjs/common';
 import { SignJWT } from 'jose';
 import { randomUUID } from 'node:crypto';
 import { Clock, serverConfig, type ServerConfig } from '#config';
-import { SecretPrefix, formatScope, mintSecret } from '#oauth';
+import { GrantType, SecretPrefix, formatScope, mintSecret } from '#oauth';
 import { ClientEntity, NewFamily, NewRefreshToken, RefreshTokenRepository, RefreshTokenWithFamily } from '#persistence';
 import { SigningKeysService } from '../keys/signing-keys.service.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import type { TokenResponse } from './grant-handler.js';
 
 export interface AccessTokenGrant {
+  /** The grant_type of the token request (the label of oauth_tokens_issued_total). */
+  grantType: GrantType;
   client: ClientEntity;
   /** The resource owner, or the client itself for client_credentials (RFC 9068 2.2). */
   subject: string;
@@ -29,6 +32,7 @@ export class TokenIssuer {
     private readonly refreshTokens: RefreshTokenRepository,
     private readonly clock: Clock,
     @Inject(serverConfig.KEY) private readonly config: ServerConfig,
+    private readonly metrics: MetricsService,
   ) {}
 
   /** Signs an access token and builds the response; call only after every write committed. */
@@ -55,6 +59,8 @@ export class TokenIssuer {
     };
     if (refreshToken !== undefined) response.refresh_token = refreshToken;
     response.scope = formatScope(grant.scope);
+    this.metrics.tokenIssued(grant.grantType, 'access_token');
+    if (refreshToken !== undefined) this.metrics.tokenIssued(grant.grantType, 'refresh_token');
     return response;
   }
 

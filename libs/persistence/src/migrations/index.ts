@@ -6,6 +6,18 @@ import {
   AuthorizationCodeFlowPostgres1764200000000,
   AuthorizationCodeFlowSqlite1764200000000,
 } from './1764200000000-authorization-code-flow.js';
+import {
+  HousekeepingIndexesPostgres1764300000000,
+  HousekeepingIndexesSqlite1764300000000,
+} from './1764300000000-housekeeping-indexes.js';
 
-export const SQLITE_MIGRATIONS = [InitialSchemaSqlite1764100000000, AuthorizationCodeFlowSqlite1764200000000];
-export const POSTGRES_MIGRATIONS = [InitialSchemaPostgres1764100000000, AuthorizationCodeFlowPostgres1764200000000];
+export const SQLITE_MIGRATIONS = [
+  InitialSchemaSqlite1764100000000,
+  AuthorizationCodeFlowSqlite1764200000000,
+  HousekeepingIndexesSqlite1764300000000,
+];
+export const POSTGRES_MIGRATIONS = [
+  InitialSchemaPostgres1764100000000,
+  AuthorizationCodeFlowPostgres1764200000000,
+  HousekeepingIndexesPostgres1764300000000,
+];

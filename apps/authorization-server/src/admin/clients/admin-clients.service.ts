@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Clock } from '#config';
 import { RefreshTokenRepository, RevocationReason } from '#persistence';
 import { AuditService } from '../../audit/audit.service.js';
+import { MetricsService } from '../../metrics/metrics.service.js';
 import { ClientsService } from '../../clients/clients.service.js';
 import {
   ClientDto,
@@ -22,6 +23,7 @@ export class AdminClientsService {
     private readonly tokens: RefreshTokenRepository,
     private readonly audit: AuditService,
     private readonly clock: Clock,
+    private readonly metrics: MetricsService,
   ) {}
 
   async create(dto: CreateClientDto, actor: string): Promise<CreatedClientDto> {
@@ -68,7 +70,9 @@ export class AdminClientsService {
       target_id: clientId,
       reason: 'client deleted',
     });
-    await this.tokens.revokeMatching({ client_id: clientId }, RevocationReason.ClientDeleted, this.clock.now(), audit);
+    const now = this.clock.now();
+    const revoked = await this.tokens.revokeMatching({ client_id: clientId }, RevocationReason.ClientDeleted, now, audit);
+    this.metrics.familyRevoked(RevocationReason.ClientDeleted, revoked);
     await this.clients.delete(clientId);
     await this.audit.log({ actor, action: 'client.deleted', target_type: 'client', target_id: clientId });
   }

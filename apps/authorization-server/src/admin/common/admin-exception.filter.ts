@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Response } from 'express';
+import { isDatabaseUnavailable } from '#oauth';
 import { adminError } from './admin-error.js';
 
 /** Renders every admin API error as AdminErrorDto; internals are logged by class name only. */
@@ -15,6 +16,13 @@ export class AdminExceptionFilter implements ExceptionFilter {
       const challenge = (exception as { challenge?: string }).challenge;
       if (challenge) res.setHeader('WWW-Authenticate', challenge);
       res.status(status).json(adminError(status, messageOf(exception)));
+      return;
+    }
+    if (isDatabaseUnavailable(exception)) {
+      res
+        .status(503)
+        .setHeader('Retry-After', '5')
+        .json(adminError(503, 'the service is temporarily unavailable, retry later'));
       return;
     }
     const code = (exception as { code?: unknown })?.code;

@@ -4,6 +4,7 @@ import { Repository, SelectQueryBuilder } from 'typeorm';
 import { Clock } from '#config';
 import { RefreshTokenEntity, RefreshTokenRepository, RevocationReason, newestFirst } from '#persistence';
 import { AuditService } from '../../audit/audit.service.js';
+import { MetricsService } from '../../metrics/metrics.service.js';
 import { decodeCursor, instantParam, iso, page } from '../common/cursor.js';
 import {
   ListRefreshTokensQueryDto,
@@ -50,6 +51,7 @@ export class AdminRefreshTokensService {
     private readonly tokens: RefreshTokenRepository,
     private readonly audit: AuditService,
     private readonly clock: Clock,
+    private readonly metrics: MetricsService,
   ) {}
 
   async list(q: ListRefreshTokensQueryDto): Promise<RefreshTokenPageDto> {
@@ -86,7 +88,8 @@ export class AdminRefreshTokensService {
       target_id: token.family_id,
       reason: `via refresh token ${id}`,
     });
-    await this.tokens.revokeFamily(token.family_id, RevocationReason.Admin, now, audit);
+    const revoked = await this.tokens.revokeFamily(token.family_id, RevocationReason.Admin, now, audit);
+    this.metrics.familyRevoked(RevocationReason.Admin, revoked);
   }
 
   async revokeMatching(dto: RevokeRefreshTokensDto, actor: string): Promise<RevokedCountDto> {
@@ -103,6 +106,7 @@ export class AdminRefreshTokensService {
       this.clock.now(),
       audit,
     );
+    this.metrics.familyRevoked(RevocationReason.Admin, revoked);
     return { revoked };
   }
 

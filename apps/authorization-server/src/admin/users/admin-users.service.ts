@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Clock } from '#config';
 import { RefreshTokenRepository, RevocationReason } from '#persistence';
 import { AuditService } from '../../audit/audit.service.js';
+import { MetricsService } from '../../metrics/metrics.service.js';
 import { UsersService } from '../../users/users.service.js';
 import { decodeCursor, page } from '../common/cursor.js';
 import type { PageQueryDto } from '../common/list-query.dto.js';
@@ -15,6 +16,7 @@ export class AdminUsersService {
     private readonly tokens: RefreshTokenRepository,
     private readonly audit: AuditService,
     private readonly clock: Clock,
+    private readonly metrics: MetricsService,
   ) {}
 
   async create(dto: CreateUserDto, actor: string): Promise<UserDto> {
@@ -68,6 +70,6 @@ export class AdminUsersService {
       target_id: subject,
       reason,
     });
-    await this.tokens.revokeMatching({ subject }, reason, this.clock.now(), audit);
+    this.metrics.familyRevoked(reason, await this.tokens.revokeMatching({ subject }, reason, this.clock.now(), audit));
   }
 }

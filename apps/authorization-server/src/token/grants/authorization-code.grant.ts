@@ -9,6 +9,7 @@ import { AuthorizationCodeParams } from '../dto/grant-params.dto.js';
 import { GrantHandler, TokenRequestParams, TokenResponse } from '../grant-handler.js';
 import { grantParams } from '../grant-params.js';
 import { TokenIssuer } from '../token-issuer.service.js';
+import { MetricsService } from '../../metrics/metrics.service.js';
 import { verifierMatches } from './pkce.js';
 
 const invalid = () => new InvalidGrantError('the authorization code is invalid');
@@ -25,6 +26,7 @@ export class AuthorizationCodeGrant implements GrantHandler {
     private readonly tokens: RefreshTokenRepository,
     private readonly issuer: TokenIssuer,
     private readonly clock: Clock,
+    private readonly metrics: MetricsService,
   ) {}
 
   async handle(params: TokenRequestParams, client: ClientEntity): Promise<TokenResponse> {
@@ -44,7 +46,7 @@ export class AuthorizationCodeGrant implements GrantHandler {
     );
     if (!redeemed) return this.replayed((await this.codes.findByValue(code)) ?? record, client);
     return this.issuer.respond(
-      { client, subject: record.user_id, scope, familyId: family.id },
+      { grantType: this.grantType, client, subject: record.user_id, scope, familyId: family.id },
       withRefresh ? first.value : undefined,
     );
   }
@@ -81,9 +83,10 @@ export class AuthorizationCodeGrant implements GrantHandler {
 
   /** RFC 6749 4.1.2: a code used twice revokes what was issued from it. */
   private async replayed(record: AuthorizationCodeEntity, client: ClientEntity): Promise<never> {
+    this.metrics.authorizationCodeReuseDetected();
     if (record.family_id !== null) {
       const now = this.clock.now();
-      await this.tokens.revokeFamily(record.family_id, RevocationReason.CodeReplay, now, {
+      const revoked = await this.tokens.revokeFamily(record.family_id, RevocationReason.CodeReplay, now, {
         id: randomUUID(),
         occurred_at: now,
         actor: `client:${client.client_id}`,
@@ -92,6 +95,7 @@ export class AuthorizationCodeGrant implements GrantHandler {
         target_id: record.family_id,
         reason: `authorization code ${record.id} presented again`,
       });
+      this.metrics.familyRevoked(RevocationReason.CodeReplay, revoked);
       this.logger.warn(`authorization code reuse: family ${record.family_id} of client ${client.client_id} revoked`);
     }
     throw new InvalidGrantError('the authorization code was already used; the tokens issued from it are revoked');

@@ -16,6 +16,6 @@ export class ClientCredentialsGrant implements GrantHandler {
   async handle(params: TokenRequestParams, client: ClientEntity): Promise<TokenResponse> {
     const { scope } = grantParams(ClientCredentialsParams, params);
     const granted = narrowScope(scope, scopeList(client.scope));
-    return this.issuer.respond({ client, subject: client.client_id, scope: granted });
+    return this.issuer.respond({ grantType: this.grantType, client, subject: client.client_id, scope: granted });
   }
 }

@@ -27,9 +27,12 @@ export class PasswordGrant implements GrantHandler {
     // RFC 6749 5.2: invalid resource owner credentials are invalid_grant.
     if (!user) throw new InvalidGrantError('the resource owner credentials are invalid');
     if (!client.grant_types.includes(GrantType.RefreshToken)) {
-      return this.issuer.respond({ client, subject: user.id, scope: granted });
+      return this.issuer.respond({ grantType: this.grantType, client, subject: user.id, scope: granted });
     }
     const family = await this.issuer.startFamily(client, user.id, granted);
-    return this.issuer.respond({ client, subject: user.id, scope: granted, familyId: family.familyId }, family.value);
+    return this.issuer.respond(
+      { grantType: this.grantType, client, subject: user.id, scope: granted, familyId: family.familyId },
+      family.value,
+    );
   }
 }

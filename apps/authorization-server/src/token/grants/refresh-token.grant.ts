@@ -7,6 +7,7 @@ import { GrantHandler, TokenRequestParams, TokenResponse } from '../grant-handle
 import { grantParams } from '../grant-params.js';
 import { RefreshTokenParams } from '../dto/grant-params.dto.js';
 import { TokenIssuer } from '../token-issuer.service.js';
+import { MetricsService } from '../../metrics/metrics.service.js';
 
 const invalid = () => new InvalidGrantError('the refresh token is invalid');
 
@@ -23,6 +24,7 @@ export class RefreshTokenGrant implements GrantHandler {
     private readonly tokens: RefreshTokenRepository,
     private readonly issuer: TokenIssuer,
     private readonly clock: Clock,
+    private readonly metrics: MetricsService,
   ) {}
 
   async handle(params: TokenRequestParams, client: ClientEntity): Promise<TokenResponse> {
@@ -32,7 +34,7 @@ export class RefreshTokenGrant implements GrantHandler {
     const granted = narrowScope(scope, scopeList(token.family_scope));
     const successor = await this.renew(token, client);
     return this.issuer.respond(
-      { client, subject: token.family_subject, scope: granted, familyId: token.family_id },
+      { grantType: this.grantType, client, subject: token.family_subject, scope: granted, familyId: token.family_id },
       successor,
     );
   }
@@ -62,7 +64,10 @@ export class RefreshTokenGrant implements GrantHandler {
     }
     if (token.used_at === null) {
       const next = this.issuer.successor(client, token);
-      if (await this.tokens.rotate(token.id, now, next.record)) return next.value;
+      if (await this.tokens.rotate(token.id, now, next.record)) {
+        this.metrics.refreshTokenRotated();
+        return next.value;
+      }
     }
     // Used before, or lost the race to a concurrent request: find out which case this is.
     return this.onReuse((await this.tokens.findById(token.id)) ?? token, client);
@@ -79,7 +84,8 @@ export class RefreshTokenGrant implements GrantHandler {
       if (await this.tokens.reissue(next.record, now)) return next.value;
       throw new InvalidGrantError('the refresh token has been revoked');
     }
-    await this.tokens.revokeFamily(token.family_id, RevocationReason.Replay, now, {
+    this.metrics.refreshTokenReuseDetected();
+    const revoked = await this.tokens.revokeFamily(token.family_id, RevocationReason.Replay, now, {
       id: randomUUID(),
       occurred_at: now,
       actor: `client:${client.client_id}`,
@@ -88,6 +94,7 @@ export class RefreshTokenGrant implements GrantHandler {
       target_id: token.family_id,
       reason: `rotated token ${token.id} presented again`,
     });
+    this.metrics.familyRevoked(RevocationReason.Replay, revoked);
     this.logger.warn(`refresh token reuse detected: family ${token.family_id} of client ${client.client_id} revoked`);
     throw new InvalidGrantError('the refresh token was already used; the grant has been revoked');
   }
