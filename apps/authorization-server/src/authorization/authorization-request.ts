@@ -39,13 +39,12 @@ export class AuthorizationRedirectError extends Error {
 const CODE_CHALLENGE = /^[A-Za-z0-9\-._~]{43,128}$/;
 const MAX_QUERY = 8192;
 
-/** The query parameters, refusing repeated names (RFC 6749 3.1). */
-export function queryParams(query: string): Map<string, string> | 'repeated' | 'too long' {
+/** The query parameters with every value of each name; empty values count as omitted (RFC 6749 3.1). */
+export function queryParams(query: string): Map<string, string[]> | 'too long' {
   if (query.length > MAX_QUERY) return 'too long';
-  const params = new Map<string, string>();
+  const params = new Map<string, string[]>();
   for (const [name, value] of new URLSearchParams(query)) {
-    if (params.has(name)) return 'repeated';
-    if (value !== '') params.set(name, value);
+    if (value !== '') params.set(name, [...(params.get(name) ?? []), value]);
   }
   return params;
 }
@@ -57,14 +56,20 @@ export function validateAuthorizationRequest(
   const params = queryParams(query);
   if (params === 'too long')
     throw new AuthorizationPageError('Invalid request', 'The authorization request is too long.');
-  const get = (name: string) => (params === 'repeated' ? undefined : params.get(name));
-  const client = trustedClient(get('client_id'), findClient);
-  const redirectUri = trustedRedirectUri(client, get('redirect_uri'));
-  const state = get('state');
+  // A repeated client_id or redirect_uri cannot be trusted: the page, not a redirect.
+  const single = (name: string) => (params.get(name)?.length === 1 ? params.get(name)![0] : undefined);
+  const client = trustedClient(single('client_id'), findClient);
+  if ((params.get('redirect_uri')?.length ?? 0) > 1) {
+    throw new AuthorizationPageError('Invalid redirect URI', 'The request has more than one redirect_uri.');
+  }
+  const redirectUri = trustedRedirectUri(client, single('redirect_uri'));
+  const state = single('state');
   const fail = (error: string, description: string) =>
     new AuthorizationRedirectError(redirectUri, error, description, state);
-  if (params === 'repeated') throw fail('invalid_request', 'a parameter is repeated');
-  const responseType = get('response_type');
+  // RFC 6749 3.1: parameters must not be repeated.
+  if ([...params.values()].some((values) => values.length > 1))
+    throw fail('invalid_request', 'a parameter is repeated');
+  const responseType = single('response_type');
   if (responseType === undefined) throw fail('invalid_request', 'response_type is required');
   // RFC 9700 2.1.2: the implicit grant (response_type=token) is not offered.
   if (responseType !== 'code') throw fail('unsupported_response_type', 'only response_type=code is supported');
@@ -73,8 +78,8 @@ export function validateAuthorizationRequest(
     redirectUri,
     state,
     query,
-    scope: requestedScope(get('scope'), client, fail),
-    codeChallenge: pkce(params, client, fail),
+    scope: requestedScope(single('scope'), client, fail),
+    codeChallenge: pkce(single('code_challenge'), single('code_challenge_method'), client, fail),
   };
 }
 
@@ -120,9 +125,12 @@ function requestedScope(value: string | undefined, client: ClientEntity, fail: F
 }
 
 /** RFC 7636 4.3 and RFC 9700 2.1.1: S256 only; required of public clients and, by default, of all. */
-function pkce(params: Map<string, string>, client: ClientEntity, fail: Fail): string | null {
-  const challenge = params.get('code_challenge');
-  const method = params.get('code_challenge_method');
+function pkce(
+  challenge: string | undefined,
+  method: string | undefined,
+  client: ClientEntity,
+  fail: Fail,
+): string | null {
   if (challenge === undefined) {
     if (method !== undefined) throw fail('invalid_request', 'code_challenge_method without code_challenge');
     if (client.token_endpoint_auth_method === 'none' || client.require_pkce)

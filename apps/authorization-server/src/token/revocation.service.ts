@@ -41,7 +41,12 @@ export class RevocationService {
       target_id: familyId,
       reason: `RFC 7009 revocation of a ${found.type}`,
     });
-    const revoked = await this.refreshTokens.revokeFamily(familyId, RevocationReason.ClientRequest, this.clock.now(), record);
+    const revoked = await this.refreshTokens.revokeFamily(
+      familyId,
+      RevocationReason.ClientRequest,
+      this.clock.now(),
+      record,
+    );
     this.metrics.familyRevoked(RevocationReason.ClientRequest, revoked);
   }
 }

@@ -70,8 +70,12 @@ export class AdminClientsService {
       target_id: clientId,
       reason: 'client deleted',
     });
-    const now = this.clock.now();
-    const revoked = await this.tokens.revokeMatching({ client_id: clientId }, RevocationReason.ClientDeleted, now, audit);
+    const revoked = await this.tokens.revokeMatching(
+      { client_id: clientId },
+      RevocationReason.ClientDeleted,
+      this.clock.now(),
+      audit,
+    );
     this.metrics.familyRevoked(RevocationReason.ClientDeleted, revoked);
     await this.clients.delete(clientId);
     await this.audit.log({ actor, action: 'client.deleted', target_type: 'client', target_id: clientId });
