@@ -1,3 +1,4 @@
+import request from 'supertest';
 import { RefreshTokenRepository } from '#persistence';
 import { holdLookupsUntil } from './support/lookup-barrier.js';
 import { type TestApp, basic, startTestApp } from './support/test-app.js';
@@ -51,5 +52,40 @@ describe('two instances sharing one database', () => {
       basic(client),
     );
     expect(revoked.body).toEqual({ error: 'invalid_grant', error_description: 'the refresh token has been revoked' });
+  });
+
+  it('sees a client changed or deleted through the other instance at once', async () => {
+    const admin = `Bearer ${await a.adminToken()}`;
+    const created = await request(a.http)
+      .post('/admin/clients')
+      .set('authorization', admin)
+      .send({ grant_types: ['client_credentials'], scope: 'read write' });
+    const creds = { id: created.body.client_id, secret: created.body.client_secret };
+    expect((await b.token({ grant_type: 'client_credentials', scope: 'write' }, creds)).status).toBe(200);
+    await request(a.http)
+      .patch(`/admin/clients/${creds.id}`)
+      .set('authorization', admin)
+      .send({ scope: 'read' })
+      .expect(200);
+    expect((await b.token({ grant_type: 'client_credentials', scope: 'write' }, creds)).body.error).toBe(
+      'invalid_scope',
+    );
+    await request(a.http).delete(`/admin/clients/${creds.id}`).set('authorization', admin).expect(204);
+    expect((await b.token({ grant_type: 'client_credentials' }, creds)).status).toBe(401);
+  });
+
+  it('refuses on one instance a refresh token revoked through the other', async () => {
+    const rt = await firstRefreshToken();
+    const admin = `Bearer ${await b.adminToken()}`;
+    const listed = await request(b.http)
+      .get('/admin/refresh-tokens')
+      .query({ client_id: client.client_id, status: 'active', limit: 1 })
+      .set('authorization', admin);
+    await request(b.http)
+      .delete(`/admin/refresh-tokens/${listed.body.items[0].id}`)
+      .set('authorization', admin)
+      .expect(204);
+    const res = await a.token({ grant_type: 'refresh_token', refresh_token: rt }, basic(client));
+    expect(res.body).toEqual({ error: 'invalid_grant', error_description: 'the refresh token has been revoked' });
   });
 });
