@@ -1,3 +1,4 @@
+import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { type TestApp, basic, startTestApp } from './support/test-app.js';
 import { createTestDatabase } from './support/test-database.js';
@@ -71,9 +72,26 @@ describe('bootstrap: admin client and migrations', () => {
       expect(rows.map((r: { name: string }) => r.name)).toEqual([
         expect.stringMatching(/^InitialSchema(Sqlite|Postgres)1764100000000$/),
         expect.stringMatching(/^AuthorizationCodeFlow(Sqlite|Postgres)1764200000000$/),
+        expect.stringMatching(/^HousekeepingIndexes(Sqlite|Postgres)1764300000000$/),
       ]);
     } finally {
       await t.close();
+    }
+  });
+
+  it('keeps authenticating clients after another app in the same process started and stopped', async () => {
+    const first = await startTestApp();
+    try {
+      const client = await first.createClient({ grant_types: ['client_credentials'], scope: 'read' });
+      const other = await startTestApp();
+      await other.close();
+      expect((await first.token({ grant_type: 'client_credentials' }, basic(client))).status).toBe(200);
+      const admin = await first.adminToken();
+      expect(admin).toEqual(expect.any(String));
+      const res = await request(first.http).get('/admin/clients').set('authorization', `Bearer ${admin}`);
+      expect(res.status).toBe(200);
+    } finally {
+      await first.close();
     }
   });
 });

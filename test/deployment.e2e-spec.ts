@@ -382,6 +382,8 @@ describe('deployment files (docker-compose.yml, Dockerfile, deploy/nginx.conf)',
       });
       expect(locations).toEqual({
         '/lb-health': null,
+        // The metrics stay internal: the public entry answers 404.
+        '/metrics': null,
         '/api/': 'demo_resource_server',
         '/': 'authorization_servers',
       });

@@ -64,8 +64,10 @@ describe(OAuthError.name, () => {
     });
   });
 
-  it('gives no extra response headers to errors other than a Basic-attempted invalid_client', () => {
-    for (const [, make] of cases) expect(make('x').headers).toEqual({});
+  it('gives no extra response headers to errors other than a Basic-attempted invalid_client and a 503', () => {
+    for (const [name, make] of cases) {
+      expect(make('x').headers).toEqual(name === 'TemporarilyUnavailableError' ? { 'Retry-After': '5' } : {});
+    }
   });
 
   it('gives every instance its own headers object', () => {

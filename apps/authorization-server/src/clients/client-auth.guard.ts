@@ -1,9 +1,12 @@
 import { CanActivate, ExecutionContext, Injectable, createParamDecorator } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import passport from 'passport';
+import { Passport } from 'passport';
 import { ClientAuthMethod, InvalidClientError, InvalidRequestError } from '#oauth';
 import type { ClientEntity } from '#persistence';
 import { formParams } from './strategies/client-credentials.strategy.js';
+import { ClientSecretBasicStrategy } from './strategies/client-secret-basic.strategy.js';
+import { ClientSecretPostStrategy } from './strategies/client-secret-post.strategy.js';
+import { PublicClientStrategy } from './strategies/public-client.strategy.js';
 
 /**
  * RFC 6749 2.3: the client authenticates with exactly one method. The method is read from
@@ -26,6 +29,15 @@ export function detectClientAuthMethod(req: Request): ClientAuthMethod {
 
 @Injectable()
 export class ClientAuthGuard implements CanActivate {
+  /** This app's own passport: the process-wide one holds the strategies of whichever app registered last. */
+  private readonly passport = new Passport();
+
+  constructor(basic: ClientSecretBasicStrategy, post: ClientSecretPostStrategy, none: PublicClientStrategy) {
+    this.passport.use(ClientAuthMethod.ClientSecretBasic, basic);
+    this.passport.use(ClientAuthMethod.ClientSecretPost, post);
+    this.passport.use(ClientAuthMethod.None, none);
+  }
+
   canActivate(context: ExecutionContext): Promise<boolean> {
     const http = context.switchToHttp();
     const req = http.getRequest<Request>();
@@ -40,7 +52,7 @@ export class ClientAuthGuard implements CanActivate {
         (req as Request & { client: ClientEntity }).client = client;
         resolve(true);
       };
-      passport.authenticate(method, { session: false }, done)(req, http.getResponse<Response>(), reject);
+      this.passport.authenticate(method, { session: false }, done)(req, http.getResponse<Response>(), reject);
     });
   }
 }

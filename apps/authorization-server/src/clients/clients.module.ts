@@ -20,6 +20,7 @@ import { PublicClientStrategy } from './strategies/public-client.strategy.js';
     ClientSecretPostStrategy,
     PublicClientStrategy,
   ],
-  exports: [ClientsService, ClientAuthGuard],
+  // The strategies too: a guard used by class is built in the module of the controller using it.
+  exports: [ClientsService, ClientAuthGuard, ClientSecretBasicStrategy, ClientSecretPostStrategy, PublicClientStrategy],
 })
 export class ClientsModule {}

@@ -1,7 +1,8 @@
 import { CanActivate, ExecutionContext, ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
-import passport from 'passport';
+import { Passport } from 'passport';
+import { AdminBearerStrategy } from './admin-bearer.strategy.js';
 import type { AdminPrincipal } from './admin-bearer.strategy.js';
 
 export const ADMIN_SCOPE_KEY = 'admin:required-scope';
@@ -34,7 +35,15 @@ class ScopeChallenge extends ForbiddenException {
 /** RFC 6750 3: 401 with a Bearer challenge without a valid token, 403 insufficient_scope without the scope. */
 @Injectable()
 export class AdminAuthGuard implements CanActivate {
-  constructor(private readonly reflector: Reflector) {}
+  /** This app's own passport: the process-wide one holds the strategies of whichever app registered last. */
+  private readonly passport = new Passport();
+
+  constructor(
+    private readonly reflector: Reflector,
+    bearer: AdminBearerStrategy,
+  ) {
+    this.passport.use('admin-bearer', bearer);
+  }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const required =
@@ -43,7 +52,7 @@ export class AdminAuthGuard implements CanActivate {
     const http = context.switchToHttp();
     const req = http.getRequest<Request & { admin?: AdminPrincipal }>();
     const principal = await new Promise<AdminPrincipal | false>((resolve, reject) => {
-      passport.authenticate(
+      this.passport.authenticate(
         'admin-bearer',
         { session: false },
         (err: unknown, user: AdminPrincipal | false, info: unknown) => {
