@@ -7,10 +7,12 @@ import { ADMIN_SECURITY } from './admin/auth/admin-route.decorator.js';
 import { adminError } from './admin/common/admin-error.js';
 import type { JsonLogger } from './logging/json-logger.js';
 import { requestLogger } from './logging/request-logger.middleware.js';
-import { AdminNotFoundFilter } from './admin/common/admin-not-found.filter.js';
+import { AdminHttpErrorFilter } from './admin/common/admin-http-error.filter.js';
 import { useHttpMetrics } from './metrics/http-metrics.middleware.js';
 
 const ADMIN_BODY_LIMIT = '64kb';
+// Admin bodies are flat objects with a few arrays; deeper nesting only exhausts the validators' stack.
+const MAX_JSON_DEPTH = 16;
 
 /** The committed OpenAPI document (npm run openapi) and the issuer it is written for. */
 export const OPENAPI_FILE = 'docs/openapi.json';
@@ -38,7 +40,7 @@ export function configureApp(app: INestApplication, issuer: string, logger?: Jso
   }
   // The OAuth endpoints read their own form bodies (FormBodyGuard); the admin API takes JSON.
   app.use('/admin', adminJsonBody());
-  app.useGlobalFilters(new AdminNotFoundFilter());
+  app.useGlobalFilters(new AdminHttpErrorFilter());
   SwaggerModule.setup('docs', app, openApiDocument(app, issuer), {
     jsonDocumentUrl: 'docs-json',
     swaggerOptions: { persistAuthorization: false, displayRequestDuration: true },
@@ -90,9 +92,27 @@ function adminJsonBody() {
   const parse = express.json({ limit: ADMIN_BODY_LIMIT, strict: true });
   return (req: Request, res: Response, next: NextFunction) =>
     parse(req, res, (err?: unknown) => {
+      if (!err && depthOf(req.body) > MAX_JSON_DEPTH) {
+        res.status(400).setHeader('Cache-Control', 'no-store').json(adminError(400, 'the body is nested too deeply'));
+        return;
+      }
       if (!err) return next();
       const status = (err as { status?: number }).status === 413 ? 413 : 400;
       const message = status === 413 ? `the body exceeds ${ADMIN_BODY_LIMIT}` : 'the body is not valid JSON';
       res.status(status).setHeader('Cache-Control', 'no-store').json(adminError(status, message));
     });
+}
+
+/** Nesting depth of parsed JSON, walked without recursion. */
+function depthOf(value: unknown): number {
+  let max = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    max = Math.max(max, depth + 1);
+    if (max > MAX_JSON_DEPTH) return max;
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return max;
 }

@@ -25,6 +25,9 @@ describe('redirectUriMatches', () => {
     ['user info smuggling another host', 'http://127.0.0.1:80@evil.example/callback'],
     ['a loopback URI with a different query', 'http://[::1]:9/cb?x=2'],
     ['garbage', 'not a uri'],
+    ['a port out of range', 'http://127.0.0.1:99999/callback'],
+    ['another spelling of the loopback IP', 'http://0x7f000001:4444/steal127.0.0.1/callback'],
+    ['a short spelling of the loopback IP', 'http://127.1:4444/callback'],
   ])('refuses %s', (_, uri) => {
     expect(redirectUriMatches(uri, registered)).toBe(false);
   });

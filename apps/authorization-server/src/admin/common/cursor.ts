@@ -1,4 +1,5 @@
 import { BadRequestException } from '@nestjs/common';
+import { isStorableText } from '#oauth';
 
 /**
  * Opaque keyset cursors: the sort key of the last item of a page, base64url JSON. Pages are
@@ -22,7 +23,7 @@ export function decodeCursor(value: string | undefined): Cursor | undefined {
       parsed.length === 2 &&
       Number.isSafeInteger(parsed[0]) &&
       typeof parsed[1] === 'string' &&
-      parsed[1].length <= 255
+      isStorableText(parsed[1], 255)
     ) {
       return { at: parsed[0] as number, id: parsed[1] };
     }
