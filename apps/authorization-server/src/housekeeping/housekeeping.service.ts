@@ -118,7 +118,7 @@ export class HousekeepingService implements OnApplicationBootstrap, BeforeApplic
     const batchSize = this.config.batchSize;
     let total = 0;
     for (;;) {
-      const deleted = ((await this.dataSource.query(sql, [cutoff, batchSize])) as unknown[]).length;
+      const deleted = await this.deleteBatch(sql, [cutoff, batchSize]);
       total += deleted;
       if (deleted < batchSize || this.stopping) return total;
       await yieldToEventLoop();
@@ -126,15 +126,27 @@ export class HousekeepingService implements OnApplicationBootstrap, BeforeApplic
   }
 
   /**
-   * `DELETE ... WHERE id IN (SELECT id ... LIMIT n)`, the same on both databases, with RETURNING so that
-   * both drivers answer the deleted rows (whose count is all that is used).
+   * One statement in its own (implicit) transaction; answers the rows it deleted itself, not counting
+   * the refresh tokens its cascade removed. The structured result is asked for because `dataSource.query`
+   * answers a DELETE differently per driver (`[rows, rowCount]` on PostgreSQL).
    */
+  private async deleteBatch(sql: string, parameters: number[]): Promise<number> {
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      const result = await runner.query(sql, parameters, true);
+      return result.affected ?? 0;
+    } finally {
+      await runner.release();
+    }
+  }
+
+  /** `DELETE ... WHERE id IN (SELECT id ... LIMIT n)`: the same shape on both databases. */
   private batchStatement({ table, where }: Purge): string {
     if (this.dataSource.options.type === 'postgres') {
       return `DELETE FROM ${table} WHERE id IN (
         SELECT id FROM ${table} WHERE ${where('$1::bigint')} LIMIT $2::integer FOR UPDATE SKIP LOCKED
-      ) RETURNING id`;
+      )`;
     }
-    return `DELETE FROM ${table} WHERE id IN (SELECT id FROM ${table} WHERE ${where('?')} LIMIT ?) RETURNING id`;
+    return `DELETE FROM ${table} WHERE id IN (SELECT id FROM ${table} WHERE ${where('?')} LIMIT ?)`;
   }
 }
