@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
+import { Browser, authorizeUrl } from './support/authorization-flow.js';
 import { type TestApp, basic, startTestApp } from './support/test-app.js';
 
 const limited = (extra: Record<string, string> = {}) => ({
@@ -85,7 +86,12 @@ describe('rate limits on the OAuth endpoints', () => {
     let a: TestApp;
     let b: TestApp;
     beforeAll(async () => {
-      const env = limited({ REDIS_URL: 'redis://127.0.0.1:6379', RATE_LIMIT_TOKEN_PER_CLIENT: '4' });
+      // The per-address sign-in limit is raised: Redis keeps counting 127.0.0.1 across runs.
+      const env = limited({
+        REDIS_URL: 'redis://127.0.0.1:6379',
+        RATE_LIMIT_TOKEN_PER_CLIENT: '4',
+        LOGIN_MAX_FAILURES_PER_ADDRESS: '100000',
+      });
       a = await startTestApp({ env });
       b = await startTestApp({ env, database: a.database });
     });
@@ -105,6 +111,28 @@ describe('rate limits on the OAuth endpoints', () => {
       for (const app of [a, b, a, b, a, b])
         statuses.push((await app.token({ grant_type: 'client_credentials' }, basic(c))).status);
       expect(statuses).toEqual([200, 200, 200, 200, 429, 429]);
+    });
+
+    it('shares the failed sign-in throttle: failures on both instances add up', async () => {
+      const spa = await a.createClient({
+        grant_types: ['authorization_code'],
+        scope: 'read',
+        redirect_uris: ['https://app.example/cb'],
+        require_pkce: false,
+        first_party: true,
+      });
+      const username = `u-${randomBytes(6).toString('hex')}`;
+      await a.createUser(username, 'right-password-1');
+      const attempt = async (app: TestApp, password: string) => {
+        const browser = new Browser(app.http);
+        const login = await browser.open(authorizeUrl({ response_type: 'code', client_id: spa.client_id }));
+        return (await browser.signIn(login.text, username, password)).status;
+      };
+      const statuses = [];
+      for (const app of [a, b, a, b, a]) statuses.push(await attempt(app, 'wrong-password-1'));
+      expect(statuses).toEqual([401, 401, 401, 401, 401]);
+      expect(await attempt(b, 'right-password-1')).toBe(429);
+      expect(await attempt(a, 'right-password-1')).toBe(429);
     });
 
     it('reports Redis in readiness', async () => {

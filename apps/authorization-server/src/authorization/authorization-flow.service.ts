@@ -54,7 +54,7 @@ export class AuthorizationFlowService {
   }
 
   async login(request: AuthorizationRequest, username: string, password: string, address: string): Promise<FlowStep> {
-    const retryAfter = this.throttle.retryAfter(username, address);
+    const retryAfter = await this.throttle.retryAfter(username, address);
     if (retryAfter > 0) {
       return {
         kind: 'login',
@@ -67,10 +67,10 @@ export class AuthorizationFlowService {
     }
     const user = await this.users.verifyCredentials(username, password);
     if (!user) {
-      this.throttle.recordFailure(username, address);
+      await this.throttle.recordFailure(username, address);
       return { kind: 'login', request, username, status: 401, error: 'Wrong username or password.' };
     }
-    this.throttle.recordSuccess(username);
+    await this.throttle.recordSuccess(username);
     return { kind: 'signed-in', user, request };
   }
 

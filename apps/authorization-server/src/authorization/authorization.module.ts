@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ClientsModule } from '../clients/clients.module.js';
+import { RateLimitModule } from '../rate-limit/rate-limit.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AuthorizationCodesService } from './authorization-codes.service.js';
 import { AuthorizationFlowService } from './authorization-flow.service.js';
@@ -10,7 +11,7 @@ import { LoginSessionsService } from './login-sessions.service.js';
 import { LoginThrottle } from './login-throttle.service.js';
 
 @Module({
-  imports: [ClientsModule, UsersModule],
+  imports: [ClientsModule, UsersModule, RateLimitModule],
   controllers: [AuthorizationController],
   providers: [
     AuthorizationPagesService,

@@ -39,6 +39,29 @@ export class RateLimitStorage {
     }
   }
 
+  /** The current count of a window without adding to it. */
+  async peek(key: string): Promise<WindowCount> {
+    const client = this.redis.client;
+    if (!client) {
+      const entry = this.local.get(key);
+      const now = this.clock.now();
+      return entry && entry.resetAt > now
+        ? { hits: entry.hits, resetInMs: entry.resetAt - now }
+        : { hits: 0, resetInMs: 0 };
+    }
+    try {
+      const [hits, pttl] = (await client.multi().get(`rl:${key}`).pttl(`rl:${key}`).exec()) ?? [];
+      return { hits: Number(hits?.[1] ?? 0), resetInMs: Math.max(Number(pttl?.[1] ?? 0), 0) };
+    } catch {
+      return { hits: 0, resetInMs: 0 };
+    }
+  }
+
+  async reset(key: string): Promise<void> {
+    this.local.delete(key);
+    await this.redis.client?.del(`rl:${key}`).catch(() => undefined);
+  }
+
   private incrementLocal(key: string, windowMs: number): WindowCount {
     const now = this.clock.now();
     let entry = this.local.get(key);
