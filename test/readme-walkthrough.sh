@@ -36,6 +36,16 @@ BLOCKS=$(grep -c '^# walkthrough' "$WORK/walkthrough.sh")
   exit 1
 }
 
+# Graceful shutdown: a request in flight when SIGTERM arrives still gets its answer, then the server exits.
+SECRET=$(node -p "require('$WORK/client.json').client_secret")
+curl -s -o /dev/null -w '%{http_code}' -u "demo-app:$SECRET" http://localhost:3000/oauth/token \
+  -d grant_type=password -d username=alice --data-urlencode 'password=correct horse battery staple' >"$WORK/inflight.code" &
+CURL=$!
+sleep 0.05
+kill -TERM "$SERVER"
+wait "$CURL" || true
+for _ in $(seq 1 100); do kill -0 "$SERVER" 2>/dev/null || break; sleep 0.1; done
+
 passed=0 failed=0
 check() {
   if eval "$2"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAILED: $1"; fi
@@ -47,6 +57,8 @@ check "the replayed token is refused" 'tail -c 300 "$WORK/out.txt" | grep -q "\"
 # The only secret the server prints is the generated admin client's, once, on its banner line.
 check "the default database is ./data/authorization-server.sqlite" '[ -s "$WORK/data/authorization-server.sqlite" ]'
 check "a bad PORT stops the server with a clear message" 'grep -q "PORT must not be greater than 65535\|PORT must be an integer" <<<"$BAD_CONFIG" && grep -q "exit 1" <<<"$BAD_CONFIG"'
+check "a request in flight at SIGTERM gets its answer (200)" '[ "$(cat "$WORK/inflight.code")" = 200 ]'
+check "the server exits by itself after SIGTERM" '! kill -0 "$SERVER" 2>/dev/null'
 check "the server logged no secret" '! grep -v "^  ADMIN_CLIENT_SECRET=" "$WORK/server.log" | grep -q -e asrt_ -e ascs_ -e "correct horse"'
 echo "walkthrough: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
