@@ -1,0 +1,79 @@
+// Settings of the benchmark suite, all from the environment (see bench/README.md).
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+const str = (name, fallback) => {
+  const v = process.env[name];
+  return v === undefined || v.trim() === '' ? fallback : v.trim();
+};
+const num = (name, fallback) => {
+  const v = str(name, undefined);
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a non-negative number, got ${JSON.stringify(v)}`);
+  return n;
+};
+const list = (name, fallback) =>
+  str(name, fallback)
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+const bool = (name, fallback) => {
+  const v = str(name, undefined);
+  return v === undefined ? fallback : !['0', 'false', 'no', ''].includes(v.toLowerCase());
+};
+
+export function loadConfig() {
+  const quick = bool('BENCH_QUICK', false);
+  const connections = list('BENCH_CONNECTIONS', '10,50').map(Number);
+  if (connections.some((c) => !Number.isInteger(c) || c < 1 || c > 1000))
+    throw new Error('BENCH_CONNECTIONS must be a comma-separated list of integers between 1 and 1000');
+  const cfg = {
+    quick,
+    duration: num('BENCH_DURATION', quick ? 2 : 10),
+    warmup: num('BENCH_WARMUP', quick ? 1 : 3),
+    connections,
+    /** Database variants: sqlite-normal, sqlite-full, postgres. */
+    databases: list('BENCH_DBS', 'sqlite-normal,sqlite-full,postgres').filter((d) => d !== 'none'),
+    /** Scenarios of the token endpoint (cc, refresh, introspect) and of the admin API (list, revoke). */
+    scenarios: list('BENCH_SCENARIOS', 'cc,refresh,introspect,list,revoke'),
+    /** Variants that only run the token-endpoint scenarios (no 1,000,000-row seed). */
+    tokenOnlyDatabases: list('BENCH_TOKEN_ONLY_DBS', 'sqlite-full'),
+    peers: list('BENCH_PEERS', 'ceiling-nest,oidc-jwt').filter((p) => p !== 'none'),
+    peerSource: resolve(ROOT, str('BENCH_PEER_SOURCE', '../shared/peer-bench')),
+    peerDir: str('BENCH_PEER_DIR', '/tmp/peer-bench'),
+    port: num('BENCH_PORT', 3900),
+    peerPort: num('BENCH_PEER_PORT', 4180), // not 4190: fetch refuses that port
+    pin: bool('BENCH_PIN', true),
+    serverCpu: num('BENCH_SERVER_CPU', 1),
+    driverCpu: num('BENCH_DRIVER_CPU', 0),
+    /** Upper bound of refresh req/s used to size the pre-minted token supply (x1.25 margin). */
+    refreshMaxRate: num('BENCH_RT_MAX_RATE', 6000),
+    listRows: num('BENCH_LIST_ROWS', 1_000_000),
+    listDepths: list('BENCH_LIST_DEPTHS', '0,10,100,1000').map(Number),
+    listLimit: num('BENCH_LIST_LIMIT', 50),
+    listDuration: num('BENCH_LIST_DURATION', quick ? 2 : 5),
+    revokeFamilies: num('BENCH_REVOKE_FAMILIES', 10_000),
+    revokeRepeats: num('BENCH_REVOKE_REPEATS', 3),
+    skipBuild: bool('BENCH_SKIP_BUILD', false),
+    pgUrl: str('BENCH_POSTGRES_URL', 'postgres://postgres@127.0.0.1:5432/postgres'),
+    outDir: resolve(ROOT, str('BENCH_OUT', 'docs')),
+    /** Keep the temporary folder (databases, logs) for inspection. */
+    keep: bool('BENCH_KEEP', false),
+    maxLoad: num('BENCH_MAX_LOAD', 0.5),
+  };
+  for (const d of cfg.databases)
+    if (!['sqlite-normal', 'sqlite-full', 'postgres'].includes(d))
+      throw new Error(`BENCH_DBS: unknown database variant ${d} (sqlite-normal, sqlite-full, postgres)`);
+  const url = new URL(cfg.pgUrl);
+  if (!['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname))
+    throw new Error('BENCH_POSTGRES_URL must point at this machine (127.0.0.1)');
+  return cfg;
+}
+
+/** The settings that shaped a run, for the report. */
+export function benchEnv() {
+  return Object.fromEntries(Object.entries(process.env).filter(([k]) => /^(BENCH_|SOAK_)/.test(k)));
+}

@@ -1,0 +1,157 @@
+// The load generator: autocannon with exact per-response latencies (its own histogram is 1 ms
+// granular), a count per status code, and the server's CPU and RSS over the measured run.
+import autocannon from 'autocannon';
+import { startSampler } from './proc.mjs';
+
+export const basic = (id, secret) =>
+  'Basic ' + Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64');
+
+export const FORM = 'application/x-www-form-urlencoded';
+
+function pct(sorted, q) {
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
+}
+
+export function latencyStats(values) {
+  const sorted = Float64Array.from(values).sort();
+  const sum = sorted.reduce((a, b) => a + b, 0);
+  return {
+    n: sorted.length,
+    mean_ms: sorted.length ? sum / sorted.length : null,
+    p50_ms: pct(sorted, 0.5),
+    p90_ms: pct(sorted, 0.9),
+    p95_ms: pct(sorted, 0.95),
+    p99_ms: pct(sorted, 0.99),
+    max_ms: sorted.length ? sorted[sorted.length - 1] : null,
+  };
+}
+
+/**
+ * One autocannon run against `origin`. `request` is {method, path, headers, body}; with
+ * `nextBody(context)` every request gets a fresh body (null when the supply is exhausted: the run
+ * then stops early and is flagged). `onResponse(status, body, context)` sees every response, with the
+ * context its request was built with (costs the driver a little CPU).
+ * With `pid`, the server's CPU and RSS are sampled over the run.
+ */
+export function load({
+  origin,
+  request,
+  nextBody,
+  onResponse,
+  connections,
+  duration,
+  pid,
+  other = null,
+  overallRate,
+  timeout = 10,
+}) {
+  let exhausted = false;
+  const req = { method: request.method ?? 'POST', path: request.path, headers: request.headers };
+  if (nextBody) {
+    req.setupRequest = (r, context) => {
+      const body = nextBody(context);
+      if (body === null) {
+        exhausted = true;
+        return { ...r, body: request.body ?? '' };
+      }
+      return { ...r, body };
+    };
+  } else if (request.body !== undefined) {
+    req.body = request.body;
+  }
+  if (onResponse) req.onResponse = (status, body, context) => onResponse(status, body, context);
+  return new Promise((resolve, reject) => {
+    const sampler = pid ? startSampler(pid, { other }) : null;
+    const driver0 = process.cpuUsage();
+    const wall0 = performance.now();
+    let lat = new Float64Array(1 << 16);
+    let n = 0;
+    const status = {};
+    const inst = autocannon(
+      {
+        url: origin,
+        connections,
+        duration,
+        pipelining: 1,
+        timeout,
+        requests: [req],
+        ...(overallRate ? { overallRate } : {}),
+      },
+      (err, res) => {
+        clearInterval(watch);
+        const proc = sampler ? sampler.stop() : {};
+        const driver = process.cpuUsage(driver0);
+        const driverCpu = (100 * (driver.user + driver.system)) / 1000 / (performance.now() - wall0);
+        if (err) {
+          reject(err);
+          return;
+        }
+        const lats = latencyStats(lat.subarray(0, n));
+        const ok = res['2xx'];
+        resolve({
+          connections,
+          duration_s: res.duration,
+          rps: res.requests.total / res.duration,
+          rps_2xx: ok / res.duration,
+          ...lats,
+          total: res.requests.total,
+          '2xx': ok,
+          non2xx: res.non2xx,
+          errors: res.errors,
+          timeouts: res.timeouts,
+          status,
+          exhausted,
+          server_cpu_pct: proc.cpu_pct ?? null,
+          server_cpu_s: proc.cpu_s ?? null,
+          rss_start_mb: proc.rss_start_mb ?? null,
+          rss_peak_mb: proc.rss_peak_mb ?? null,
+          rss_end_mb: proc.rss_end_mb ?? null,
+          postgres_cpu_pct: proc.other_cpu_pct ?? null,
+          driver_cpu_pct: driverCpu,
+        });
+      },
+    );
+    inst.on('response', (client, code, bytes, ms) => {
+      if (n === lat.length) {
+        const g = new Float64Array(lat.length * 2);
+        g.set(lat);
+        lat = g;
+      }
+      lat[n++] = ms;
+      status[code] = (status[code] ?? 0) + 1;
+    });
+    const watch = setInterval(() => {
+      if (exhausted) inst.stop();
+    }, 50);
+  });
+}
+
+/** Warm-up (discarded), then the measured run. */
+export async function warmAndMeasure(opts, warmup) {
+  const warm = warmup > 0 ? await load({ ...opts, duration: warmup, pid: undefined }) : null;
+  const measured = await load(opts);
+  return { warm, measured };
+}
+
+/** A small HTTP helper for setup and checks (loopback only). */
+export async function http(origin, path, { method = 'GET', headers = {}, body, json } = {}) {
+  const init = { method, headers: { ...headers } };
+  if (json !== undefined) {
+    init.headers['content-type'] = 'application/json';
+    init.body = JSON.stringify(json);
+  } else if (body !== undefined) {
+    init.body = body;
+  }
+  const t0 = performance.now();
+  const r = await fetch(new URL(path, origin), { ...init, signal: AbortSignal.timeout(60_000) });
+  const text = await r.text();
+  const ms = performance.now() - t0;
+  let data;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    data = text;
+  }
+  return { status: r.status, data, ms };
+}

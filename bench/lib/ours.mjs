@@ -1,0 +1,86 @@
+// Our server on a fresh database: first start (migrations, admin client), the bench clients through
+// the admin API, one real password-grant token, then refresh tokens minted in bulk and checked
+// against it. Shared by run.mjs, soak.mjs and profile.mjs.
+import { join } from 'node:path';
+import { adminCredentials, adminToken, compareShapes, createClients, passwordGrantToken } from './app.mjs';
+import { freshDatabase } from './db.mjs';
+import { sha256 } from './harness.mjs';
+import { mintRefreshTokens } from './seed.mjs';
+import { startOurServer } from './server.mjs';
+
+export async function prepareOurs(cfg, { variant, tmp, app, cleanups, log, mint }) {
+  const db = await freshDatabase(variant, tmp, cfg);
+  cleanups.push(() => db.drop());
+  const admin = adminCredentials();
+  const origin = `http://127.0.0.1:${cfg.port}`;
+
+  /** Starts the server (stopped by the cleanups if not before); stop() answers its VmHWM. */
+  const start = async (phase, nodeFlags = []) => {
+    const s = await startOurServer(cfg, {
+      appDir: app,
+      databaseUrl: db.url,
+      sqliteSynchronous: db.sqliteSynchronous,
+      admin,
+      logFile: join(tmp, `${variant}-${phase}.log`),
+      nodeFlags,
+    });
+    let stopped = null;
+    const stop = async () => (stopped ??= await s.stop());
+    cleanups.push(stop);
+    return { ...s, stop };
+  };
+
+  log(`${variant}: first start (migrations, admin client), bench clients via the admin API`);
+  const setup = await start('setup');
+  const token = await adminToken(origin, admin);
+  const clients = await createClients(origin, token);
+  const pw = await passwordGrantToken(origin, token, clients.pw);
+  const setupPhase = { phase: 'setup', ...(await setup.stop()) };
+
+  const handle = await db.open();
+  cleanups.push(() => handle.close().catch(() => {}));
+  const t = Date.now();
+  const minted = await mintRefreshTokens(handle, clients.rt, Math.max(1, mint));
+  const mintSeconds = (Date.now() - t) / 1000;
+  log(`${variant}: minted ${minted.length} refresh tokens in ${mintSeconds.toFixed(1)} s`);
+  const shapeDiffs = await compareShapes(handle, sha256(pw.refresh_token), sha256(minted[0]));
+  if (shapeDiffs.length)
+    log(`${variant}: WARNING minted rows differ from the password grant's: ${shapeDiffs.join('; ')}`);
+  return { db, handle, admin, origin, clients, minted, mintSeconds, shapeDiffs, setupPhase, start };
+}
+
+/**
+ * The database side of the refresh check: successors of minted tokens, minted tokens marked used,
+ * and how many of the requests left unanswered (in flight when a run stopped) were rotated anyway.
+ */
+export async function refreshBookkeeping(handle, clientId, unanswered) {
+  let unansweredRotated = 0;
+  for (let i = 0; i < unanswered.length; i += 200) {
+    const hashes = unanswered.slice(i, i + 200).map(sha256);
+    const [row] = await handle.all(
+      `SELECT count(*) AS n FROM refresh_token WHERE used_at IS NOT NULL AND token_hash IN (${hashes.map(() => '?').join(', ')})`,
+      hashes,
+    );
+    unansweredRotated += Number(row.n);
+  }
+  const [succ] = await handle.all(
+    `SELECT count(*) AS n FROM refresh_token c JOIN refresh_token p ON p.id = c.parent_id
+     WHERE p.client_id = ? AND p.parent_id IS NULL`,
+    [clientId],
+  );
+  const [used] = await handle.all(
+    'SELECT count(*) AS n FROM refresh_token WHERE client_id = ? AND parent_id IS NULL AND used_at IS NOT NULL',
+    [clientId],
+  );
+  const [all] = await handle.all(
+    'SELECT count(*) AS n FROM refresh_token WHERE client_id = ? AND parent_id IS NOT NULL',
+    [clientId],
+  );
+  return {
+    unanswered_requests: unanswered.length,
+    unanswered_but_rotated: unansweredRotated,
+    successors_of_minted: Number(succ.n),
+    minted_marked_used: Number(used.n),
+    all_successors: Number(all.n),
+  };
+}

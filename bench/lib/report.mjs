@@ -1,0 +1,361 @@
+// docs/benchmarks.md and docs/benchmarks.json from one run's results (formatted with the repo's Prettier).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { ROOT } from './config.mjs';
+import { formatted } from './harness.mjs';
+
+export const TARGETS = {
+  refreshSqlite: 1.1,
+  refreshPostgres: 0.9,
+  refreshPostgresP99: 25,
+  ccCeiling: 0.9,
+  listP95: 10,
+  revokeMs: 1000,
+  rssMb: 250,
+};
+
+const f = (x, d = 1) => (x === null || x === undefined || Number.isNaN(x) ? '–' : Number(x).toFixed(d));
+const int = (x) => (x === null || x === undefined ? '–' : Math.round(x).toLocaleString('en-US'));
+
+function runAt(entry, scenario, c) {
+  return entry?.scenarios?.[scenario]?.runs?.find((r) => r.connections === c) ?? null;
+}
+
+/** A ratio target `measured / reference >= need`: verdict and, when missed, by how much. */
+function ratioVerdict(ours, ref, need) {
+  if (!ours || !ref) return { met: null, value: null, text: 'not measured' };
+  if (!ours.valid || !ref.valid) return { met: null, value: null, text: 'not evaluable: a run was invalid' };
+  const r = ours.rps_2xx / ref.rps_2xx;
+  if (r >= need) return { met: true, value: r, text: `met (${f(r, 2)}× ≥ ${need}×)` };
+  return {
+    met: false,
+    value: r,
+    text: `missed: ${f(r, 2)}× < ${need}× — ${f(100 * (1 - r / need), 0)} % short; needs +${f(100 * (need / r - 1), 0)} % req/s (≈ ${int(need * ref.rps_2xx)} req/s)`,
+  };
+}
+
+function maxVerdict(value, limit, unit) {
+  if (value === null || value === undefined) return { met: null, value: null, text: 'not measured' };
+  if (value < limit) return { met: true, value, text: `met (${f(value)} ${unit} < ${limit} ${unit})` };
+  return {
+    met: false,
+    value,
+    text: `missed: ${f(value)} ${unit} ≥ ${limit} ${unit} — over by ${f(value - limit)} ${unit} (+${f((100 * (value - limit)) / limit, 0)} %)`,
+  };
+}
+
+export function evaluateTargets(results) {
+  const c = results.conditions.connections.includes(50) ? 50 : Math.max(...results.conditions.connections);
+  const peer = (name) => results.peers.find((p) => p.peer === name);
+  const variant = (name) => results.variants.find((v) => v.variant === name);
+  const oidc = runAt(peer('oidc-jwt'), 'refresh', c);
+  const ceiling = runAt(peer('ceiling-nest'), 'cc', c);
+  const out = [];
+  for (const name of ['sqlite-normal', 'sqlite-full']) {
+    const v = variant(name);
+    if (!v) continue;
+    const ours = runAt(v, 'refresh', c);
+    out.push({
+      id: `refresh-${name}`,
+      target: `refresh with rotation, c=${c}: ${name} ≥ ${TARGETS.refreshSqlite}× oidc-provider (JWT)`,
+      measured: ours && oidc ? `${int(ours.rps_2xx)} vs ${int(oidc.rps_2xx)} req/s` : '–',
+      ...ratioVerdict(ours, oidc, TARGETS.refreshSqlite),
+    });
+  }
+  const pgv = variant('postgres');
+  if (pgv) {
+    const ours = runAt(pgv, 'refresh', c);
+    out.push({
+      id: 'refresh-postgres',
+      target: `refresh with rotation, c=${c}: postgres ≥ ${TARGETS.refreshPostgres}× oidc-provider (JWT)`,
+      measured: ours && oidc ? `${int(ours.rps_2xx)} vs ${int(oidc.rps_2xx)} req/s` : '–',
+      ...ratioVerdict(ours, oidc, TARGETS.refreshPostgres),
+    });
+    out.push({
+      id: 'refresh-postgres-p99',
+      target: `refresh with rotation, c=${c}: postgres p99 < ${TARGETS.refreshPostgresP99} ms`,
+      measured: ours ? `p99 ${f(ours.p99_ms, 2)} ms` : '–',
+      ...maxVerdict(ours?.valid ? ours.p99_ms : null, TARGETS.refreshPostgresP99, 'ms'),
+    });
+  }
+  for (const v of results.variants) {
+    const ours = runAt(v, 'cc', c);
+    if (!ours) continue;
+    out.push({
+      id: `cc-${v.variant}`,
+      target: `client_credentials, c=${c}: ${v.variant} ≥ ${TARGETS.ccCeiling}× bare NestJS ceiling`,
+      measured: ceiling ? `${int(ours.rps_2xx)} vs ${int(ceiling.rps_2xx)} req/s` : `${int(ours.rps_2xx)} req/s`,
+      ...ratioVerdict(ours, ceiling, TARGETS.ccCeiling),
+    });
+  }
+  for (const v of results.variants) {
+    if (!v.scenarios?.list) continue;
+    let worst = null;
+    for (const l of v.scenarios.list)
+      for (const d of l.depths)
+        if (d.reached && (!worst || d.p95_ms > worst.p95))
+          worst = { p95: d.p95_ms, where: `${l.filter}, depth ${d.depth}` };
+    const rows = v.checks?.seed?.rows_in_refresh_token;
+    out.push({
+      id: `list-${v.variant}`,
+      target: `admin list p95 < ${TARGETS.listP95} ms for any page (${v.variant}, ${int(rows)} rows)`,
+      measured: worst ? `worst p95 ${f(worst.p95, 2)} ms (${worst.where})` : '–',
+      ...maxVerdict(worst?.p95, TARGETS.listP95, 'ms'),
+    });
+  }
+  for (const v of results.variants) {
+    if (!v.scenarios?.revoke?.length) continue;
+    const worst = Math.max(...v.scenarios.revoke.map((r) => r.wall_ms));
+    const valid = v.scenarios.revoke.every((r) => r.valid);
+    out.push({
+      id: `revoke-${v.variant}`,
+      target: `bulk revocation of ${int(v.scenarios.revoke[0].families)} families < ${TARGETS.revokeMs} ms (${v.variant})`,
+      measured: `worst of ${v.scenarios.revoke.length}: ${f(worst, 0)} ms`,
+      ...(valid
+        ? maxVerdict(worst, TARGETS.revokeMs, 'ms')
+        : { met: null, text: 'not evaluable: a revocation failed its check' }),
+    });
+  }
+  for (const v of results.variants) {
+    const peaks = (v.phases ?? []).map((p) => p.vm_hwm_mb).filter((x) => x !== null && x !== undefined);
+    if (!peaks.length) continue;
+    const sampled = Object.values(v.scenarios ?? {})
+      .flatMap((s) => (Array.isArray(s) ? s.flatMap((l) => l.depths ?? []) : (s.runs ?? [])))
+      .map((r) => r.rss_peak_mb)
+      .filter((x) => typeof x === 'number');
+    out.push({
+      id: `rss-${v.variant}`,
+      target: `peak RSS < ${TARGETS.rssMb} MB (${v.variant}, VmHWM over each server lifetime)`,
+      measured: `VmHWM ${f(Math.max(...peaks), 0)} MB${sampled.length ? ` (highest VmRSS sample during a run ${f(Math.max(...sampled), 0)} MB)` : ''}`,
+      ...maxVerdict(Math.max(...peaks), TARGETS.rssMb, 'MB'),
+    });
+  }
+  return out;
+}
+
+/** A Markdown table; columns whose cells are all numbers (or –) are right-aligned. */
+function table(head, rows) {
+  const numeric = head.map((_, i) => rows.length > 0 && rows.every((r) => /^[-+]?[\d,.]+$|^–$/.test(String(r[i]))));
+  return [
+    `| ${head.join(' | ')} |`,
+    `| ${numeric.map((n) => (n ? '---:' : '---')).join(' | ')} |`,
+    ...rows.map((r) => `| ${r.map((x) => String(x).replace(/\|/g, '\\|')).join(' | ')} |`),
+  ].join('\n');
+}
+
+function tokenRows(results) {
+  const rows = [];
+  const push = (server, db, entry) => {
+    for (const scenario of ['cc', 'refresh', 'introspect'])
+      for (const r of entry.scenarios?.[scenario]?.runs ?? [])
+        rows.push([
+          server,
+          db,
+          scenario === 'cc' ? 'client_credentials' : scenario === 'refresh' ? 'refresh (rotation)' : 'introspection',
+          String(r.connections),
+          int(r.rps_2xx),
+          f(r.p50_ms, 2),
+          f(r.p99_ms, 2),
+          int(r.non2xx),
+          f(r.server_cpu_pct, 0),
+          r.postgres_cpu_pct === null || r.postgres_cpu_pct === undefined ? '–' : f(r.postgres_cpu_pct, 0),
+          f(r.rss_peak_mb, 0),
+          f(r.driver_cpu_pct, 0),
+          r.valid ? 'yes' : `**no**: ${r.problems.join('; ')}`,
+        ]);
+  };
+  for (const p of results.peers) push(p.peer, 'in memory', p);
+  for (const v of results.variants) push('ours', v.variant, v);
+  return rows;
+}
+
+export function renderMarkdown(results) {
+  const c = results.conditions;
+  const m = results.machine;
+  const marks = [];
+  if (c.under_load)
+    marks.push(
+      `**Every figure in this report was measured under load**: the 1-minute load average was ${c.loadavg_at_start[0]} (≥ ${c.max_load}) when the suite started, so other work shared the two cores. Treat the figures as indicative only.`,
+    );
+  if (c.quick)
+    marks.push(
+      `**Quick mode** (BENCH_QUICK=1): ${c.duration_s} s runs after ${c.warmup_s} s warm-ups — a smoke check, not a measurement to quote.`,
+    );
+  const caption = marks.length
+    ? `\n> ${c.under_load ? 'Measured under load' : ''}${c.under_load && c.quick ? ', ' : ''}${c.quick ? 'quick mode' : ''}: see the note at the top.\n`
+    : '';
+  const targets = evaluateTargets(results);
+  const out = [];
+  out.push('# Benchmarks', '');
+  out.push(
+    `Generated by \`npm run bench\` (bench/run.mjs) on ${results.generated_at}; the raw figures are in \`docs/benchmarks.json\`. Figures are comparable only within one run on one machine.`,
+    '',
+  );
+  for (const mk of marks) out.push(`> ${mk}`, '');
+  out.push('## Conditions', '');
+  out.push(
+    `- Machine: ${m.nproc} × ${m.cpu_model}, ${m.mem_gib} GiB, Linux ${m.kernel}.`,
+    `- Versions: Node ${results.versions.node}, SQLite ${results.versions.sqlite} (better-sqlite3), PostgreSQL ${results.versions.postgres ?? 'not used'}, autocannon ${results.versions.autocannon}, NestJS ${results.versions.app_nestjs_core}` +
+      (results.versions.peers
+        ? `; peers: oidc-provider ${results.versions.peers['oidc-provider']}, NestJS ${results.versions.peers['@nestjs/core']}, jose ${results.versions.peers.jose}.`
+        : '.'),
+    `- Command: \`${results.command}\`; app build ${results.build.built ? 'made by `npm run build`' : 'taken from the existing dist/ (BENCH_SKIP_BUILD=1)'}, copied aside before the run (dist sha256 ${results.build.dist_sha256}…, ${results.build.js_files} files)${results.git ? `, git ${results.git.head} with ${results.git.uncommitted_app_files} uncommitted files under apps/ and libs/` : ''}.`,
+    `- Pinning: ${c.pinning ? `each server on CPU ${c.pinning.server_cpu} (\`taskset -c ${c.pinning.server_cpu}\`), the suite and its load generator (autocannon, in-process) on CPU ${c.pinning.driver_cpu}. PostgreSQL's own processes are not pinned and run on either core` : 'none (BENCH_PIN=0)'}.`,
+    `- Load: ${c.connections.join(' and ')} connections, ${c.warmup_s} s warm-up (discarded) then ${c.duration_s} s measured, per scenario and connection count; keep-alive, no pipelining.`,
+    `- Admin list: ${int(c.list.rows)} seeded refresh tokens (plus the token-endpoint rows), limit ${c.list.limit}, depths ${c.list.depths.join(', ')} (pages reached by following next_cursor that many times), each depth measured for ${c.list.duration_s} s with 1 connection on a fixed cursor URL.`,
+    `- Bulk revocation: a subject with ${int(c.revoke.families)} active families (2 tokens each), ${c.revoke.repeats} times, each with a fresh subject.`,
+    `- Load average (1/5/15 min): ${c.loadavg_before.join(' / ')} before, ${c.loadavg_at_start.join(' / ')} at start, ${(c.loadavg_at_end ?? []).join(' / ')} at the end (the suite itself keeps ~2 cores busy). Total time ${results.elapsed_s} s.`,
+    '',
+  );
+  out.push(
+    'How figures are taken: requests/s = 2xx responses completed in the measured run ÷ its duration; latencies are exact per response (autocannon `response` events, not its 1 ms histogram); server CPU = utime+stime of the server process from /proc/<pid>/stat over the run, in % of one core (100 % = the pinned core saturated); PostgreSQL CPU = the same summed over the PostgreSQL backends serving the bench database (its WAL writer and checkpointer, shared with other databases, are not counted); driver CPU = the load generator’s own CPU (process.cpuUsage), to show it was not the bottleneck; peak RSS = VmRSS sampled every 250 ms during the run; the memory target uses VmHWM (kernel high-water mark) over each server lifetime. Every refresh request presents a fresh, never-used refresh token.',
+    '',
+  );
+
+  out.push('## Targets', caption);
+  out.push(
+    table(
+      ['Target', 'Measured', 'Verdict'],
+      targets.map((t) => [
+        t.target,
+        t.measured,
+        t.met === true ? `✅ ${t.text}` : t.met === false ? `❌ ${t.text}` : `⚠️ ${t.text}`,
+      ]),
+    ),
+    '',
+  );
+  if (results.peers_skipped) out.push(`Peers: ${results.peers_skipped}.`, '');
+
+  out.push('## Token endpoint', caption);
+  out.push(
+    table(
+      [
+        'Server',
+        'Database',
+        'Scenario',
+        'Conns',
+        'req/s',
+        'p50 ms',
+        'p99 ms',
+        'non-2xx',
+        'Server CPU %',
+        'PG CPU %',
+        'Peak RSS MB',
+        'Driver CPU %',
+        'Valid',
+      ],
+      tokenRows(results),
+    ),
+    '',
+  );
+  if (results.peers.length)
+    out.push(
+      'Peers (from ../shared/peer-bench, run in the same session with the same load generator): ' +
+        results.peers.map((p) => `\`${p.peer}\` = ${p.title}`).join('; ') +
+        '. Their stores are in memory and hold every pre-minted token, so their RSS is not comparable.',
+      '',
+    );
+
+  const lists = results.variants.filter((v) => v.scenarios?.list);
+  if (lists.length) {
+    out.push('## Admin list `GET /admin/refresh-tokens`', caption);
+    for (const v of lists) {
+      out.push(`### ${v.variant} (${int(v.checks?.seed?.rows_in_refresh_token)} rows in refresh_token)`, '');
+      const rows = [];
+      for (const l of v.scenarios.list)
+        for (const d of l.depths)
+          rows.push(
+            d.reached
+              ? [
+                  l.filter,
+                  String(d.depth),
+                  f(d.p50_ms, 2),
+                  f(d.p95_ms, 2),
+                  f(d.p99_ms, 2),
+                  int(d.total),
+                  f(d.server_cpu_pct, 0),
+                  d.valid ? 'yes' : `**no**: ${d.problems.join('; ')}`,
+                ]
+              : [l.filter, String(d.depth), '–', '–', '–', '–', '–', `not reached: ${d.note}`],
+          );
+      out.push(table(['Filter', 'Depth', 'p50 ms', 'p95 ms', 'p99 ms', 'Requests', 'Server CPU %', 'Valid'], rows), '');
+      out.push(
+        table(
+          ['Filter', 'Pages walked', 'Walk p50 ms', 'Walk p95 ms', 'Walk max ms'],
+          v.scenarios.list.map((l) => [
+            `${l.filter} ${JSON.stringify(l.query)}`,
+            int(l.walk.pages),
+            f(l.walk.p50_ms, 2),
+            f(l.walk.p95_ms, 2),
+            f(l.walk.max_ms, 2),
+          ]),
+        ),
+        '',
+      );
+    }
+    out.push(
+      'Seeded data: families of 4 tokens (3 rotated, 1 current) created over the last 20 days, 10 % revoked, 5 % past their absolute expiry, current tokens idle-expiring after 14 days; clients list-client-a/b/c at 50/30/20 % (the client_id filter uses list-client-b); 10,000 ordinary subjects plus one subject with 60,000 tokens (the subject filter). The walk column gives the latency of every page while following next_cursor, measured with one sequential client (fetch, so a little slower than autocannon).',
+      '',
+    );
+  }
+
+  const revokes = results.variants.filter((v) => v.scenarios?.revoke?.length);
+  if (revokes.length) {
+    out.push('## Bulk revocation `POST /admin/refresh-tokens/revoke {"subject"}`', caption);
+    const rows = [];
+    for (const v of revokes)
+      v.scenarios.revoke.forEach((r, i) =>
+        rows.push([
+          v.variant,
+          String(i + 1),
+          int(r.families),
+          f(r.wall_ms, 1),
+          int(r.revoked),
+          r.valid ? 'yes' : `**no**: ${r.problems.join('; ')}`,
+        ]),
+      );
+    out.push(table(['Database', 'Repeat', 'Families', 'Wall ms', 'Answer revoked', 'Checked in DB'], rows), '');
+  }
+
+  out.push('## Memory', caption);
+  const mem = [];
+  for (const v of results.variants) for (const p of v.phases ?? []) mem.push([v.variant, p.phase, f(p.vm_hwm_mb, 0)]);
+  out.push(table(['Database', 'Server lifetime', 'VmHWM MB'], mem), '');
+
+  out.push('## Checks', '');
+  for (const v of results.variants) {
+    const ch = v.checks ?? {};
+    const lines = [];
+    const sc = ch.successors;
+    if (sc)
+      lines.push(
+        `refresh: ${int(sc.responses_200)} responses 200 (functional check, warm-ups and runs; ${int(sc.responses_200_without_rotated_token)} without a new refresh token) + ${int(sc.unanswered_but_rotated)} of ${int(sc.unanswered_requests)} requests in flight when a run stopped that the server rotated = ${int(sc.responses_200 + sc.unanswered_but_rotated)}; successors of minted tokens in the database ${int(sc.successors_of_minted)}, minted tokens marked used ${int(sc.minted_marked_used)} — ${sc.match ? 'match' : '**MISMATCH**'}`,
+      );
+    if (ch.minted_shape)
+      lines.push(
+        `minted rows vs a password-grant token: ${Array.isArray(ch.minted_shape) ? `**differ**: ${ch.minted_shape.join('; ')}` : ch.minted_shape}`,
+      );
+    for (const s of ['cc', 'refresh', 'introspect'])
+      if (v.scenarios?.[s]?.checks) lines.push(`${s} functional check: ${v.scenarios[s].checks.join('; ')}`);
+    if (v.error) lines.push(`**failed**: ${v.error}`);
+    out.push(`- ${v.variant}: ${lines.join('. ') || 'no checks'}.`);
+  }
+  for (const p of results.peers) if (p.error) out.push(`- peer ${p.peer}: **failed**: ${p.error}.`);
+  out.push('');
+
+  out.push('## Server commands', '');
+  for (const v of results.variants) if (v.command) out.push(`- ${v.variant}: \`${v.command}\``);
+  for (const p of results.peers) out.push(`- ${p.peer}: \`${p.command}\` (in the peer-bench copy)`);
+  out.push('');
+  return { markdown: out.join('\n'), targets };
+}
+
+export async function writeReport(cfg, results) {
+  mkdirSync(cfg.outDir, { recursive: true });
+  const { markdown, targets } = renderMarkdown(results);
+  const md = join(cfg.outDir, 'benchmarks.md');
+  const json = join(cfg.outDir, 'benchmarks.json');
+  writeFileSync(md, await formatted(md, markdown));
+  writeFileSync(json, await formatted(json, JSON.stringify({ ...results, targets }, null, 2)));
+  return [relative(ROOT, md), relative(ROOT, json)];
+}

@@ -1,0 +1,291 @@
+// The measured scenarios. Every load run is bounded in time (autocannon `duration`) and every
+// sequential loop in count and time; the only target is 127.0.0.1.
+import { FORM, basic, http, latencyStats, load } from './load.mjs';
+import { loadavg } from './proc.mjs';
+
+const round = (x, d = 2) => (x === null || x === undefined ? null : Math.round(x * 10 ** d) / 10 ** d);
+
+/** A supply of pre-minted refresh tokens, each handed out once. */
+export function tokenSupply(tokens) {
+  let next = 0;
+  return {
+    take: () => (next < tokens.length ? tokens[next++] : null),
+    get used() {
+      return next;
+    },
+    get left() {
+      return tokens.length - next;
+    },
+  };
+}
+
+/** How many refresh tokens the refresh scenario may consume at most (rate cap x 1.25 + slack). */
+export function refreshTokensNeeded(cfg) {
+  return Math.ceil(cfg.connections.length * (cfg.warmup + cfg.duration) * cfg.refreshMaxRate * 1.25) + 200;
+}
+
+function compact(run) {
+  const out = {};
+  for (const [k, v] of Object.entries(run)) out[k] = typeof v === 'number' ? round(v) : v;
+  return out;
+}
+
+function problemsOf(run) {
+  const p = [];
+  if (run.non2xx) p.push(`non-2xx ${run.non2xx} (${JSON.stringify(run.status)})`);
+  if (run.errors) p.push(`errors ${run.errors}`);
+  if (run.timeouts) p.push(`timeouts ${run.timeouts}`);
+  if (run.exhausted) p.push('ran out of pre-minted refresh tokens');
+  return p;
+}
+
+const form = (o) => new URLSearchParams(o).toString();
+
+/**
+ * client_credentials, refresh_token (rotation, a fresh token per request) or introspection against
+ * a token endpoint: a functional check, then per connection count a warm-up and the measured run.
+ * `paths` = { token, introspect }; `client` = { id, secret }.
+ */
+export async function tokenEndpointScenario(
+  cfg,
+  { label, scenario, origin, paths, client, supply, pool, pid, other, log },
+) {
+  const auth = basic(client.id, client.secret);
+  const headers = { authorization: auth, 'content-type': FORM, accept: 'application/json' };
+  const post = (path, body, a = auth) =>
+    http(origin, path, { method: 'POST', headers: { ...headers, authorization: a }, body });
+  const ccBody = form({ grant_type: 'client_credentials', scope: 'api:read' });
+  const refreshBody = (t) => form({ grant_type: 'refresh_token', refresh_token: t });
+  let introspectIndex = 0;
+  const introspectBody = () => form({ token: pool[introspectIndex++ % pool.length], token_type_hint: 'refresh_token' });
+
+  // Functional check first.
+  const checks = [];
+  let ok200 = 0;
+  const path = scenario === 'introspect' ? paths.introspect : paths.token;
+  const bad = await post(
+    path,
+    scenario === 'introspect' ? introspectBody() : ccBody,
+    basic(client.id, `${client.secret}x`),
+  );
+  if (bad.status !== 401)
+    throw new Error(`[${label}] ${scenario}: a wrong client secret should get 401, got ${bad.status}`);
+  checks.push('wrong secret -> 401');
+  if (scenario === 'cc') {
+    const r = await post(path, ccBody);
+    if (r.status !== 200 || !r.data.access_token)
+      throw new Error(`[${label}] cc check: ${r.status} ${JSON.stringify(r.data)}`);
+    checks.push('client_credentials -> 200 with an access token');
+  } else if (scenario === 'refresh') {
+    const t = supply.take();
+    const r = await post(path, refreshBody(t));
+    if (r.status !== 200 || !r.data.access_token || !r.data.refresh_token)
+      throw new Error(`[${label}] refresh check: ${r.status} ${JSON.stringify(r.data)}`);
+    if (r.data.refresh_token === t) throw new Error(`[${label}] refresh check: the refresh token was not rotated`);
+    ok200 += 1;
+    const replay = await post(path, refreshBody(t));
+    if (replay.status < 400 || replay.status >= 500)
+      throw new Error(`[${label}] replaying a rotated refresh token should fail with 4xx, got ${replay.status}`);
+    checks.push(`refresh -> 200, rotated; replay -> ${replay.status} ${replay.data?.error ?? ''}`.trim());
+  } else {
+    const r = await post(path, introspectBody());
+    if (r.status !== 200 || r.data.active !== true)
+      throw new Error(`[${label}] introspection check: ${r.status} ${JSON.stringify(r.data)}`);
+    checks.push('introspection of a minted refresh token -> 200 active');
+  }
+  log(`[${label}] ${scenario}: ${checks.join('; ')}`);
+
+  const base = { origin, request: { path, headers }, pid, other };
+  if (scenario === 'cc') base.request.body = ccBody;
+  // Refresh: every response is checked (a 200 carries an access token and a new refresh token), and
+  // tokens sent but never answered (in flight when a run stops) are kept for the database check.
+  const pending = new Set();
+  let badBodies = 0;
+  if (scenario === 'refresh') {
+    base.nextBody = (context) => {
+      const t = supply.take();
+      if (t === null) return null;
+      context.token = t;
+      pending.add(t);
+      return refreshBody(t);
+    };
+    base.onResponse = (status, body, context) => {
+      pending.delete(context.token);
+      if (status !== 200) return;
+      try {
+        const j = JSON.parse(body);
+        if (!j.access_token || !j.refresh_token || j.refresh_token === context.token) badBodies += 1;
+      } catch {
+        badBodies += 1;
+      }
+    };
+  }
+  if (scenario === 'introspect') base.nextBody = introspectBody;
+
+  const runs = [];
+  for (const c of cfg.connections) {
+    let warm = null;
+    const badWarm = badBodies;
+    if (cfg.warmup > 0) {
+      warm = await load({ ...base, pid: undefined, connections: c, duration: cfg.warmup });
+      ok200 += warm.status[200] ?? 0;
+    }
+    const load1 = loadavg()[0];
+    const usedBefore = supply?.used ?? null;
+    const badBefore = badBodies;
+    const m = await load({ ...base, connections: c, duration: cfg.duration });
+    ok200 += m.status[200] ?? 0;
+    const problems = [...problemsOf(m), ...(warm ? problemsOf(warm).map((p) => `warm-up: ${p}`) : [])];
+    if (badBodies > badBefore) problems.push(`${badBodies - badBefore} 200 answers without a rotated refresh token`);
+    if (badBefore > badWarm)
+      problems.push(`warm-up: ${badBefore - badWarm} 200 answers without a rotated refresh token`);
+    if (scenario === 'refresh' && supply.used - usedBefore < m['2xx'])
+      problems.push('more 2xx than distinct tokens sent');
+    const run = compact({
+      label,
+      scenario,
+      ...m,
+      tokens_used: scenario === 'refresh' ? supply.used - usedBefore : undefined,
+      tokens_left: scenario === 'refresh' ? supply.left : undefined,
+      loadavg1_before: load1,
+    });
+    run.valid = problems.length === 0;
+    run.problems = problems;
+    delete run.status;
+    run.status_counts = m.status;
+    runs.push(run);
+    log(
+      `[${label}] ${scenario} c=${c}: ${run.rps_2xx} req/s (2xx) p50 ${run.p50_ms} ms p99 ${run.p99_ms} ms non-2xx ${run.non2xx}` +
+        ` cpu ${run.server_cpu_pct}% rss peak ${run.rss_peak_mb} MB${run.valid ? '' : ` INVALID: ${problems.join('; ')}`}`,
+    );
+  }
+  return { checks, runs, ok200, bad_bodies: badBodies, unanswered: [...pending] };
+}
+
+/** The admin list filters measured at each depth. */
+export const LIST_FILTERS = (data) => [
+  { name: 'none', query: {} },
+  { name: 'client_id', query: { client_id: data.filterClient } },
+  { name: 'subject', query: { subject: data.heavySubject } },
+  { name: 'status=active', query: { status: 'active' } },
+];
+
+/**
+ * GET /admin/refresh-tokens with `filter`: follows next_cursor page by page (sequential real
+ * requests, at most max(depths) pages and `walkSeconds`), keeping the cursor of each depth, then
+ * measures each depth with autocannon (1 connection, fixed cursor URL).
+ */
+export async function adminListScenario(cfg, { origin, token, filter, pid, other, walkSeconds = 300, log }) {
+  const headers = { authorization: `Bearer ${token}`, accept: 'application/json' };
+  const limit = cfg.listLimit;
+  const url = (cursor) => {
+    const q = new URLSearchParams({ ...filter.query, limit: String(limit) });
+    if (cursor) q.set('cursor', cursor);
+    return `/admin/refresh-tokens?${q}`;
+  };
+  const depths = [...cfg.listDepths].sort((a, b) => a - b);
+  const maxDepth = depths[depths.length - 1];
+  const cursors = new Map([[0, null]]);
+  const walkLat = [];
+  let cursor = null;
+  let pages = 0;
+  let stop = null;
+  const deadline = Date.now() + walkSeconds * 1000;
+  while (pages < maxDepth) {
+    const r = await http(origin, url(cursor), { headers });
+    if (r.status !== 200)
+      throw new Error(`admin list ${filter.name} page ${pages}: ${r.status} ${JSON.stringify(r.data)}`);
+    walkLat.push(r.ms);
+    if (r.data.items.length !== limit) {
+      stop = `only ${pages + 1} full pages`;
+      break;
+    }
+    cursor = r.data.next_cursor;
+    pages += 1;
+    if (!cursor) {
+      stop = `only ${pages} pages`;
+      break;
+    }
+    if (depths.includes(pages)) cursors.set(pages, cursor);
+    if (Date.now() > deadline) {
+      stop = `walk stopped at page ${pages} (time cap ${walkSeconds} s)`;
+      break;
+    }
+  }
+  const walk = latencyStats(walkLat);
+  log(
+    `[admin list ${filter.name}] walked ${walkLat.length} pages: p50 ${round(walk.p50_ms)} ms p95 ${round(walk.p95_ms)} ms max ${round(walk.max_ms)} ms${stop ? ` (${stop})` : ''}`,
+  );
+  const byDepth = [];
+  for (const d of depths) {
+    if (!cursors.has(d)) {
+      byDepth.push({ depth: d, reached: false, note: stop });
+      continue;
+    }
+    const path = url(cursors.get(d));
+    const check = await http(origin, path, { headers });
+    if (check.status !== 200 || check.data.items.length !== limit)
+      throw new Error(
+        `admin list ${filter.name} depth ${d}: ${check.status} ${JSON.stringify(check.data).slice(0, 300)}`,
+      );
+    const m = await load({
+      origin,
+      request: { method: 'GET', path, headers },
+      connections: 1,
+      duration: cfg.listDuration,
+      pid,
+      other,
+    });
+    const run = compact({ depth: d, reached: true, ...m });
+    delete run.status;
+    run.status_counts = m.status;
+    run.problems = problemsOf(m);
+    run.valid = run.problems.length === 0;
+    byDepth.push(run);
+    log(
+      `[admin list ${filter.name}] depth ${d}: p50 ${run.p50_ms} ms p95 ${run.p95_ms} ms p99 ${run.p99_ms} ms (${run.total} requests)${run.valid ? '' : ` INVALID: ${run.problems.join('; ')}`}`,
+    );
+  }
+  return {
+    filter: filter.name,
+    query: filter.query,
+    limit,
+    walk: { pages: walkLat.length, ...Object.fromEntries(Object.entries(walk).map(([k, v]) => [k, round(v)])), stop },
+    depths: byDepth,
+  };
+}
+
+/** POST /admin/refresh-tokens/revoke {subject}: the wall time of one request, checked against the database. */
+export async function bulkRevokeScenario({ origin, token, subject, families, handle, log }) {
+  const t0 = performance.now();
+  const r = await http(origin, '/admin/refresh-tokens/revoke', {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}` },
+    json: { subject },
+  });
+  const ms = performance.now() - t0;
+  const problems = [];
+  if (r.status !== 200) problems.push(`status ${r.status} ${JSON.stringify(r.data)}`);
+  else if (r.data.revoked !== families) problems.push(`revoked ${r.data.revoked}, expected ${families}`);
+  const [f] = await handle.all(
+    'SELECT count(*) AS n FROM refresh_token_family WHERE subject = ? AND revoked_at IS NOT NULL',
+    [subject],
+  );
+  const [t] = await handle.all('SELECT count(*) AS n FROM refresh_token WHERE subject = ? AND revoked_at IS NULL', [
+    subject,
+  ]);
+  if (Number(f.n) !== families) problems.push(`${f.n} families revoked in the database, expected ${families}`);
+  if (Number(t.n) !== 0) problems.push(`${t.n} tokens of the subject still unrevoked`);
+  log(
+    `[bulk revoke] ${subject}: ${round(ms)} ms, ${JSON.stringify(r.data)}${problems.length ? ` INVALID: ${problems.join('; ')}` : ''}`,
+  );
+  return {
+    subject,
+    families,
+    wall_ms: round(ms),
+    status: r.status,
+    revoked: r.data?.revoked ?? null,
+    valid: problems.length === 0,
+    problems,
+  };
+}

@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+// npm run bench:profile: a CPU profile of the refresh path. Starts the built server with
+// `node --cpu-prof --cpu-prof-dir=$BENCH_PROFILE_DIR` (default /tmp/prof), drives the refresh grant
+// (rotation, a fresh token per request) at the highest of BENCH_CONNECTIONS for BENCH_DURATION
+// seconds, stops the server (the profile is written on exit) and prints the top self-time
+// functions (bench/cpuprofile-top.mjs).
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from './lib/config.mjs';
+import { summarize, printSummary } from './cpuprofile-top.mjs';
+import { cleanupStack, logger, pinSelf, snapshotBuild } from './lib/harness.mjs';
+import { prepareOurs } from './lib/ours.mjs';
+import { tokenEndpointScenario, tokenSupply } from './lib/scenarios.mjs';
+import { loadavg, sleep } from './lib/proc.mjs';
+
+const cfg = loadConfig();
+pinSelf(cfg);
+const log = logger();
+const cleanups = cleanupStack(log);
+const variant = process.env.BENCH_PROFILE_DB?.trim() || 'sqlite-normal';
+const profDir = process.env.BENCH_PROFILE_DIR?.trim() || '/tmp/prof';
+
+async function main() {
+  const connections = Math.max(...cfg.connections);
+  const pcfg = { ...cfg, connections: [connections] };
+  log(`load average ${loadavg().join(' ')}`);
+  const tmp = mkdtempSync(join(tmpdir(), 'as-profile-'));
+  cleanups.push(() => (cfg.keep ? log(`kept ${tmp}`) : rmSync(tmp, { recursive: true, force: true })));
+  const build = snapshotBuild(cfg, tmp, log);
+  const n = Math.ceil((cfg.warmup + cfg.duration) * cfg.refreshMaxRate * 1.25) + 200;
+  const ours = await prepareOurs(cfg, { variant, tmp, app: build.app, cleanups, log, mint: n });
+  mkdirSync(profDir, { recursive: true });
+  const before = new Set(readdirSync(profDir));
+  const server = await ours.start('profile', ['--cpu-prof', `--cpu-prof-dir=${profDir}`]);
+  log(`server: ${server.command}`);
+  const result = await tokenEndpointScenario(pcfg, {
+    label: `ours/${variant} (profiled)`,
+    scenario: 'refresh',
+    origin: ours.origin,
+    paths: { token: '/oauth/token' },
+    client: { id: ours.clients.rt.client_id, secret: ours.clients.rt.client_secret },
+    supply: tokenSupply(ours.minted),
+    pid: server.pid,
+    log,
+  });
+  // The measured run is the last BENCH_DURATION seconds of the scenario: summarise only those
+  // samples (not start-up, the functional check or the warm-up).
+  const toUs = Number(process.hrtime.bigint() / 1000n);
+  const fromUs = toUs - cfg.duration * 1e6;
+  await server.stop();
+  await sleep(500);
+  const fresh = readdirSync(profDir)
+    .filter((f) => f.endsWith('.cpuprofile') && !before.has(f))
+    .map((f) => join(profDir, f))
+    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+  if (!fresh.length) throw new Error(`no new .cpuprofile in ${profDir} (the server must exit normally to write it)`);
+  const run = result.runs[0];
+  log(`profile ${fresh[0]} (${run.rps_2xx} req/s, p50 ${run.p50_ms} ms, p99 ${run.p99_ms} ms under the profiler)`);
+  printSummary(summarize(fresh[0], { fromUs, toUs }), Number(process.env.BENCH_PROFILE_TOP ?? 25));
+  await cleanups.run();
+}
+
+main().catch(async (e) => {
+  log(`profile failed: ${e.stack ?? e.message}`);
+  await cleanups.run();
+  process.exit(1);
+});
