@@ -18,8 +18,3 @@ export class PageQueryDto {
   @MaxLength(1024)
   cursor?: string;
 }
-
-export class PageDto<T> {
-  items: T[];
-  next_cursor: string | null;
-}
