@@ -3,14 +3,17 @@ import { RefreshTokenRepository } from '#persistence';
 import { holdLookupsUntil } from './support/lookup-barrier.js';
 import { type TestApp, basic, startTestApp } from './support/test-app.js';
 
-describe('two instances sharing one database', () => {
+// The deployment the two instances model: one PostgreSQL (or SQLite file) and one Redis.
+const shared = { REDIS_URL: 'redis://127.0.0.1:6379' };
+
+describe('two instances sharing one database and Redis', () => {
   let a: TestApp;
   let b: TestApp;
   let client: { client_id: string; client_secret?: string };
 
   beforeAll(async () => {
-    a = await startTestApp();
-    b = await startTestApp({ database: a.database });
+    a = await startTestApp({ env: shared });
+    b = await startTestApp({ env: shared, database: a.database });
     client = await a.createClient({ grant_types: ['password', 'refresh_token'], scope: 'read' });
     await a.createUser('erin', 'erin-password-1');
   });

@@ -4,6 +4,7 @@ import { Clock } from './clock.js';
 import {
   adminConfig,
   authorizationConfig,
+  cacheConfig,
   databaseConfig,
   housekeepingConfig,
   httpConfig,
@@ -28,6 +29,7 @@ import { validateEnvironment } from './environment.js';
         rateLimitConfig,
         housekeepingConfig,
         metricsConfig,
+        cacheConfig,
       ],
       validate: (raw) => {
         validateEnvironment(raw);

@@ -66,6 +66,11 @@ export const rateLimitConfig = registerAs('rateLimit', () => {
   };
 });
 
+export const cacheConfig = registerAs('cache', () => {
+  const e = env();
+  return { clientTtlSeconds: e.CLIENT_CACHE_TTL, redisUrl: e.REDIS_URL };
+});
+
 export const housekeepingConfig = registerAs('housekeeping', () => {
   const e = env();
   return {
@@ -77,6 +82,7 @@ export const housekeepingConfig = registerAs('housekeeping', () => {
 
 export const metricsConfig = registerAs('metrics', () => ({ enabled: env().METRICS_ENABLED === 'true' }));
 
+export type CacheConfig = ReturnType<typeof cacheConfig>;
 export type RateLimitConfig = ReturnType<typeof rateLimitConfig>;
 export type MetricsConfig = ReturnType<typeof metricsConfig>;
 export type HousekeepingConfig = ReturnType<typeof housekeepingConfig>;

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Environment, validateEnvironment } from './environment.js';
 
 const SECRET_32 = 'x'.repeat(32);
@@ -239,5 +240,16 @@ describe('validateEnvironment', () => {
 
   it('throws an Error whose message starts with "Invalid configuration"', () => {
     expect(() => validateEnvironment({ PORT: 'abc' })).toThrow(/^Invalid configuration/);
+  });
+});
+
+describe('documentation of the environment', () => {
+  it('has a row in the README configuration table for every variable the server reads', () => {
+    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+    const variables = Object.keys(new Environment());
+
+    expect(variables).toEqual(expect.arrayContaining(['PORT', 'ISSUER', 'REDIS_URL', 'CLIENT_CACHE_TTL']));
+    const undocumented = variables.filter((name) => !new RegExp(`^\\| [^|]*\`${name}\``, 'm').test(readme));
+    expect(undocumented).toStrictEqual([]);
   });
 });

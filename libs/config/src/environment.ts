@@ -106,6 +106,18 @@ export class Environment {
   @IsUrl({ require_tld: false, require_protocol: true, protocols: ['redis', 'rediss'] })
   REDIS_URL?: string;
 
+  /**
+   * Seconds a client registration is kept in memory for client authentication (0: never cached).
+   * Changes made through this server reach every instance at once (through Redis when REDIS_URL
+   * is set); this bounds how long a change made any other way (by hand in the database) can go unseen.
+   */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(3600)
+  CLIENT_CACHE_TTL = 60;
+
   /** `off` turns every rate limit off (benchmarks). */
   @IsOptional()
   @IsIn(['on', 'off'])

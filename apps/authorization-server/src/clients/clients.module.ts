@@ -1,8 +1,10 @@
 import { Module } from '@nestjs/common';
 import { PassportModule } from '@nestjs/passport';
 import { AuditModule } from '../audit/audit.module.js';
+import { RateLimitModule } from '../rate-limit/rate-limit.module.js';
 import { AdminClientBootstrap } from './admin-client.bootstrap.js';
 import { AuthFailureMonitor } from './auth-failure-monitor.js';
+import { ClientCache } from './client-cache.js';
 import { ClientAuthGuard } from './client-auth.guard.js';
 import { ClientsService } from './clients.service.js';
 import { ClientSecretBasicStrategy } from './strategies/client-secret-basic.strategy.js';
@@ -10,9 +12,10 @@ import { ClientSecretPostStrategy } from './strategies/client-secret-post.strate
 import { PublicClientStrategy } from './strategies/public-client.strategy.js';
 
 @Module({
-  imports: [PassportModule, AuditModule],
+  imports: [PassportModule, AuditModule, RateLimitModule],
   providers: [
     AuthFailureMonitor,
+    ClientCache,
     ClientsService,
     ClientAuthGuard,
     AdminClientBootstrap,

@@ -15,6 +15,7 @@ import {
 } from '#oauth';
 import { ClientEntity, isUniqueViolation, newestFirst } from '#persistence';
 import { AuthFailureMonitor } from './auth-failure-monitor.js';
+import { ClientCache, type ClientCredentialsRecord } from './client-cache.js';
 import { CLIENT_POLICY_DEFAULTS } from './client-defaults.js';
 import type { UpdateClientDto } from './dto/client.dto.js';
 import { CreateClientDto } from './dto/create-client.dto.js';
@@ -37,6 +38,7 @@ export class ClientsService {
     @InjectRepository(ClientEntity) private readonly clients: Repository<ClientEntity>,
     private readonly clock: Clock,
     private readonly failures: AuthFailureMonitor,
+    private readonly cache: ClientCache,
   ) {}
 
   async create(input: CreateClientDto, fixedSecret?: string): Promise<CreatedClient> {
@@ -96,6 +98,7 @@ export class ClientsService {
       ...(toPublic ? { client_secret_hash: null } : {}),
     };
     await this.clients.update({ client_id: clientId }, patch);
+    await this.cache.invalidate(clientId);
     return this.getOrThrow(clientId);
   }
 
@@ -112,6 +115,7 @@ export class ClientsService {
   async delete(clientId: string): Promise<void> {
     await this.getOrThrow(clientId);
     await this.clients.delete({ client_id: clientId });
+    await this.cache.invalidate(clientId);
   }
 
   /** The client, or null; an id no client could have is not looked up. */
@@ -126,6 +130,7 @@ export class ClientsService {
       { client_id: clientId },
       { client_secret_hash: hashSecret(secret), updated_at: this.clock.now() },
     );
+    await this.cache.invalidate(clientId);
   }
 
   /**
@@ -135,15 +140,12 @@ export class ClientsService {
   async authenticate(presented: PresentedClientCredentials): Promise<ClientEntity> {
     const basic = presented.method === ClientAuthMethod.ClientSecretBasic;
     const failed = () => new InvalidClientError('client authentication failed', basic);
-    const client = isStorableText(presented.clientId, 200)
-      ? await this.clients
-          .createQueryBuilder('c')
-          .addSelect('c.client_secret_hash')
-          .where('c.client_id = :id', { id: presented.clientId })
-          .getOne()
+    const found = isStorableText(presented.clientId, 200)
+      ? await this.cache.get(presented.clientId, (id) => this.loadCredentials(id))
       : null;
-    const secretOk = secretMatchesHash(presented.clientSecret ?? '', client?.client_secret_hash);
-    if (!client) throw failed();
+    const secretOk = secretMatchesHash(presented.clientSecret ?? '', found?.secretHash);
+    if (!found) throw failed();
+    const { client } = found;
     if (
       client.token_endpoint_auth_method !== presented.method ||
       (presented.method !== ClientAuthMethod.None && !secretOk)
@@ -151,8 +153,19 @@ export class ClientsService {
       await this.failures.failed(client.client_id);
       throw failed();
     }
-    delete (client as Partial<ClientEntity>).client_secret_hash;
     return client;
+  }
+
+  private async loadCredentials(clientId: string): Promise<ClientCredentialsRecord | null> {
+    const client = await this.clients
+      .createQueryBuilder('c')
+      .addSelect('c.client_secret_hash')
+      .where('c.client_id = :id', { id: clientId })
+      .getOne();
+    if (!client) return null;
+    const secretHash = client.client_secret_hash;
+    delete (client as Partial<ClientEntity>).client_secret_hash;
+    return { client, secretHash };
   }
 }
 

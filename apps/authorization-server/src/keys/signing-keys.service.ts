@@ -1,23 +1,14 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import {
-  type CryptoKey,
-  type JWK,
-  type KeyObject,
-  calculateJwkThumbprint,
-  exportJWK,
-  generateKeyPair,
-  importJWK,
-} from 'jose';
+import { type JWK, calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
 import { IsNull, Repository } from 'typeorm';
 import { Clock, serverConfig, type ServerConfig } from '#config';
 import { SigningKeyEntity } from '#persistence';
 
-export interface ActiveSigningKey {
-  kid: string;
-  alg: string;
-  key: CryptoKey | KeyObject | Uint8Array;
-}
+import { JwsSigner } from './jws-signer.js';
+
+/** RFC 9068 2.1: the media type of JWT access tokens. */
+const ACCESS_TOKEN_TYP = 'at+jwt';
 
 /**
  * Access-token signing keys live in the database, so restarts and every instance sign with
@@ -26,7 +17,7 @@ export interface ActiveSigningKey {
  */
 @Injectable()
 export class SigningKeysService implements OnModuleInit {
-  private active?: ActiveSigningKey;
+  private active?: JwsSigner;
 
   constructor(
     @InjectRepository(SigningKeyEntity) private readonly keys: Repository<SigningKeyEntity>,
@@ -38,11 +29,11 @@ export class SigningKeysService implements OnModuleInit {
     if (!(await this.oldestActive())) await this.generate();
     const row = await this.oldestActive();
     if (!row) throw new Error('no signing key could be stored');
-    const privateJwk = JSON.parse(row.private_jwk) as JWK;
-    this.active = { kid: row.kid, alg: row.alg, key: await importJWK(privateJwk, row.alg) };
+    this.active = new JwsSigner(row.kid, row.alg, JSON.parse(row.private_jwk) as JWK, ACCESS_TOKEN_TYP);
   }
 
-  signingKey(): ActiveSigningKey {
+  /** Signs access tokens with the oldest active key. */
+  accessTokenSigner(): JwsSigner {
     if (!this.active) throw new Error('signing keys are not loaded');
     return this.active;
   }

@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { SignJWT } from 'jose';
 import { randomUUID } from 'node:crypto';
 import { Clock, serverConfig, type ServerConfig } from '#config';
 import { GrantType, SecretPrefix, formatScope, mintSecret } from '#oauth';
@@ -39,18 +38,19 @@ export class TokenIssuer {
   async respond(grant: AccessTokenGrant, refreshToken?: string): Promise<TokenResponse> {
     const lifetime = grant.client.access_token_lifetime;
     const now = Math.floor(this.clock.now() / 1000);
-    const { kid, alg, key } = this.keys.signingKey();
-    const claims: Record<string, unknown> = { client_id: grant.client.client_id, scope: formatScope(grant.scope) };
+    // RFC 9068 2.2: iss, exp, aud, sub, client_id, iat, jti; scope as granted.
+    const claims: Record<string, unknown> = {
+      iss: this.config.issuer,
+      sub: grant.subject,
+      aud: this.config.accessTokenAudience,
+      iat: now,
+      exp: now + lifetime,
+      jti: randomUUID(),
+      client_id: grant.client.client_id,
+      scope: formatScope(grant.scope),
+    };
     if (grant.familyId) claims.sid = grant.familyId;
-    const accessToken = await new SignJWT(claims)
-      .setProtectedHeader({ alg, kid, typ: 'at+jwt' })
-      .setIssuer(this.config.issuer)
-      .setSubject(grant.subject)
-      .setAudience(this.config.accessTokenAudience)
-      .setIssuedAt(now)
-      .setExpirationTime(now + lifetime)
-      .setJti(randomUUID())
-      .sign(key);
+    const accessToken = this.keys.accessTokenSigner().sign(claims);
     const response: TokenResponse = {
       access_token: accessToken,
       token_type: 'Bearer',

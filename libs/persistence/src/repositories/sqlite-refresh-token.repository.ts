@@ -15,10 +15,12 @@ import {
   REDEEM_CODE,
   SELECT_TOKEN_WITH_FAMILY,
 } from './refresh-token.sql.js';
+import { SqliteWriteBatch } from './sqlite-write-batch.js';
 
 /**
- * better-sqlite3 runs each transaction synchronously, so no other request can interleave
- * with it: the conditional UPDATE plus INSERT is atomic by construction.
+ * better-sqlite3 runs each unit of work synchronously, so no other request can interleave
+ * with it: the conditional UPDATE plus INSERT is atomic by construction. The writes of the
+ * token endpoint go through one group commit per turn of the event loop (SqliteWriteBatch).
  */
 export class SqliteRefreshTokenRepository extends RefreshTokenRepository {
   private readonly byHash: Statement;
@@ -32,9 +34,11 @@ export class SqliteRefreshTokenRepository extends RefreshTokenRepository {
   private readonly revokeFamilyTokens: Statement;
   private readonly insertAudit: Statement;
   private readonly redeemCode: Statement;
+  private readonly batch: SqliteWriteBatch;
 
   constructor(private readonly db: Database) {
     super();
+    this.batch = new SqliteWriteBatch(db);
     const named = (sql: string) => db.prepare(sql.replace(/\$(\w+)/g, '@$1'));
     this.byHash = named(`${SELECT_TOKEN_WITH_FAMILY} WHERE t.token_hash = $key`);
     this.byId = named(`${SELECT_TOKEN_WITH_FAMILY} WHERE t.id = $key`);
@@ -65,45 +69,45 @@ export class SqliteRefreshTokenRepository extends RefreshTokenRepository {
     return (this.byId.get({ key: id }) as RefreshTokenWithFamily | undefined) ?? null;
   }
 
-  async createFamily(family: NewFamily, token: NewRefreshToken): Promise<void> {
-    this.db.transaction(() => {
+  createFamily(family: NewFamily, token: NewRefreshToken): Promise<void> {
+    return this.batch.run(() => {
       this.insertFamily.run(family);
       this.insertToken.run(token);
-    })();
+    });
   }
 
-  async redeemAuthorizationCode(
+  redeemAuthorizationCode(
     codeId: string,
     now: number,
     family: NewFamily,
     token: NewRefreshToken | null,
   ): Promise<boolean> {
-    return this.db.transaction(() => {
+    return this.batch.run(() => {
       if (this.redeemCode.run({ id: codeId, now, family_id: family.id }).changes !== 1) return false;
       this.insertFamily.run(family);
       if (token) this.insertToken.run(token);
       return true;
-    })();
+    });
   }
 
-  async rotate(presentedId: string, now: number, successor: NewRefreshToken): Promise<boolean> {
-    return this.db.transaction(() => {
+  rotate(presentedId: string, now: number, successor: NewRefreshToken): Promise<boolean> {
+    return this.batch.run(() => {
       if (this.markUsed.run({ id: presentedId, now }).changes !== 1) return false;
       this.insertToken.run(successor);
       return true;
-    })();
+    });
   }
 
-  async reissue(successor: NewRefreshToken): Promise<boolean> {
-    return this.db.transaction(() => {
+  reissue(successor: NewRefreshToken): Promise<boolean> {
+    return this.batch.run(() => {
       if (this.familyActive.get({ id: successor.family_id }) === undefined) return false;
       this.insertToken.run(successor);
       return true;
-    })();
+    });
   }
 
-  async touch(id: string, now: number, expiresAt: number): Promise<boolean> {
-    return this.touchToken.run({ id, now, expires_at: expiresAt }).changes === 1;
+  touch(id: string, now: number, expiresAt: number): Promise<boolean> {
+    return this.batch.run(() => this.touchToken.run({ id, now, expires_at: expiresAt }).changes === 1);
   }
 
   async revokeMatching(filter: FamilyFilter, reason: string, now: number, audit: AuditRecord): Promise<number> {
