@@ -25,6 +25,8 @@ export function configureApp(app: INestApplication, issuer: string, logger?: Jso
   if (logger) app.use(requestLogger(logger.pino));
   const http = app.getHttpAdapter().getInstance() as express.Express;
   http.disable('x-powered-by');
+  // Token responses are no-store; hashing every body for an ETag is wasted work.
+  http.disable('etag');
   const { corsOrigins, trustProxy } = app.get<HttpConfig>(httpConfig.KEY);
   http.set('trust proxy', trustProxy);
   // Security headers everywhere; the sign-in pages set their own strict CSP, Swagger UI needs its inline script.

@@ -2,7 +2,7 @@ import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/commo
 import type { Request, Response } from 'express';
 import { rateLimitConfig, type RateLimitConfig } from '#config';
 import { OAuthError } from '#oauth';
-import { parseBasicCredentials } from '../clients/strategies/client-secret-basic.strategy.js';
+import { parseBasicCredentials } from '../clients/client-credentials.js';
 import { RateLimitStorage } from './rate-limit.storage.js';
 
 /** 429 in the RFC 6749 5.2 shape, with Retry-After (RFC 9110 10.2.3). */

@@ -1,14 +1,4 @@
-import { IsDefined, IsOptional, IsString, MaxLength } from 'class-validator';
+import { optional, required } from '../grant-params.js';
 
 /** RFC 7009 2.1 and RFC 7662 2.1: the token, and a hint of its type. */
-export class TokenParams {
-  @IsDefined({ message: 'token is required' })
-  @IsString()
-  @MaxLength(8192, { message: 'token is too long' })
-  token: string;
-
-  @IsOptional()
-  @IsString()
-  @MaxLength(64)
-  token_type_hint?: string;
-}
+export const TokenParams = { token: required(8192), token_type_hint: optional(64) };
