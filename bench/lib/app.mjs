@@ -80,7 +80,7 @@ export async function passwordGrantToken(origin, token, client) {
 }
 
 const SHAPE_SQL = `SELECT t.parent_id, t.client_id, t.subject, t.scope, t.issued_at, t.expires_at, t.used_at,
-  t.last_used_at, t.revoked_at, t.revoked_reason, length(t.token_hash) AS hash_length, length(t.id) AS id_length,
+  t.last_used_at, t.revoked_at, t.revoked_reason, length(t.token_hash) AS hash_length, length(t.id) AS id_length, substr(t.id, 15, 1) AS id_version, substr(f.id, 15, 1) AS f_id_version,
   f.client_id AS f_client_id, f.subject AS f_subject, f.scope AS f_scope, f.created_at, f.expires_at AS f_expires_at,
   f.revoked_at AS f_revoked_at, f.revoked_reason AS f_revoked_reason
   FROM refresh_token t JOIN refresh_token_family f ON f.id = t.family_id WHERE t.token_hash = ?`;
@@ -91,6 +91,7 @@ function shapeOf(row) {
     set: Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v !== null])),
     hash_length: n(row.hash_length),
     id_length: n(row.id_length),
+    id_versions: `${row.id_version}/${row.f_id_version}`,
     same_client: row.client_id === row.f_client_id,
     same_subject: row.subject === row.f_subject,
     same_scope: row.scope === row.f_scope,

@@ -1,5 +1,13 @@
 // Bulk data written straight into the database, in the shape the app itself writes.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+
+/** An RFC 9562 version 7 id for the instant `ms`, as the app's timeOrderedId writes refresh-token and family ids. */
+function idAt(ms) {
+  const r = randomBytes(10).toString('hex');
+  const t = Math.floor(ms).toString(16).padStart(12, '0');
+  const variant = ((parseInt(r.slice(4, 6), 16) & 0x3f) | 0x80).toString(16);
+  return `${t.slice(0, 8)}-${t.slice(8)}-7${r.slice(0, 3)}-${variant}${r.slice(6, 8)}-${r.slice(8, 20)}`;
+}
 import { FAMILY_COLUMNS, TOKEN_COLUMNS } from './db.mjs';
 
 const DAY = 86_400_000;
@@ -27,12 +35,12 @@ export async function mintRefreshTokens(handle, client, count, { subject = () =>
     const familyExpires = now + client.refresh_token_absolute_lifetime * 1000;
     const tokenExpires = Math.min(now + client.refresh_token_idle_lifetime * 1000, familyExpires);
     for (let i = 0; i < n; i += 1) {
-      const familyId = randomUUID();
+      const familyId = idAt(now);
       const sub = subject(done + i);
       const { value, hash } = mintValue();
       families.push([familyId, client.client_id, sub, client.scope, now, familyExpires, null, null]);
       tokens.push([
-        randomUUID(),
+        idAt(now),
         familyId,
         null,
         client.client_id,
@@ -114,7 +122,7 @@ export async function seedListData(handle, rows, { log = () => {} } = {}) {
       const created = Math.round(expired ? now - (31 + rand() * 9) * DAY : now - rand() * 20 * DAY);
       const familyExpires = created + 30 * DAY;
       const revokedAt = revoked ? Math.round(Math.min(now - 1000, created + per * HOUR + rand() * 5 * DAY)) : null;
-      const familyId = randomUUID();
+      const familyId = idAt(created);
       families.push([
         familyId,
         client,
@@ -130,7 +138,7 @@ export async function seedListData(handle, rows, { log = () => {} } = {}) {
         const issued = Math.round(created + k * HOUR + rand() * HOUR);
         const last = k === per - 1;
         const usedAt = last ? null : issued + HOUR;
-        const id = randomUUID();
+        const id = idAt(issued);
         tokens.push([
           id,
           familyId,
@@ -166,9 +174,9 @@ export async function seedRevocationSubject(handle, subject, families) {
   const tok = [];
   for (let i = 0; i < families; i += 1) {
     const created = now - 3 * DAY + i;
-    const familyId = randomUUID();
+    const familyId = idAt(created);
     fam.push([familyId, 'list-client-a', subject, 'read write', created, created + 30 * DAY, null, null]);
-    const first = randomUUID();
+    const first = idAt(created);
     const a = mintValue();
     const b = mintValue();
     const rotatedAt = created + HOUR;
@@ -188,7 +196,7 @@ export async function seedRevocationSubject(handle, subject, families) {
       null,
     ]);
     tok.push([
-      randomUUID(),
+      idAt(rotatedAt),
       familyId,
       first,
       'list-client-a',

@@ -4,3 +4,4 @@ export * from './grant-types.js';
 export * from './oauth-exception.filter.js';
 export * from './opaque-secrets.js';
 export * from './text.js';
+export * from './time-ordered-id.js';

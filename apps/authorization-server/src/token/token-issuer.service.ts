@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Clock, serverConfig, type ServerConfig } from '#config';
-import { GrantType, SecretPrefix, formatScope, mintSecret } from '#oauth';
+import { GrantType, SecretPrefix, formatScope, mintSecret, timeOrderedId } from '#oauth';
 import { ClientEntity, NewFamily, NewRefreshToken, RefreshTokenRepository, RefreshTokenWithFamily } from '#persistence';
 import { SigningKeysService } from '../keys/signing-keys.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
@@ -83,7 +83,7 @@ export class TokenIssuer {
   ): { family: NewFamily; first: MintedRefreshToken } {
     const now = this.clock.now();
     const family: NewFamily = {
-      id: randomUUID(),
+      id: timeOrderedId(now),
       client_id: client.client_id,
       subject,
       scope: formatScope(scope),
@@ -111,15 +111,16 @@ export class TokenIssuer {
     familyExpiresAt: number,
   ): MintedRefreshToken {
     const { value, hash } = mintSecret(SecretPrefix.RefreshToken);
+    const now = this.clock.now();
     const record: NewRefreshToken = {
-      id: randomUUID(),
+      id: timeOrderedId(now),
       family_id: family.id,
       parent_id: parentId,
       client_id: client.client_id,
       subject: family.subject,
       token_hash: hash,
       scope: family.scope,
-      issued_at: this.clock.now(),
+      issued_at: now,
       expires_at: this.idleExpiry(client, familyExpiresAt),
     };
     return { value, record };
