@@ -1,4 +1,8 @@
-import type { RefreshTokenRepository } from '#persistence';
+import pg from 'pg';
+import { hashSecret } from '#oauth';
+import { RefreshTokenRepository } from '#persistence';
+import { TEST_DIALECT } from './test-database.js';
+import type { TestApp } from './test-app.js';
 
 /**
  * Holds every refresh-token lookup on the given repositories until `count` of them have read
@@ -21,4 +25,48 @@ export function holdLookupsUntil(count: number, repositories: RefreshTokenReposi
     repositories.forEach((repository, i) => (repository.findByHash = originals[i]));
     waiting = [];
   };
+}
+
+export interface RotationRace {
+  /** Ends the hold; answers how many requests had read the unused token when it ended. */
+  release(): Promise<number>;
+}
+
+/**
+ * Makes concurrent refreshes of `tokenValue` all read the token unused before any rotates it.
+ * SQLite: the lookups are held in the app (holdLookupsUntil). PostgreSQL rotates in one statement:
+ * the token's row is locked from another connection, so every statement takes its snapshot (the
+ * token unused) and then waits on the lock; the lock is let go once `count` statements wait (or
+ * as many as the instances' pools can run at once).
+ */
+export async function holdRotationRace(tokenValue: string, count: number, apps: TestApp[]): Promise<RotationRace> {
+  if (TEST_DIALECT === 'sqlite') {
+    const undo = holdLookupsUntil(
+      count,
+      apps.map((a) => a.app.get(RefreshTokenRepository)),
+    );
+    return { release: async () => (undo(), count) };
+  }
+  const locker = new pg.Client({ connectionString: apps[0].database.url });
+  await locker.connect();
+  await locker.query('BEGIN');
+  await locker.query('SELECT 1 FROM refresh_token WHERE token_hash = $1 FOR UPDATE', [hashSecret(tokenValue)]);
+  const expected = Math.min(count, apps.length * Number(process.env.DATABASE_POOL_SIZE ?? 10));
+  let waited = 0;
+  const held = (async () => {
+    const until = Date.now() + 10_000;
+    while (waited < expected && Date.now() < until) {
+      // Inside a transaction pg_stat_activity answers from a snapshot taken once: drop it each time.
+      await locker.query('SELECT pg_stat_clear_snapshot()');
+      const { rows } = await locker.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity
+         WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%refresh_token%'`,
+      );
+      waited = rows[0].n;
+      if (waited < expected) await new Promise((r) => setTimeout(r, 10));
+    }
+    await locker.query('ROLLBACK');
+    await locker.end();
+  })();
+  return { release: async () => (await held, waited) };
 }

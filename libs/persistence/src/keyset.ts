@@ -10,7 +10,8 @@ export function newestFirst<T extends ObjectLiteral>(
   limit: number,
   after?: { at: number; id: string },
 ): SelectQueryBuilder<T> {
-  if (after) qb.andWhere(`(${columns.time} < :at OR (${columns.time} = :at AND ${columns.id} < :id))`, after);
+  // A row comparison, not an OR of two: both databases then bound the index range scan by it.
+  if (after) qb.andWhere(`(${columns.time}, ${columns.id}) < (:at, :id)`, after);
   return qb
     .orderBy(columns.time, 'DESC')
     .addOrderBy(columns.id, 'DESC')

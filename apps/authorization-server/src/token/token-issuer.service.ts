@@ -2,7 +2,14 @@ import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Clock, serverConfig, type ServerConfig } from '#config';
 import { GrantType, SecretPrefix, formatScope, mintSecret, timeOrderedId } from '#oauth';
-import { ClientEntity, NewFamily, NewRefreshToken, RefreshTokenRepository, RefreshTokenWithFamily } from '#persistence';
+import {
+  ClientEntity,
+  NewFamily,
+  NewRefreshToken,
+  RefreshTokenRepository,
+  RefreshTokenWithFamily,
+  type SuccessorDraft,
+} from '#persistence';
 import { SigningKeysService } from '../keys/signing-keys.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import type { TokenResponse } from './grant-handler.js';
@@ -97,6 +104,21 @@ export class TokenIssuer {
   successor(client: ClientEntity, parent: RefreshTokenWithFamily): MintedRefreshToken {
     const family = { id: parent.family_id, subject: parent.family_subject, scope: parent.scope };
     return this.mintRefreshToken(client, family, parent.id, parent.family_expires_at);
+  }
+
+  /** A successor whose family is not known yet (rotation by hash): its value and what the repository stores. */
+  successorDraft(client: ClientEntity): { value: string; draft: SuccessorDraft } {
+    const { value, hash } = mintSecret(SecretPrefix.RefreshToken);
+    const now = this.clock.now();
+    return {
+      value,
+      draft: {
+        id: timeOrderedId(now),
+        client_id: client.client_id,
+        token_hash: hash,
+        idle_expires_at: now + client.refresh_token_idle_lifetime * 1000,
+      },
+    };
   }
 
   /** Idle expiry of a token used now, capped by the family's absolute expiry. */

@@ -10,6 +10,7 @@ import {
   HousekeepingIndexesPostgres1764300000000,
   HousekeepingIndexesSqlite1764300000000,
 } from './1764300000000-housekeeping-indexes.js';
+import { HeapOnlyUpdatesPostgres1764400000000 } from './1764400000000-heap-only-updates.js';
 
 export const SQLITE_MIGRATIONS = [
   InitialSchemaSqlite1764100000000,
@@ -20,4 +21,5 @@ export const POSTGRES_MIGRATIONS = [
   InitialSchemaPostgres1764100000000,
   AuthorizationCodeFlowPostgres1764200000000,
   HousekeepingIndexesPostgres1764300000000,
+  HeapOnlyUpdatesPostgres1764400000000,
 ];

@@ -1,8 +1,11 @@
+import type { Pool } from 'pg';
 import type { DataSource, QueryRunner } from 'typeorm';
 import {
+  type ByHashRotation,
   FamilyFilter,
   filterSql,
   AuditRecord,
+  type SuccessorDraft,
   NewFamily,
   NewRefreshToken,
   RefreshTokenRepository,
@@ -72,6 +75,22 @@ export class PostgresRefreshTokenRepository extends RefreshTokenRepository {
     });
   }
 
+  /**
+   * One statement, one round trip, prepared once per connection: read the token with its family,
+   * mark it used if it is rotatable, insert the successor. Row locking makes the conditional UPDATE
+   * safe against concurrent rotations on any instance (the loser sees used_at set and writes nothing).
+   */
+  override async rotateByHash(tokenHash: string, now: number, draft: SuccessorDraft): Promise<ByHashRotation> {
+    const { rows } = await this.pool().query<Record<string, unknown>>({
+      name: 'rotate_by_hash',
+      text: ROTATE_BY_HASH,
+      values: [tokenHash, now, draft.client_id, draft.id, draft.token_hash, draft.idle_expires_at],
+    });
+    if (rows.length === 0) return { token: null, rotated: false };
+    const { rotated, ...token } = rows[0];
+    return { token: instants(token), rotated: rotated === true };
+  }
+
   async rotate(presentedId: string, now: number, successor: NewRefreshToken): Promise<boolean> {
     const rows = await this.single(ROTATE, { ...successor, presented_id: presentedId, now });
     return rows.length === 1;
@@ -132,11 +151,19 @@ export class PostgresRefreshTokenRepository extends RefreshTokenRepository {
 
   private async findOne(sql: string, params: Params): Promise<RefreshTokenWithFamily | null> {
     const rows = (await this.single(sql, params)) as Record<string, unknown>[];
-    if (rows.length === 0) return null;
-    const row = rows[0];
-    for (const field of INSTANT_FIELDS) if (row[field] !== null) row[field] = Number(row[field]);
-    return row as unknown as RefreshTokenWithFamily;
+    return rows.length === 0 ? null : instants(rows[0]);
   }
+
+  /** The driver's pool: the hot statements skip TypeORM's query runner. */
+  private pool(): Pool {
+    return (this.dataSource.driver as unknown as { master: Pool }).master;
+  }
+}
+
+/** bigint columns arrive as strings from pg; instants are numbers everywhere else. */
+function instants(row: Record<string, unknown>): RefreshTokenWithFamily {
+  for (const field of INSTANT_FIELDS) if (row[field] !== null) row[field] = Number(row[field]);
+  return row as unknown as RefreshTokenWithFamily;
 }
 
 const compiled = new Map<string, { text: string; names: string[] }>();
@@ -161,6 +188,22 @@ const ROTATE = `WITH used AS (
   SELECT $id, used.family_id, used.id, $client_id, $subject, $token_hash, $scope, $issued_at::bigint, $expires_at::bigint
   FROM used
   RETURNING id`;
+
+const ROTATE_BY_HASH = `WITH presented AS (
+    ${SELECT_TOKEN_WITH_FAMILY} WHERE t.token_hash = $1),
+  used AS (
+    UPDATE refresh_token t SET used_at = $2::bigint, last_used_at = $2::bigint
+    FROM presented p
+    WHERE t.id = p.id AND t.used_at IS NULL AND t.revoked_at IS NULL
+      AND p.family_client_id = $3 AND p.family_revoked_at IS NULL
+      AND p.expires_at > $2::bigint AND p.family_expires_at > $2::bigint
+    RETURNING t.id),
+  successor AS (
+    INSERT INTO refresh_token (id, family_id, parent_id, client_id, subject, token_hash, scope, issued_at, expires_at)
+    SELECT $4, p.family_id, p.id, $3, p.family_subject, $5, p.scope, $2::bigint, LEAST($6::bigint, p.family_expires_at)
+    FROM presented p JOIN used u ON u.id = p.id
+    RETURNING id)
+  SELECT p.*, EXISTS (SELECT 1 FROM successor) AS rotated FROM presented p`;
 
 const REISSUE = `INSERT INTO refresh_token
   (id, family_id, parent_id, client_id, subject, token_hash, scope, issued_at, expires_at)

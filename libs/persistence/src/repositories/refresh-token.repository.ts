@@ -27,6 +27,49 @@ export interface NewRefreshToken {
   expires_at: number;
 }
 
+/** What a successor needs beyond what the presented token gives it (family, parent, subject, scope). */
+export interface SuccessorDraft {
+  id: string;
+  client_id: string;
+  token_hash: string;
+  /** The successor's idle expiry; capped by the family's absolute expiry when stored. */
+  idle_expires_at: number;
+}
+
+export interface ByHashRotation {
+  /** The presented token as it was read (before this rotation), or null when no token has the hash. */
+  token: RefreshTokenWithFamily | null;
+  /** True when the token was rotated into the drafted successor. */
+  rotated: boolean;
+}
+
+/** The rules of a rotation by hash: bound to the client, neither token nor family revoked or expired, unused. */
+export function isRotatable(token: RefreshTokenWithFamily, clientId: string, now: number): boolean {
+  return (
+    token.family_client_id === clientId &&
+    token.revoked_at === null &&
+    token.family_revoked_at === null &&
+    token.used_at === null &&
+    now < token.expires_at &&
+    now < token.family_expires_at
+  );
+}
+
+/** The stored successor of `parent` from a draft: same family, subject and scope; never outlives the family. */
+export function successorOf(parent: RefreshTokenWithFamily, draft: SuccessorDraft, now: number): NewRefreshToken {
+  return {
+    id: draft.id,
+    family_id: parent.family_id,
+    parent_id: parent.id,
+    client_id: draft.client_id,
+    subject: parent.family_subject,
+    token_hash: draft.token_hash,
+    scope: parent.scope,
+    issued_at: now,
+    expires_at: Math.min(draft.idle_expires_at, parent.family_expires_at),
+  };
+}
+
 export interface NewFamily {
   id: string;
   client_id: string;
@@ -96,6 +139,16 @@ export abstract class RefreshTokenRepository {
    * already used or revoked (nothing is written then).
    */
   abstract rotate(presentedId: string, now: number, successor: NewRefreshToken): Promise<boolean>;
+  /**
+   * The refresh grant's common case: finds the token by hash and, when `isRotatable`, rotates it
+   * into the drafted successor, atomically. Answers the token as read either way, so that the
+   * caller can tell why it was not rotated. PostgreSQL does it in one statement.
+   */
+  async rotateByHash(tokenHash: string, now: number, draft: SuccessorDraft): Promise<ByHashRotation> {
+    const token = await this.findByHash(tokenHash);
+    if (!token || !isRotatable(token, draft.client_id, now)) return { token, rotated: false };
+    return { token, rotated: await this.rotate(token.id, now, successorOf(token, draft, now)) };
+  }
   /** Inserts another successor of an already rotated token (reuse interval); false when the family is revoked. */
   abstract reissue(successor: NewRefreshToken, now: number): Promise<boolean>;
   /** Records use of a token that is not rotated and slides its idle expiry; false when revoked. */

@@ -30,10 +30,33 @@ export class RefreshTokenGrant implements GrantHandler {
 
   async handle(params: TokenRequestParams, client: ClientEntity): Promise<TokenResponse> {
     const { refresh_token, scope } = grantParams(RefreshTokenParams, params);
-    const token = await this.findUsable(refresh_token, client);
+    if (!hasSecretShape(refresh_token, SecretPrefix.RefreshToken)) throw invalid();
+    const hash = hashSecret(refresh_token);
+    if (scope === undefined && client.refresh_token_rotation) {
+      // The common case in one atomic step (one round trip on PostgreSQL): find, check, rotate.
+      const next = this.issuer.successorDraft(client);
+      const { token, rotated } = await this.tokens.rotateByHash(hash, this.clock.now(), next.draft);
+      if (rotated && token) {
+        this.metrics.refreshTokenRotated();
+        return this.respond(token, client, scope, next.value);
+      }
+      // Not rotated: unknown, bound to another client, revoked, expired, used before, or a lost race.
+      const usable = this.usable(token, client);
+      return this.respond(usable, client, scope, await this.renew(usable, client));
+    }
+    const token = this.usable(await this.tokens.findByHash(hash), client);
     // RFC 6749 6: absent scope means the scope originally granted; wider is invalid_scope.
+    narrowScope(scope, scopeList(token.family_scope));
+    return this.respond(token, client, scope, await this.renew(token, client));
+  }
+
+  private respond(
+    token: RefreshTokenWithFamily,
+    client: ClientEntity,
+    scope: string | undefined,
+    successor: string | undefined,
+  ): Promise<TokenResponse> {
     const granted = narrowScope(scope, scopeList(token.family_scope));
-    const successor = await this.renew(token, client);
     return this.issuer.respond(
       { grantType: this.grantType, client, subject: token.family_subject, scope: granted, familyId: token.family_id },
       successor,
@@ -41,9 +64,7 @@ export class RefreshTokenGrant implements GrantHandler {
   }
 
   /** RFC 6749 10.4: bound to its client; unknown, revoked or expired tokens are invalid_grant. */
-  private async findUsable(value: string, client: ClientEntity): Promise<RefreshTokenWithFamily> {
-    if (!hasSecretShape(value, SecretPrefix.RefreshToken)) throw invalid();
-    const token = await this.tokens.findByHash(hashSecret(value));
+  private usable(token: RefreshTokenWithFamily | null, client: ClientEntity): RefreshTokenWithFamily {
     if (!token || token.family_client_id !== client.client_id) throw invalid();
     if (token.revoked_at !== null || token.family_revoked_at !== null) {
       throw new InvalidGrantError('the refresh token has been revoked');
