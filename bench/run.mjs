@@ -249,7 +249,9 @@ async function main() {
       duration_s: cfg.duration,
       warmup_s: cfg.warmup,
       connections: cfg.connections,
-      pinning: cfg.pin ? { server_cpu: cfg.serverCpu, driver_cpu: cfg.driverCpu } : null,
+      pinning: cfg.pin
+        ? { server_cpu: cfg.serverCpu, driver_cpu: cfg.driverCpu, postgres_cpu: cfg.pinPostgres ? cfg.driverCpu : null }
+        : null,
       list: { rows: cfg.listRows, depths: cfg.listDepths, limit: cfg.listLimit, duration_s: cfg.listDuration },
       revoke: { families: cfg.revokeFamilies, repeats: cfg.revokeRepeats },
       loadavg_before: loadBefore,

@@ -49,6 +49,8 @@ export function loadConfig() {
     pin: bool('BENCH_PIN', true),
     serverCpu: num('BENCH_SERVER_CPU', 1),
     driverCpu: num('BENCH_DRIVER_CPU', 0),
+    /** PostgreSQL's processes on the driver's core during a run (root only), off the server's. */
+    pinPostgres: bool('BENCH_PIN_POSTGRES', true),
     /** Upper bound of refresh req/s used to size the pre-minted token supply (x1.25 margin). */
     refreshMaxRate: num('BENCH_RT_MAX_RATE', 6000),
     listRows: num('BENCH_LIST_ROWS', 1_000_000),

@@ -103,3 +103,23 @@ export async function formatted(file, text) {
 }
 
 export const sha256 = (s) => createHash('sha256').update(s, 'utf8').digest('hex');
+
+/**
+ * Moves PostgreSQL (every process of the postgres user: the postmaster, so the backends it forks
+ * for the bench, and its background writers) to the driver's core for the run, so the database
+ * does not share the server's core; a cleanup puts it back on every core. Nothing when pinning is
+ * off, BENCH_PIN_POSTGRES=0, or the processes cannot be moved.
+ */
+export function pinPostgres(cfg, cleanups, log) {
+  if (!cfg.pin || !cfg.pinPostgres) return false;
+  const pids = spawnSync('pgrep', ['-u', 'postgres'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+  const move = (cpus) =>
+    pids.every((pid) => spawnSync('taskset', ['-a', '-p', '-c', cpus, pid], { stdio: 'ignore' }).status === 0);
+  if (pids.length === 0 || !move(String(cfg.driverCpu))) {
+    log('PostgreSQL could not be pinned (not running as root?): it runs on either core');
+    return false;
+  }
+  cleanups.push(() => move(`0-${machine().nproc - 1}`));
+  log(`PostgreSQL (${pids.length} processes) pinned to CPU ${cfg.driverCpu} with the load generator`);
+  return true;
+}

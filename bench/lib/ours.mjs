@@ -4,13 +4,14 @@
 import { join } from 'node:path';
 import { adminCredentials, adminToken, compareShapes, createClients, passwordGrantToken } from './app.mjs';
 import { freshDatabase } from './db.mjs';
-import { sha256 } from './harness.mjs';
+import { pinPostgres, sha256 } from './harness.mjs';
 import { mintRefreshTokens } from './seed.mjs';
 import { startOurServer } from './server.mjs';
 
 export async function prepareOurs(cfg, { variant, tmp, app, cleanups, log, mint }) {
   const db = await freshDatabase(variant, tmp, cfg);
   cleanups.push(() => db.drop());
+  if (db.dialect === 'postgres') pinPostgres(cfg, cleanups, log);
   const admin = adminCredentials();
   const origin = `http://127.0.0.1:${cfg.port}`;
 
