@@ -36,6 +36,19 @@ export function hasSecretShape(value: string, prefix: SecretPrefix): boolean {
   return value.length === prefix.length + 43 && value.startsWith(prefix) && BODY.test(value.slice(prefix.length));
 }
 
+/**
+ * Constant-time equality of two secrets of any length (CSRF tokens, PKCE challenges): their SHA-256
+ * digests, always 32 bytes, are compared, so neither a length nor the position of the first
+ * difference shows in the time taken.
+ */
+export function digestsEqual(a: string, b: string): boolean {
+  return timingSafeEqual(sha256(a), sha256(b));
+}
+
+function sha256(value: string): Buffer {
+  return createHash('sha256').update(value, 'utf8').digest();
+}
+
 /** Constant-time comparison of a presented secret against a stored SHA-256 hex digest. */
 export function secretMatchesHash(presented: string, storedHash: string | null | undefined): boolean {
   const actual = Buffer.from(hashSecret(presented), 'hex');

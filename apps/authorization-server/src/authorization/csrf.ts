@@ -1,5 +1,6 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Request, Response } from 'express';
+import { digestsEqual } from '#oauth';
 import { CSRF_COOKIE, readCookie, setCookie } from './cookies.js';
 
 const TOKEN = /^[A-Za-z0-9_-]{43}$/;
@@ -18,6 +19,6 @@ export function csrfValid(req: Request, formToken: string | undefined, issuerOri
   const origin = req.headers.origin;
   if (origin !== undefined && origin !== issuerOrigin) return false;
   const cookie = readCookie(req, CSRF_COOKIE);
-  if (!cookie || !formToken || !TOKEN.test(cookie) || cookie.length !== formToken.length) return false;
-  return timingSafeEqual(Buffer.from(cookie), Buffer.from(formToken));
+  if (!cookie || !formToken || !TOKEN.test(cookie)) return false;
+  return digestsEqual(cookie, formToken);
 }

@@ -28,15 +28,21 @@ export class RateLimitStorage {
     private readonly clock: Clock,
   ) {}
 
+  /** Adds a hit. A Redis that does not answer counts nothing: the caller goes on as if under every limit. */
   async increment(key: string, windowMs: number): Promise<WindowCount> {
-    const client = this.redis.client;
-    if (!client) return this.incrementLocal(key, windowMs);
     try {
-      const [hits, pttl] = (await client.eval(INCREMENT, 1, `rl:${key}`, windowMs)) as [number, number];
-      return { hits, resetInMs: Math.max(pttl, 0) };
+      return await this.incrementOrThrow(key, windowMs);
     } catch {
       return { hits: 0, resetInMs: 0 };
     }
+  }
+
+  /** Adds a hit; a Redis that does not answer is an error, for callers that must know a hit was lost. */
+  async incrementOrThrow(key: string, windowMs: number): Promise<WindowCount> {
+    const client = this.redis.client;
+    if (!client) return this.incrementLocal(key, windowMs);
+    const [hits, pttl] = (await client.eval(INCREMENT, 1, `rl:${key}`, windowMs)) as [number, number];
+    return { hits, resetInMs: Math.max(pttl, 0) };
   }
 
   /** The current count of a window without adding to it. */
