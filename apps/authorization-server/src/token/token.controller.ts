@@ -30,7 +30,9 @@ export class TokenController {
   @Header('Cache-Control', 'no-store')
   @Header('Pragma', 'no-cache')
   @UseGuards(FormBodyGuard, TokenRateLimitGuard, ClientAuthGuard)
-  @ApiOperation({ summary: 'Token endpoint (RFC 6749 3.2): client_credentials, password, refresh_token' })
+  @ApiOperation({
+    summary: 'Token endpoint (RFC 6749 3.2): authorization_code, client_credentials, password, refresh_token',
+  })
   @ApiConsumes('application/x-www-form-urlencoded')
   @ApiBasicAuth()
   @ApiBody({ type: TokenRequestForm })

@@ -2,9 +2,14 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
 /** OpenAPI shapes of the OAuth endpoints (form bodies are parsed by FormBodyGuard, not by these). */
 export class TokenRequestForm {
-  @ApiProperty({ enum: ['client_credentials', 'password', 'refresh_token'] }) grant_type: string;
+  @ApiProperty({ enum: ['authorization_code', 'client_credentials', 'password', 'refresh_token'] }) grant_type: string;
   @ApiPropertyOptional({ description: 'Space-delimited; defaults to what the client or grant allows' }) scope?: string;
   @ApiPropertyOptional({ description: 'grant_type=refresh_token' }) refresh_token?: string;
+  @ApiPropertyOptional({ description: 'grant_type=authorization_code: the code from /oauth/authorize' }) code?: string;
+  @ApiPropertyOptional({ description: 'grant_type=authorization_code: as sent to /oauth/authorize' })
+  redirect_uri?: string;
+  @ApiPropertyOptional({ description: 'grant_type=authorization_code: the PKCE verifier (RFC 7636)' })
+  code_verifier?: string;
   @ApiPropertyOptional({ description: 'grant_type=password (legacy, RFC 9700 2.4)' }) username?: string;
   @ApiPropertyOptional({ description: 'grant_type=password', format: 'password' }) password?: string;
   @ApiPropertyOptional({ description: 'client_secret_post and public clients' }) client_id?: string;
