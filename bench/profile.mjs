@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run bench:profile: a CPU profile of the refresh path. Starts the built server with
+// npm run bench:profile: a CPU profile of the refresh path (or client_credentials: BENCH_PROFILE_SCENARIO=cc). Starts the built server with
 // `node --cpu-prof --cpu-prof-dir=$BENCH_PROFILE_DIR` (default /tmp/prof), drives the refresh grant
 // (rotation, a fresh token per request) at the highest of BENCH_CONNECTIONS for BENCH_DURATION
 // seconds, stops the server (the profile is written on exit) and prints the top self-time
@@ -20,6 +20,9 @@ const log = logger();
 const cleanups = cleanupStack(log);
 const variant = process.env.BENCH_PROFILE_DB?.trim() || 'sqlite-normal';
 const profDir = process.env.BENCH_PROFILE_DIR?.trim() || '/tmp/prof';
+const scenario = process.env.BENCH_PROFILE_SCENARIO?.trim() || 'refresh';
+if (!['cc', 'refresh'].includes(scenario))
+  throw new Error(`BENCH_PROFILE_SCENARIO must be cc or refresh, not ${scenario}`);
 
 async function main() {
   const connections = Math.max(...cfg.connections);
@@ -36,11 +39,14 @@ async function main() {
   log(`server: ${server.command}`);
   const result = await tokenEndpointScenario(pcfg, {
     label: `ours/${variant} (profiled)`,
-    scenario: 'refresh',
+    scenario,
     origin: ours.origin,
     paths: { token: '/oauth/token' },
-    client: { id: ours.clients.rt.client_id, secret: ours.clients.rt.client_secret },
-    supply: tokenSupply(ours.minted),
+    client:
+      scenario === 'cc'
+        ? { id: ours.clients.cc.client_id, secret: ours.clients.cc.client_secret }
+        : { id: ours.clients.rt.client_id, secret: ours.clients.rt.client_secret },
+    supply: scenario === 'cc' ? undefined : tokenSupply(ours.minted),
     pid: server.pid,
     log,
   });

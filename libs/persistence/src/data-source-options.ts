@@ -4,6 +4,7 @@ import type { DataSourceOptions } from 'typeorm';
 import type { DatabaseConfig } from '#config';
 import { ENTITIES } from './entities/index.js';
 import { POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS } from './migrations/index.js';
+import { FALLBACK_AUTOCHECKPOINT } from './sqlite-checkpointer.js';
 
 /** TypeORM options for DATABASE_URL. Migrations run at start; never `synchronize`. */
 export function dataSourceOptions(config: DatabaseConfig): DataSourceOptions {
@@ -32,6 +33,8 @@ export function dataSourceOptions(config: DatabaseConfig): DataSourceOptions {
       db.pragma('busy_timeout = 5000');
       db.pragma('foreign_keys = ON');
       db.pragma(`synchronous = ${config.sqliteSynchronous}`);
+      // Checkpoints run on a worker thread (SqliteCheckpointer); this one only as a fallback.
+      db.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT}`);
     },
   };
 }

@@ -1,19 +1,41 @@
-import { Global, Module } from '@nestjs/common';
+import { Global, Inject, Injectable, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { Database } from 'better-sqlite3';
 import { DataSource } from 'typeorm';
-import type { DatabaseConfig } from '#config';
+import { databaseConfig, type DatabaseConfig } from '#config';
 import { dataSourceOptions } from './data-source-options.js';
 import { ENTITIES } from './entities/index.js';
 import { PostgresRefreshTokenRepository } from './repositories/postgres-refresh-token.repository.js';
 import { RefreshTokenRepository } from './repositories/refresh-token.repository.js';
 import { SqliteRefreshTokenRepository } from './repositories/sqlite-refresh-token.repository.js';
+import { SqliteCheckpointer } from './sqlite-checkpointer.js';
 
 function refreshTokenRepository(dataSource: DataSource): RefreshTokenRepository {
   if (dataSource.options.type === 'postgres') return new PostgresRefreshTokenRepository(dataSource);
   const db = (dataSource.driver as unknown as { databaseConnection: Database }).databaseConnection;
   return new SqliteRefreshTokenRepository(db);
+}
+
+/** Runs SQLite's WAL checkpoints on a worker thread while the app serves (file databases only). */
+@Injectable()
+export class SqliteMaintenance implements OnApplicationBootstrap, OnApplicationShutdown {
+  private checkpointer?: SqliteCheckpointer;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(databaseConfig.KEY) private readonly config: DatabaseConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const target = this.config.target;
+    if (target.type !== 'sqlite' || target.path === ':memory:') return;
+    this.checkpointer = new SqliteCheckpointer(target.path, this.config.sqliteSynchronous);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.checkpointer?.stop();
+  }
 }
 
 @Global()
@@ -25,7 +47,10 @@ function refreshTokenRepository(dataSource: DataSource): RefreshTokenRepository 
     }),
     TypeOrmModule.forFeature(ENTITIES),
   ],
-  providers: [{ provide: RefreshTokenRepository, inject: [DataSource], useFactory: refreshTokenRepository }],
+  providers: [
+    { provide: RefreshTokenRepository, inject: [DataSource], useFactory: refreshTokenRepository },
+    SqliteMaintenance,
+  ],
   exports: [TypeOrmModule, RefreshTokenRepository],
 })
 export class PersistenceModule {}
