@@ -65,18 +65,42 @@ describe(SqliteWriteBatch.name, () => {
     expect(committed()).toStrictEqual([1, 3]);
   });
 
-  it('rejects every unit of a round whose COMMIT fails, and stores none of them', async () => {
+  it('when the COMMIT fails, runs each unit again alone: only the faulty one fails', async () => {
     const outcomes = await Promise.allSettled([
       batch.run(() => insert(1)),
-      // A deferred foreign key is checked at COMMIT: the whole round fails there.
+      // A deferred foreign key is checked at COMMIT: the round fails there, then this unit alone.
       batch.run(() => writer.prepare('INSERT INTO ref (item_id) VALUES (99)').run()),
+      batch.run(() => insert(2)),
     ]);
 
-    expect(outcomes.map((o) => o.status)).toStrictEqual(['rejected', 'rejected']);
-    expect(committed()).toStrictEqual([]);
-    // The connection is usable afterwards.
-    await batch.run(() => insert(5));
-    expect(committed()).toStrictEqual([5]);
+    expect(outcomes.map((o) => o.status)).toStrictEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((outcomes[1] as PromiseRejectedResult).reason).toMatchObject({ code: 'SQLITE_CONSTRAINT_FOREIGNKEY' });
+    expect(committed()).toStrictEqual([1, 2]);
+    expect(reader.prepare('SELECT count(*) AS n FROM ref').get()).toStrictEqual({ n: 0 });
+  });
+
+  it('re-runs units after a rollback with the state they depend on, so none applies twice', async () => {
+    const mark = writer.prepare('UPDATE item SET id = id WHERE id = ?');
+    insert(10);
+    let runs = 0;
+    const outcomes = await Promise.allSettled([
+      batch.run(() => {
+        runs += 1;
+        // Conditional on the current state, like a rotation: true only if row 10 is still there.
+        if (mark.run(10).changes !== 1) return false;
+        writer.prepare('DELETE FROM item WHERE id = 10').run();
+        return true;
+      }),
+      batch.run(() => insert(10)), // valid only after the first unit's delete: it sees that state both times
+      batch.run(() => {
+        throw new Error('faulty');
+      }),
+    ]);
+
+    expect(runs).toBe(2);
+    expect(outcomes.map((o) => o.status)).toStrictEqual(['fulfilled', 'fulfilled', 'rejected']);
+    expect((outcomes[0] as PromiseFulfilledResult<boolean>).value).toBe(true);
+    expect(committed()).toStrictEqual([10]);
   });
 
   it('splits a long queue into rounds of at most MAX_BATCH units, all committed', async () => {

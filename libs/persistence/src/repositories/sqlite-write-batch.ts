@@ -6,36 +6,28 @@ interface Pending {
   reject: (reason: unknown) => void;
 }
 
-type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
-
 /** Writes queued per turn of the event loop are committed together, up to this many. */
 export const MAX_BATCH = 256;
 
 /**
- * Group commit for SQLite. Each write is a synchronous unit of work; the units queued while
- * the event loop handles one round of I/O run in one transaction, each inside its own
- * savepoint. A unit that throws is rolled back alone and rejects alone; the others commit.
- * Every promise settles only after the COMMIT, so nothing is answered before it is durable.
- * One commit per round instead of one per request: fewer WAL frames (pages touched by several
- * units are written once) and, with synchronous=FULL, one fsync for the round.
+ * Group commit for SQLite. Each write is a synchronous unit of work that reads what it depends on
+ * (a rotation re-checks that the token is unused), so it may run again after a rollback with the
+ * same meaning. The units queued while the event loop handles one round of I/O run in one
+ * transaction; every promise settles only after the COMMIT, so nothing is answered before it is
+ * durable. If any unit throws, or the COMMIT fails, the round is rolled back and each unit runs
+ * again in a transaction of its own: the faulty one fails alone. One commit per round instead of
+ * one per request: fewer WAL frames (pages touched by several units are written once) and, with
+ * synchronous=FULL, one fsync for the round.
  */
 export class SqliteWriteBatch {
   private queue: Pending[] = [];
   private scheduled = false;
-  private readonly commit: Transaction<(units: Pending[]) => Outcome[]>;
+  private readonly together: Transaction<(units: Pending[]) => unknown[]>;
+  private readonly alone: Transaction<(work: () => unknown) => unknown>;
 
   constructor(db: Database) {
-    // Inside an open transaction better-sqlite3 runs a transaction function as a savepoint.
-    const unit = db.transaction((work: () => unknown) => work());
-    this.commit = db.transaction((units: Pending[]) =>
-      units.map((u): Outcome => {
-        try {
-          return { ok: true, value: unit(u.work) };
-        } catch (error) {
-          return { ok: false, error };
-        }
-      }),
-    );
+    this.together = db.transaction((units: Pending[]) => units.map((u) => u.work()));
+    this.alone = db.transaction((work: () => unknown) => work());
   }
 
   run<T>(work: () => T): Promise<T> {
@@ -52,14 +44,21 @@ export class SqliteWriteBatch {
     const units = this.queue.splice(0, MAX_BATCH);
     this.scheduled = this.queue.length > 0;
     if (this.scheduled) setImmediate(() => this.flush());
-    let outcomes: Outcome[];
+    let values: unknown[];
     try {
-      outcomes = this.commit(units);
-    } catch (error) {
-      // BEGIN or COMMIT failed (busy, I/O error): nothing of the round was stored.
-      for (const u of units) u.reject(error);
+      values = this.together(units);
+    } catch {
+      for (const u of units) this.runAlone(u);
       return;
     }
-    outcomes.forEach((outcome, i) => (outcome.ok ? units[i].resolve(outcome.value) : units[i].reject(outcome.error)));
+    units.forEach((u, i) => u.resolve(values[i]));
+  }
+
+  private runAlone(unit: Pending): void {
+    try {
+      unit.resolve(this.alone(unit.work));
+    } catch (error) {
+      unit.reject(error);
+    }
   }
 }
