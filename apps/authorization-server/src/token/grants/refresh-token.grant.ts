@@ -38,27 +38,26 @@ export class RefreshTokenGrant implements GrantHandler {
       const { token, rotated } = await this.tokens.rotateByHash(hash, this.clock.now(), next.draft);
       if (rotated && token) {
         this.metrics.refreshTokenRotated();
-        return this.respond(token, client, scope, next.value);
+        return this.respond(token, client, scopeList(token.family_scope), next.value);
       }
       // Not rotated: unknown, bound to another client, revoked, expired, used before, or a lost race.
       const usable = this.usable(token, client);
-      return this.respond(usable, client, scope, await this.renew(usable, client));
+      return this.respond(usable, client, scopeList(usable.family_scope), await this.renew(usable, client));
     }
     const token = this.usable(await this.tokens.findByHash(hash), client);
     // RFC 6749 6: absent scope means the scope originally granted; wider is invalid_scope.
-    narrowScope(scope, scopeList(token.family_scope));
-    return this.respond(token, client, scope, await this.renew(token, client));
+    const granted = narrowScope(scope, scopeList(token.family_scope));
+    return this.respond(token, client, granted, await this.renew(token, client));
   }
 
   private respond(
     token: RefreshTokenWithFamily,
     client: ClientEntity,
-    scope: string | undefined,
+    scope: readonly string[],
     successor: string | undefined,
   ): Promise<TokenResponse> {
-    const granted = narrowScope(scope, scopeList(token.family_scope));
     return this.issuer.respond(
-      { grantType: this.grantType, client, subject: token.family_subject, scope: granted, familyId: token.family_id },
+      { grantType: this.grantType, client, subject: token.family_subject, scope, familyId: token.family_id },
       successor,
     );
   }
