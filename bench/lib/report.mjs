@@ -1,5 +1,5 @@
 // docs/benchmarks.md and docs/benchmarks.json from one run's results (formatted with the repo's Prettier).
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ROOT } from './config.mjs';
 import { formatted } from './harness.mjs';
@@ -225,6 +225,11 @@ export function renderMarkdown(results) {
     '',
   );
   if (results.peers_skipped) out.push(`Peers: ${results.peers_skipped}.`, '');
+  const notes = join(ROOT, 'bench', 'remaining-costs.md');
+  if (existsSync(notes)) {
+    out.push('### Where the time goes (from the profiles; hand-written in bench/remaining-costs.md)', '');
+    out.push(readFileSync(notes, 'utf8').trim(), '');
+  }
 
   out.push('## Token endpoint', caption);
   out.push(
