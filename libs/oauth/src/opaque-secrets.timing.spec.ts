@@ -5,38 +5,21 @@
  * the module under test is imported: a comparison by `===` would make no call, and its answer
  * would not follow the one overruled.
  */
-import { jest } from '@jest/globals';
-import * as crypto from 'node:crypto';
+import { type TimingSafeSpy, spyOnTimingSafeEqual } from '../../../test/support/timing-safe-spy.js';
 
-interface Comparison {
-  a: Buffer;
-  b: Buffer;
-}
-
-const comparisons: Comparison[] = [];
-/** When set, what the wrapped timingSafeEqual answers instead of the real one. */
-let overrule: boolean | undefined;
-
-jest.unstable_mockModule('node:crypto', () => {
-  const timingSafeEqual = (a: NodeJS.ArrayBufferView, b: NodeJS.ArrayBufferView): boolean => {
-    const real = crypto.timingSafeEqual(a, b);
-    comparisons.push({ a: Buffer.from(a as Uint8Array), b: Buffer.from(b as Uint8Array) });
-    return overrule ?? real;
-  };
-  return { ...crypto, default: { ...crypto, timingSafeEqual }, timingSafeEqual };
-});
+const spy = spyOnTimingSafeEqual();
 
 const { SecretPrefix, digestsEqual, hashSecret, mintSecret, secretMatchesHash } = await import('./opaque-secrets.js');
 
 /** Runs `compare` and answers its result with the timingSafeEqual calls it made. */
-function observe(compare: () => boolean): { result: boolean; calls: Comparison[] } {
-  comparisons.length = 0;
+function observe(compare: () => boolean): { result: boolean; calls: TimingSafeSpy['calls'] } {
+  spy.calls.length = 0;
   const result = compare();
-  return { result, calls: [...comparisons] };
+  return { result, calls: [...spy.calls] };
 }
 
 /** Exactly one timingSafeEqual call, on two 32-byte (SHA-256) digests. */
-function expectOneDigestComparison(calls: Comparison[]): void {
+function expectOneDigestComparison(calls: TimingSafeSpy['calls']): void {
   expect(calls.map(({ a, b }) => [a.length, b.length])).toEqual([[32, 32]]);
 }
 
@@ -50,7 +33,7 @@ const PRESENTED_OF_EVERY_LENGTH = [
 ];
 
 afterEach(() => {
-  overrule = undefined;
+  spy.overrule = undefined;
 });
 
 describe('secretMatchesHash compares in constant time', () => {
@@ -65,9 +48,9 @@ describe('secretMatchesHash compares in constant time', () => {
   });
 
   it('answers what timingSafeEqual answers, not what another comparison would', () => {
-    overrule = false;
+    spy.overrule = false;
     expect(secretMatchesHash(value, hash)).toBe(false);
-    overrule = true;
+    spy.overrule = true;
     expect(secretMatchesHash('another secret', hash)).toBe(true);
   });
 
@@ -91,12 +74,12 @@ describe('secretMatchesHash compares in constant time', () => {
     ['not hex', 'z'.repeat(64)],
   ])('makes one comparison of fixed-length digests when the stored hash is %s, and answers false', (_case, stored) => {
     for (const presented of PRESENTED_OF_EVERY_LENGTH) {
-      overrule = undefined;
+      spy.overrule = undefined;
       const { result, calls } = observe(() => secretMatchesHash(presented, stored));
       expect(result).toBe(false);
       expectOneDigestComparison(calls);
       // Even a comparison answering true does not let a secret match a hash that is not stored.
-      overrule = true;
+      spy.overrule = true;
       expect(secretMatchesHash(presented, stored)).toBe(false);
     }
   });
@@ -126,9 +109,9 @@ describe('digestsEqual compares in constant time', () => {
   });
 
   it('answers what timingSafeEqual answers', () => {
-    overrule = false;
+    spy.overrule = false;
     expect(digestsEqual(token, token)).toBe(false);
-    overrule = true;
+    spy.overrule = true;
     expect(digestsEqual(token, 'different')).toBe(true);
   });
 });

@@ -3,21 +3,11 @@
  * to overrule its answer) before csrf.ts is imported: the cookie and the form token must be
  * compared in constant time, as two fixed-length digests, whatever the form token's length.
  */
-import { jest } from '@jest/globals';
+import { spyOnTimingSafeEqual } from '../../../../test/support/timing-safe-spy.js';
 import type { Request } from 'express';
 import * as crypto from 'node:crypto';
 
-const comparisons: Array<[number, number]> = [];
-let overrule: boolean | undefined;
-
-jest.unstable_mockModule('node:crypto', () => {
-  const timingSafeEqual = (a: NodeJS.ArrayBufferView, b: NodeJS.ArrayBufferView): boolean => {
-    const real = crypto.timingSafeEqual(a, b);
-    comparisons.push([a.byteLength, b.byteLength]);
-    return overrule ?? real;
-  };
-  return { ...crypto, default: { ...crypto, timingSafeEqual }, timingSafeEqual };
-});
+const spy = spyOnTimingSafeEqual();
 
 const { csrfValid } = await import('./csrf.js');
 
@@ -30,15 +20,15 @@ function request(headers: Record<string, string>): Request {
 
 /** csrfValid for a browser holding `cookie`, posting `formToken`; with the comparisons it made. */
 function check(formToken: string | undefined, cookie = TOKEN, origin?: string) {
-  comparisons.length = 0;
+  spy.calls.length = 0;
   const headers: Record<string, string> = { cookie: `other=1; as_csrf=${cookie}` };
   if (origin !== undefined) headers.origin = origin;
   const valid = csrfValid(request(headers), formToken, ISSUER_ORIGIN);
-  return { valid, comparisons: [...comparisons] };
+  return { valid, comparisons: spy.lengths() };
 }
 
 afterEach(() => {
-  overrule = undefined;
+  spy.overrule = undefined;
 });
 
 describe('csrfValid', () => {
@@ -71,9 +61,9 @@ describe('csrfValid', () => {
   });
 
   it('answers what timingSafeEqual answers, not what another comparison would', () => {
-    overrule = false;
+    spy.overrule = false;
     expect(check(TOKEN).valid).toBe(false);
-    overrule = true;
+    spy.overrule = true;
     expect(check('a'.repeat(43)).valid).toBe(true);
   });
 });

@@ -4,27 +4,16 @@
  * node:crypto is wrapped to record the calls (and to overrule their answer) before the hasher is
  * imported.
  */
-import { jest } from '@jest/globals';
-import * as crypto from 'node:crypto';
+import { spyOnTimingSafeEqual } from '../../../../test/support/timing-safe-spy.js';
 
-const comparisons: Array<[number, number]> = [];
-let overrule: boolean | undefined;
-
-jest.unstable_mockModule('node:crypto', () => {
-  const timingSafeEqual = (a: NodeJS.ArrayBufferView, b: NodeJS.ArrayBufferView): boolean => {
-    const real = crypto.timingSafeEqual(a, b);
-    comparisons.push([a.byteLength, b.byteLength]);
-    return overrule ?? real;
-  };
-  return { ...crypto, default: { ...crypto, timingSafeEqual }, timingSafeEqual };
-});
+const spy = spyOnTimingSafeEqual();
 
 const { decoyHash, hashPassword, verifyPassword } = await import('./password-hasher.js');
 
 async function observe(password: string, stored: string) {
-  comparisons.length = 0;
+  spy.calls.length = 0;
   const valid = await verifyPassword(password, stored);
-  return { valid, comparisons: [...comparisons] };
+  return { valid, comparisons: spy.lengths() };
 }
 
 describe('verifyPassword compares in constant time', () => {
@@ -33,7 +22,7 @@ describe('verifyPassword compares in constant time', () => {
     stored = await hashPassword('correct horse battery staple');
   });
   afterEach(() => {
-    overrule = undefined;
+    spy.overrule = undefined;
   });
 
   it('compares the derived key with the stored one through one timingSafeEqual of 32 bytes each', async () => {
@@ -55,9 +44,9 @@ describe('verifyPassword compares in constant time', () => {
   });
 
   it('answers what timingSafeEqual answers, not what another comparison would', async () => {
-    overrule = false;
+    spy.overrule = false;
     expect((await observe('correct horse battery staple', stored)).valid).toBe(false);
-    overrule = true;
+    spy.overrule = true;
     expect((await observe('wrong password', stored)).valid).toBe(true);
   });
 });

@@ -2,20 +2,9 @@
  * PKCE verification compares in constant time: node:crypto is wrapped to record every
  * timingSafeEqual call (and to overrule its answer) before pkce.ts is imported.
  */
-import { jest } from '@jest/globals';
-import * as crypto from 'node:crypto';
+import { spyOnTimingSafeEqual } from '../../../../../test/support/timing-safe-spy.js';
 
-const comparisons: Array<[number, number]> = [];
-let overrule: boolean | undefined;
-
-jest.unstable_mockModule('node:crypto', () => {
-  const timingSafeEqual = (a: NodeJS.ArrayBufferView, b: NodeJS.ArrayBufferView): boolean => {
-    const real = crypto.timingSafeEqual(a, b);
-    comparisons.push([a.byteLength, b.byteLength]);
-    return overrule ?? real;
-  };
-  return { ...crypto, default: { ...crypto, timingSafeEqual }, timingSafeEqual };
-});
+const spy = spyOnTimingSafeEqual();
 
 const { verifierMatches } = await import('./pkce.js');
 
@@ -23,14 +12,14 @@ const VERIFIER = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
 const CHALLENGE = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM'; // RFC 7636 Appendix B
 
 afterEach(() => {
-  comparisons.length = 0;
-  overrule = undefined;
+  spy.calls.length = 0;
+  spy.overrule = undefined;
 });
 
 describe('verifierMatches, timing', () => {
   it('compares two 32-byte digests once, for the right challenge', () => {
     expect(verifierMatches(VERIFIER, CHALLENGE)).toBe(true);
-    expect(comparisons).toStrictEqual([[32, 32]]);
+    expect(spy.lengths()).toStrictEqual([[32, 32]]);
   });
 
   it.each([
@@ -39,13 +28,13 @@ describe('verifierMatches, timing', () => {
     ['a longer challenge', `${CHALLENGE}${CHALLENGE}`],
   ])('compares fixed-length digests for %s, without an early return', (_, challenge) => {
     expect(verifierMatches(VERIFIER, challenge)).toBe(false);
-    expect(comparisons).toStrictEqual([[32, 32]]);
+    expect(spy.lengths()).toStrictEqual([[32, 32]]);
   });
 
   it('answers what the constant-time comparison answers', () => {
-    overrule = false;
+    spy.overrule = false;
     expect(verifierMatches(VERIFIER, CHALLENGE)).toBe(false);
-    overrule = true;
+    spy.overrule = true;
     expect(verifierMatches(VERIFIER, 'x')).toBe(true);
   });
 });
