@@ -1,4 +1,12 @@
-import { Global, Inject, Injectable, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import {
+  Global,
+  Inject,
+  Injectable,
+  Logger,
+  Module,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { Database } from 'better-sqlite3';
@@ -30,7 +38,9 @@ export class SqliteMaintenance implements OnApplicationBootstrap, OnApplicationS
   onApplicationBootstrap(): void {
     const target = this.config.target;
     if (target.type !== 'sqlite' || target.path === ':memory:') return;
-    this.checkpointer = new SqliteCheckpointer(target.path, this.config.sqliteSynchronous);
+    this.checkpointer = new SqliteCheckpointer(target.path, this.config.sqliteSynchronous, (e) =>
+      new Logger('SQLite').warn(`WAL checkpoint thread stopped (${e.name}); checkpoints fall back to commits`),
+    );
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -4,6 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteCheckpointer } from './sqlite-checkpointer.js';
 
+const fail = (e: Error) => {
+  throw e;
+};
+
 describe(SqliteCheckpointer.name, () => {
   let dir: string;
   let db: Database.Database;
@@ -35,7 +39,7 @@ describe(SqliteCheckpointer.name, () => {
     const before = statSync(path).size;
     expect(statSync(`${path}-wal`).size).toBeGreaterThan(1_000_000);
 
-    const checkpointer = new SqliteCheckpointer(path, 'NORMAL');
+    const checkpointer = new SqliteCheckpointer(path, 'NORMAL', fail);
     await waitFor(() => statSync(path).size > 1_000_000);
     await checkpointer.stop();
 
@@ -44,7 +48,7 @@ describe(SqliteCheckpointer.name, () => {
   });
 
   it('checkpoints what was committed before it stops', async () => {
-    const checkpointer = new SqliteCheckpointer(path, 'NORMAL');
+    const checkpointer = new SqliteCheckpointer(path, 'NORMAL', fail);
     fill();
     await checkpointer.stop();
     expect(statSync(path).size).toBeGreaterThan(1_000_000);

@@ -27,13 +27,14 @@ parentPort.on('message', () => { clearInterval(timer); tick(); db.close(); proce
 export class SqliteCheckpointer {
   private readonly worker: Worker;
 
-  constructor(path: string, synchronous: string) {
+  constructor(path: string, synchronous: string, onError: (error: Error) => void) {
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
     this.worker = new Worker(WORKER, {
       eval: true,
       workerData: { path, driver, synchronous, intervalMs: INTERVAL_MS },
     });
-    this.worker.on('error', () => undefined);
+    // Without the thread, the serving connection still checkpoints (FALLBACK_AUTOCHECKPOINT).
+    this.worker.on('error', onError);
     this.worker.unref();
   }
 

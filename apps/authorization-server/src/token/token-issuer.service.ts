@@ -9,6 +9,7 @@ import {
   RefreshTokenRepository,
   RefreshTokenWithFamily,
   type SuccessorDraft,
+  successorOf,
 } from '#persistence';
 import { SigningKeysService } from '../keys/signing-keys.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
@@ -97,13 +98,13 @@ export class TokenIssuer {
       created_at: now,
       expires_at: now + client.refresh_token_absolute_lifetime * 1000,
     };
-    return { family, first: this.mintRefreshToken(client, family, null, family.expires_at) };
+    return { family, first: this.firstToken(client, family) };
   }
 
   /** A successor of `parent` in its family; never outlives the family. */
   successor(client: ClientEntity, parent: RefreshTokenWithFamily): MintedRefreshToken {
-    const family = { id: parent.family_id, subject: parent.family_subject, scope: parent.scope };
-    return this.mintRefreshToken(client, family, parent.id, parent.family_expires_at);
+    const { value, draft } = this.successorDraft(client);
+    return { value, record: successorOf(parent, draft, this.clock.now()) };
   }
 
   /** A successor whose family is not known yet (rotation by hash): its value and what the repository stores. */
@@ -126,24 +127,19 @@ export class TokenIssuer {
     return Math.min(this.clock.now() + client.refresh_token_idle_lifetime * 1000, familyExpiresAt);
   }
 
-  private mintRefreshToken(
-    client: ClientEntity,
-    family: { id: string; subject: string; scope: string },
-    parentId: string | null,
-    familyExpiresAt: number,
-  ): MintedRefreshToken {
+  /** The first refresh token of a new family. */
+  private firstToken(client: ClientEntity, family: NewFamily): MintedRefreshToken {
     const { value, hash } = mintSecret(SecretPrefix.RefreshToken);
-    const now = this.clock.now();
     const record: NewRefreshToken = {
-      id: timeOrderedId(now),
+      id: timeOrderedId(family.created_at),
       family_id: family.id,
-      parent_id: parentId,
+      parent_id: null,
       client_id: client.client_id,
       subject: family.subject,
       token_hash: hash,
       scope: family.scope,
-      issued_at: now,
-      expires_at: this.idleExpiry(client, familyExpiresAt),
+      issued_at: family.created_at,
+      expires_at: this.idleExpiry(client, family.expires_at),
     };
     return { value, record };
   }
