@@ -17,8 +17,8 @@ import {
   LIST_FILTERS,
   adminListScenario,
   bulkRevokeScenario,
+  prepareTokenScenario,
   refreshTokensNeeded,
-  tokenEndpointScenario,
   tokenSupply,
 } from './lib/scenarios.mjs';
 import { LIST_DATA, seedListData, seedRevocationSubject } from './lib/seed.mjs';
@@ -46,91 +46,131 @@ async function waitForQuietMachine() {
   return l;
 }
 
-async function runPeers(peersDir, tmp, results) {
-  for (const name of cfg.peers) {
+/**
+ * A server under test in the token-endpoint rounds: its prepared scenarios (functional checks done)
+ * and `finish()`, which files the results and stops it.
+ */
+function contender(name, scenarios, finish) {
+  return { name, scenarios, finish, error: null };
+}
+
+/** Starts every peer on its own port (BENCH_PEER_PORT + i) and checks its scenarios. */
+async function startPeers(peersDir, tmp, results) {
+  const out = [];
+  for (const [i, name] of cfg.peers.entries()) {
     const peer = PEERS[name];
     if (!peer) {
       log(`unknown peer ${name}; known: ${Object.keys(PEERS).join(', ')}`);
       continue;
     }
+    const port = cfg.peerPort + i;
     const tokensFile = join(tmp, `${name}.tokens`);
     const n = refreshTokensNeeded(cfg);
-    log(`peer ${name}: starting (${n} pre-minted refresh tokens)`);
+    log(`peer ${name}: starting on port ${port} (${n} pre-minted refresh tokens)`);
     const entry = { peer: name, title: peer.title, scenarios: {} };
     results.peers.push(entry);
-    const scope = cleanups.size;
     try {
-      const server = await startPeerServer(cfg, {
-        peerDir: peersDir,
-        script: peer.script,
-        env: { ...peer.env, N_TOKENS: String(n), TOKENS_FILE: tokensFile },
-        logFile: join(tmp, `${name}.log`),
-      });
+      const server = await startPeerServer(
+        { ...cfg, peerPort: port },
+        {
+          peerDir: peersDir,
+          script: peer.script,
+          env: { ...peer.env, N_TOKENS: String(n), TOKENS_FILE: tokensFile },
+          logFile: join(tmp, `${name}.log`),
+        },
+      );
       cleanups.push(() => server.stop());
       entry.command = server.command;
       const common = {
         label: name,
-        origin: `http://127.0.0.1:${cfg.peerPort}`,
+        origin: `http://127.0.0.1:${port}`,
         paths: { token: '/token' },
         client: PEER_CLIENT,
         pid: server.pid,
         log,
       };
-      entry.scenarios.cc = await tokenEndpointScenario(cfg, { ...common, scenario: 'cc' });
       const supply = tokenSupply(readFileSync(tokensFile, 'utf8').split('\n').filter(Boolean));
-      const refresh = await tokenEndpointScenario(cfg, { ...common, scenario: 'refresh', supply });
-      refresh.unanswered = refresh.unanswered.length;
-      entry.scenarios.refresh = refresh;
-      entry.vm_hwm_mb = (await server.stop()).vm_hwm_mb;
+      const scenarios = {
+        cc: await prepareTokenScenario(cfg, { ...common, scenario: 'cc' }),
+        refresh: await prepareTokenScenario(cfg, { ...common, scenario: 'refresh', supply }),
+      };
+      out.push(
+        contender(name, scenarios, async (self) => {
+          entry.scenarios.cc = scenarios.cc.result();
+          const refresh = scenarios.refresh.result();
+          refresh.unanswered = refresh.unanswered.length;
+          entry.scenarios.refresh = refresh;
+          entry.vm_hwm_mb = (await server.stop()).vm_hwm_mb;
+          if (self.error) entry.error = self.error;
+        }),
+      );
     } catch (e) {
       entry.error = e.message;
       log(`peer ${name}: ${e.message}`);
     }
-    await cleanups.run(scope);
   }
+  return out;
 }
 
-async function runVariant(variant, tmp, app, results) {
+/**
+ * A database variant: a fresh database with minted tokens, and its token-endpoint server started
+ * on its own port (BENCH_PORT + index) with its scenarios checked. Answers the contender (null when
+ * no token-endpoint scenario is wanted) and the prepared variant for the admin phase.
+ */
+async function prepareVariant(variant, index, tmp, app, results) {
   const v = { variant, phases: [], scenarios: {}, checks: {} };
   results.variants.push(v);
   const wants = (s) => cfg.scenarios.includes(s);
   const nRefresh = wants('refresh') ? refreshTokensNeeded(cfg) : 0;
   const nPool = wants('introspect') ? INTROSPECTION_POOL : 0;
-  const ours = await prepareOurs(cfg, { variant, tmp, app, cleanups, log, mint: nRefresh + nPool });
-  const { db, handle, admin, origin, clients } = ours;
+  const vcfg = { ...cfg, port: cfg.port + index };
+  const ours = await prepareOurs(vcfg, { variant, tmp, app, cleanups, log, mint: nRefresh + nPool });
+  const { db, handle, origin, clients } = ours;
   v.database = db.dialect === 'postgres' ? `PostgreSQL database ${db.name} (created and dropped)` : db.file;
   if (db.sqliteSynchronous) v.sqlite_synchronous = db.sqliteSynchronous;
   v.phases.push(ours.setupPhase);
   v.checks.minted_shape = ours.shapeDiffs.length === 0 ? 'same as the password grant' : ours.shapeDiffs;
   v.checks.minted = { refresh: nRefresh, introspection_pool: nPool, seconds: ours.mintSeconds };
+  const prepared = { variant, v, ours, other: null };
+  // PostgreSQL's CPU: the backends serving the bench database (not other databases' work on the machine).
+  prepared.other =
+    db.dialect === 'postgres' && postgresUid !== null ? { uid: postgresUid, match: ` ${db.name} ` } : null;
+  if (!(wants('cc') || wants('refresh') || wants('introspect'))) return { prepared, contender: null };
+
   const pool = ours.minted.slice(0, nPool);
   const supply = tokenSupply(ours.minted.slice(nPool));
-  // PostgreSQL's CPU: the backends serving the bench database (not other databases' work on the machine).
-  const other = db.dialect === 'postgres' && postgresUid !== null ? { uid: postgresUid, match: ` ${db.name} ` } : null;
   const id = (c) => ({ id: c.client_id, secret: c.client_secret });
-
-  // Token endpoint: client_credentials, refresh with rotation, introspection.
-  if (wants('cc') || wants('refresh') || wants('introspect')) {
-    const server = await ours.start('token');
-    v.command = server.command;
-    const common = {
-      label: `ours/${variant}`,
-      origin,
-      paths: { token: '/oauth/token', introspect: '/oauth/introspect' },
-      pid: server.pid,
-      other,
-      log,
-    };
-    if (wants('cc'))
-      v.scenarios.cc = await tokenEndpointScenario(cfg, { ...common, scenario: 'cc', client: id(clients.cc) });
-    if (wants('refresh')) {
-      const refresh = await tokenEndpointScenario(cfg, {
-        ...common,
-        scenario: 'refresh',
-        client: id(clients.rt),
-        supply,
-      });
-      v.scenarios.refresh = refresh;
+  const server = await ours.start('token');
+  v.command = server.command;
+  const common = {
+    label: `ours/${variant}`,
+    origin,
+    paths: { token: '/oauth/token', introspect: '/oauth/introspect' },
+    pid: server.pid,
+    other: prepared.other,
+    log,
+  };
+  const scenarios = {};
+  if (wants('cc'))
+    scenarios.cc = await prepareTokenScenario(cfg, { ...common, scenario: 'cc', client: id(clients.cc) });
+  if (wants('refresh'))
+    scenarios.refresh = await prepareTokenScenario(cfg, {
+      ...common,
+      scenario: 'refresh',
+      client: id(clients.rt),
+      supply,
+    });
+  if (wants('introspect'))
+    scenarios.introspect = await prepareTokenScenario(cfg, {
+      ...common,
+      scenario: 'introspect',
+      client: id(clients.introspect),
+      pool,
+    });
+  const finish = async (self) => {
+    for (const [name, s] of Object.entries(scenarios)) v.scenarios[name] = s.result();
+    const refresh = v.scenarios.refresh;
+    if (refresh) {
       // Every 200 must have stored exactly one successor of a minted token; requests in flight when
       // a run stopped were never answered, and the server may or may not have rotated their token.
       await sleep(500);
@@ -153,58 +193,91 @@ async function runVariant(variant, tmp, app, results) {
           `successors in the database ${book.successors_of_minted}; minted tokens used ${book.minted_marked_used}${match ? ' (match)' : ' MISMATCH'}`,
       );
     }
-    if (wants('introspect'))
-      v.scenarios.introspect = await tokenEndpointScenario(cfg, {
-        ...common,
-        scenario: 'introspect',
-        client: id(clients.introspect),
-        pool,
-      });
     v.phases.push({ phase: 'token endpoint', ...(await server.stop()) });
-  }
+    if (self.error) v.error = self.error;
+  };
+  return { prepared, contender: contender(`ours/${variant}`, scenarios, finish) };
+}
 
-  // Admin list over 1,000,000 refresh tokens, and bulk revocation.
-  if (!cfg.tokenOnlyDatabases.includes(variant) && (wants('list') || wants('revoke'))) {
-    const t = Date.now();
-    log(`${variant}: seeding ${cfg.listRows} refresh tokens for the admin list`);
-    const seeded = await seedListData(handle, cfg.listRows, { log });
-    const subjects = [];
-    if (wants('revoke'))
-      for (let i = 1; i <= cfg.revokeRepeats; i += 1) {
-        subjects.push(`revoke-subject-${i}`);
-        await seedRevocationSubject(handle, subjects[i - 1], cfg.revokeFamilies);
-      }
-    // PostgreSQL's autovacuum would analyze the new rows within minutes; do it now. (SQLite never
-    // analyzes by itself and the app does not run ANALYZE, so neither does the bench.)
-    if (db.dialect === 'postgres') await handle.exec('VACUUM ANALYZE');
-    const [{ n: total }] = await handle.all('SELECT count(*) AS n FROM refresh_token');
-    v.checks.seed = {
-      ...seeded,
-      revoke_subjects: subjects.length,
-      rows_in_refresh_token: Number(total),
-      seconds: (Date.now() - t) / 1000,
-    };
-    log(`${variant}: seeded in ${((Date.now() - t) / 1000).toFixed(0)} s; refresh_token holds ${total} rows`);
-
-    const server = await ours.start('admin');
-    v.command ??= server.command;
-    if (wants('list')) {
-      v.scenarios.list = [];
-      for (const filter of LIST_FILTERS(LIST_DATA)) {
-        const token = await adminToken(origin, admin); // access tokens live 900 s: a fresh one per filter
-        v.scenarios.list.push(await adminListScenario(cfg, { origin, token, filter, pid: server.pid, other, log }));
-      }
+/**
+ * The token-endpoint runs, interleaved: in each round, for each scenario and connection count,
+ * every server once, the order rotated from round to round. The machine's speed drifts within
+ * minutes, so a ratio compares runs minutes apart at most, and the report takes medians.
+ */
+async function tokenRounds(contenders) {
+  const live = () => contenders.filter((k) => !k.error);
+  const attempt = async (k, scenario, c, round) => {
+    try {
+      await k.scenarios[scenario].measure(c, round);
+    } catch (e) {
+      k.error = `${scenario} c=${c} round ${round}: ${e.message}`;
+      log(`[${k.name}] FAILED ${k.error}: left out of the remaining runs`);
     }
-    if (wants('revoke')) {
-      v.scenarios.revoke = [];
-      const token = await adminToken(origin, admin);
-      for (const subject of subjects)
-        v.scenarios.revoke.push(
-          await bulkRevokeScenario({ origin, token, subject, families: cfg.revokeFamilies, handle, log }),
-        );
-    }
-    v.phases.push({ phase: 'admin', ...(await server.stop()) });
+  };
+  for (let round = 1; round <= cfg.rounds; round += 1) {
+    log(`token endpoint: round ${round} of ${cfg.rounds}`);
+    for (const scenario of ['cc', 'refresh'])
+      for (const c of cfg.connections) {
+        const ks = live().filter((k) => k.scenarios[scenario]);
+        const shift = (round - 1) % Math.max(1, ks.length);
+        for (const k of [...ks.slice(shift), ...ks.slice(0, shift)]) await attempt(k, scenario, c, round);
+      }
   }
+  // Introspection has no peer to compare with: one round.
+  for (const k of live())
+    if (k.scenarios.introspect) for (const c of cfg.connections) await attempt(k, 'introspect', c, 1);
+  for (const k of contenders)
+    try {
+      await k.finish(k);
+    } catch (e) {
+      log(`[${k.name}] finishing FAILED: ${e.stack ?? e.message}`);
+    }
+}
+
+/** Admin list over 1,000,000 refresh tokens, and bulk revocation, on a prepared variant. */
+async function runAdmin({ variant, v, ours, other }) {
+  const wants = (s) => cfg.scenarios.includes(s);
+  if (cfg.tokenOnlyDatabases.includes(variant) || !(wants('list') || wants('revoke'))) return;
+  const { db, handle, admin, origin } = ours;
+  const t = Date.now();
+  log(`${variant}: seeding ${cfg.listRows} refresh tokens for the admin list`);
+  const seeded = await seedListData(handle, cfg.listRows, { log });
+  const subjects = [];
+  if (wants('revoke'))
+    for (let i = 1; i <= cfg.revokeRepeats; i += 1) {
+      subjects.push(`revoke-subject-${i}`);
+      await seedRevocationSubject(handle, subjects[i - 1], cfg.revokeFamilies);
+    }
+  // PostgreSQL's autovacuum would analyze the new rows within minutes; do it now. (SQLite never
+  // analyzes by itself and the app does not run ANALYZE, so neither does the bench.)
+  if (db.dialect === 'postgres') await handle.exec('VACUUM ANALYZE');
+  const [{ n: total }] = await handle.all('SELECT count(*) AS n FROM refresh_token');
+  v.checks.seed = {
+    ...seeded,
+    revoke_subjects: subjects.length,
+    rows_in_refresh_token: Number(total),
+    seconds: (Date.now() - t) / 1000,
+  };
+  log(`${variant}: seeded in ${((Date.now() - t) / 1000).toFixed(0)} s; refresh_token holds ${total} rows`);
+
+  const server = await ours.start('admin');
+  v.command ??= server.command;
+  if (wants('list')) {
+    v.scenarios.list = [];
+    for (const filter of LIST_FILTERS(LIST_DATA)) {
+      const token = await adminToken(origin, admin); // access tokens live 900 s: a fresh one per filter
+      v.scenarios.list.push(await adminListScenario(cfg, { origin, token, filter, pid: server.pid, other, log }));
+    }
+  }
+  if (wants('revoke')) {
+    v.scenarios.revoke = [];
+    const token = await adminToken(origin, admin);
+    for (const subject of subjects)
+      v.scenarios.revoke.push(
+        await bulkRevokeScenario({ origin, token, subject, families: cfg.revokeFamilies, handle, log }),
+      );
+  }
+  v.phases.push({ phase: 'admin', ...(await server.stop()) });
 }
 
 async function main() {
@@ -252,6 +325,7 @@ async function main() {
       pinning: cfg.pin
         ? { server_cpu: cfg.serverCpu, driver_cpu: cfg.driverCpu, postgres_cpu: cfg.pinPostgres ? cfg.driverCpu : null }
         : null,
+      rounds: cfg.rounds,
       list: { rows: cfg.listRows, depths: cfg.listDepths, limit: cfg.listLimit, duration_s: cfg.listDuration },
       revoke: { families: cfg.revokeFamilies, repeats: cfg.revokeRepeats },
       loadavg_before: loadBefore,
@@ -265,6 +339,7 @@ async function main() {
     variants: [],
   };
 
+  const contenders = [];
   if (cfg.peers.length > 0) {
     const prepared = preparePeers(cfg, log);
     if (prepared.skipped) {
@@ -272,21 +347,31 @@ async function main() {
       results.peers_skipped = prepared.skipped;
     } else {
       results.versions.peers = prepared.versions;
-      await runPeers(prepared.dir, tmp, results);
+      contenders.push(...(await startPeers(prepared.dir, tmp, results)));
     }
   } else results.peers_skipped = 'not run (BENCH_PEERS=none)';
 
-  for (const variant of dbs) {
-    const scope = cleanups.size;
+  const variants = [];
+  for (const [index, variant] of dbs.entries()) {
     try {
-      await runVariant(variant, tmp, build.app, results);
+      const { prepared, contender: k } = await prepareVariant(variant, index, tmp, build.app, results);
+      variants.push(prepared);
+      if (k) contenders.push(k);
     } catch (e) {
       log(`${variant}: FAILED ${e.stack ?? e.message}`);
       const v = results.variants.find((x) => x.variant === variant);
       if (v) v.error = e.message;
       else results.variants.push({ variant, error: e.message });
     }
-    await cleanups.run(scope); // servers stopped, database handle closed, PostgreSQL database dropped
+  }
+  await tokenRounds(contenders);
+  for (const p of variants) {
+    try {
+      await runAdmin(p);
+    } catch (e) {
+      log(`${p.variant}: admin phase FAILED ${e.stack ?? e.message}`);
+      p.v.error = e.message;
+    }
   }
   results.conditions.loadavg_at_end = loadavg();
   results.elapsed_s = Math.round((Date.now() - T0) / 1000);

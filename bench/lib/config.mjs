@@ -35,6 +35,8 @@ export function loadConfig() {
     duration: num('BENCH_DURATION', quick ? 2 : 10),
     warmup: num('BENCH_WARMUP', quick ? 1 : 3),
     connections,
+    /** Rounds of the token-endpoint runs: every server once per round, in a rotated order. */
+    rounds: num('BENCH_ROUNDS', quick ? 1 : 3),
     /** Database variants: sqlite-normal, sqlite-full, postgres. */
     databases: list('BENCH_DBS', 'sqlite-normal,sqlite-full,postgres').filter((d) => d !== 'none'),
     /** Scenarios of the token endpoint (cc, refresh, introspect) and of the admin API (list, revoke). */
@@ -66,6 +68,7 @@ export function loadConfig() {
     keep: bool('BENCH_KEEP', false),
     maxLoad: num('BENCH_MAX_LOAD', 0.5),
   };
+  if (!Number.isInteger(cfg.rounds) || cfg.rounds < 1) throw new Error('BENCH_ROUNDS must be a positive integer');
   for (const d of cfg.databases)
     if (!['sqlite-normal', 'sqlite-full', 'postgres'].includes(d))
       throw new Error(`BENCH_DBS: unknown database variant ${d} (sqlite-normal, sqlite-full, postgres)`);

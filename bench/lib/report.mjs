@@ -17,21 +17,67 @@ export const TARGETS = {
 const f = (x, d = 1) => (x === null || x === undefined || Number.isNaN(x) ? '–' : Number(x).toFixed(d));
 const int = (x) => (x === null || x === undefined ? '–' : Math.round(x).toLocaleString('en-US'));
 
-function runAt(entry, scenario, c) {
-  return entry?.scenarios?.[scenario]?.runs?.find((r) => r.connections === c) ?? null;
+/** The median of the finite numbers in `xs` (null when there are none). */
+export function median(xs) {
+  const s = xs.filter((x) => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b);
+  if (s.length === 0) return null;
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-/** A ratio target `measured / reference >= need`: verdict and, when missed, by how much. */
+const MEDIAN_FIELDS = ['rps_2xx', 'p50_ms', 'p99_ms', 'server_cpu_pct', 'postgres_cpu_pct', 'driver_cpu_pct'];
+
+/**
+ * The runs of `scenario` at `c` connections folded into one: medians over the rounds (a report
+ * made before rounds existed has one run), non-2xx summed, peak RSS the highest; `rounds` keeps
+ * the runs, each with its `round`.
+ */
+export function runAt(entry, scenario, c) {
+  const runs = (entry?.scenarios?.[scenario]?.runs ?? [])
+    .filter((r) => r.connections === c)
+    .map((r) => ({ ...r, round: r.round ?? 1 }));
+  if (runs.length === 0) return null;
+  const out = {
+    connections: c,
+    rounds: runs,
+    valid: runs.every((r) => r.valid),
+    problems: runs.flatMap((r) => (r.problems ?? []).map((p) => (runs.length > 1 ? `round ${r.round}: ${p}` : p))),
+    non2xx: runs.reduce((a, r) => a + (r.non2xx ?? 0), 0),
+    rss_peak_mb: Math.max(...runs.map((r) => r.rss_peak_mb ?? 0)),
+  };
+  for (const k of MEDIAN_FIELDS) out[k] = median(runs.map((r) => r[k]));
+  return out;
+}
+
+/**
+ * A ratio target `measured / reference >= need`, paired round by round (both measured minutes
+ * apart at most): the verdict uses the median of the per-round ratios.
+ */
 function ratioVerdict(ours, ref, need) {
   if (!ours || !ref) return { met: null, value: null, text: 'not measured' };
   if (!ours.valid || !ref.valid) return { met: null, value: null, text: 'not evaluable: a run was invalid' };
-  const r = ours.rps_2xx / ref.rps_2xx;
-  if (r >= need) return { met: true, value: r, text: `met (${f(r, 2)}× ≥ ${need}×)` };
+  const ratios = [];
+  for (const o of ours.rounds) {
+    const p = ref.rounds.find((x) => x.round === o.round);
+    if (p) ratios.push(o.rps_2xx / p.rps_2xx);
+  }
+  const r = median(ratios);
+  if (r === null) return { met: null, value: null, text: 'not evaluable: no round measured both' };
+  const per = ratios.length > 1 ? `; per round ${ratios.map((x) => f(x, 2)).join(', ')}` : '';
+  if (r >= need) return { met: true, value: r, ratios, text: `met (${f(r, 2)}× ≥ ${need}×${per})` };
   return {
     met: false,
     value: r,
-    text: `missed: ${f(r, 2)}× < ${need}× — ${f(100 * (1 - r / need), 0)} % short; needs +${f(100 * (need / r - 1), 0)} % req/s (≈ ${int(need * ref.rps_2xx)} req/s)`,
+    ratios,
+    text: `missed: ${f(r, 2)}× < ${need}×${per} — ${f(100 * (1 - r / need), 0)} % short; needs +${f(100 * (need / r - 1), 0)} % req/s (≈ ${int(need * ref.rps_2xx)} req/s)`,
   };
+}
+
+/** "1,234 vs 1,100 req/s" (medians), with the rounds' figures when there are several. */
+function versus(ours, ref) {
+  if (!ours || !ref) return ours ? `${int(ours.rps_2xx)} req/s` : '–';
+  const rounds = ours.rounds.length > 1 ? ` (medians of ${ours.rounds.length} rounds)` : '';
+  return `${int(ours.rps_2xx)} vs ${int(ref.rps_2xx)} req/s${rounds}`;
 }
 
 function maxVerdict(value, limit, unit) {
@@ -42,6 +88,16 @@ function maxVerdict(value, limit, unit) {
     value,
     text: `missed: ${f(value)} ${unit} ≥ ${limit} ${unit} — over by ${f(value - limit)} ${unit} (+${f((100 * (value - limit)) / limit, 0)} %)`,
   };
+}
+
+/** Our p99 (median of the rounds), beside the peers' p99 in the same rounds for scale. */
+function p99Text(ours, ceiling, oidc) {
+  const per = ours.rounds.length > 1 ? ` (median of ${ours.rounds.map((r) => f(r.p99_ms, 1)).join(' / ')})` : '';
+  const peers = [
+    ceiling ? `bare NestJS ceiling ${f(ceiling.p99_ms, 1)} ms` : null,
+    oidc ? `oidc-provider ${f(oidc.p99_ms, 1)} ms` : null,
+  ].filter(Boolean);
+  return `p99 ${f(ours.p99_ms, 1)} ms${per}${peers.length ? `; same rounds: ${peers.join(', ')}` : ''}`;
 }
 
 export function evaluateTargets(results) {
@@ -58,7 +114,7 @@ export function evaluateTargets(results) {
     out.push({
       id: `refresh-${name}`,
       target: `refresh with rotation, c=${c}: ${name} ≥ ${TARGETS.refreshSqlite}× oidc-provider (JWT)`,
-      measured: ours && oidc ? `${int(ours.rps_2xx)} vs ${int(oidc.rps_2xx)} req/s` : '–',
+      measured: versus(ours, oidc),
       ...ratioVerdict(ours, oidc, TARGETS.refreshSqlite),
     });
   }
@@ -68,13 +124,13 @@ export function evaluateTargets(results) {
     out.push({
       id: 'refresh-postgres',
       target: `refresh with rotation, c=${c}: postgres ≥ ${TARGETS.refreshPostgres}× oidc-provider (JWT)`,
-      measured: ours && oidc ? `${int(ours.rps_2xx)} vs ${int(oidc.rps_2xx)} req/s` : '–',
+      measured: versus(ours, oidc),
       ...ratioVerdict(ours, oidc, TARGETS.refreshPostgres),
     });
     out.push({
       id: 'refresh-postgres-p99',
       target: `refresh with rotation, c=${c}: postgres p99 < ${TARGETS.refreshPostgresP99} ms`,
-      measured: ours ? `p99 ${f(ours.p99_ms, 2)} ms` : '–',
+      measured: ours ? p99Text(ours, runAt(peer('ceiling-nest'), 'refresh', c), oidc) : '–',
       ...maxVerdict(ours?.valid ? ours.p99_ms : null, TARGETS.refreshPostgresP99, 'ms'),
     });
   }
@@ -84,7 +140,7 @@ export function evaluateTargets(results) {
     out.push({
       id: `cc-${v.variant}`,
       target: `client_credentials, c=${c}: ${v.variant} ≥ ${TARGETS.ccCeiling}× bare NestJS ceiling`,
-      measured: ceiling ? `${int(ours.rps_2xx)} vs ${int(ceiling.rps_2xx)} req/s` : `${int(ours.rps_2xx)} req/s`,
+      measured: versus(ours, ceiling),
       ...ratioVerdict(ours, ceiling, TARGETS.ccCeiling),
     });
   }
@@ -147,13 +203,15 @@ function tokenRows(results) {
   const rows = [];
   const push = (server, db, entry) => {
     for (const scenario of ['cc', 'refresh', 'introspect'])
-      for (const r of entry.scenarios?.[scenario]?.runs ?? [])
+      for (const c of [...new Set((entry.scenarios?.[scenario]?.runs ?? []).map((x) => x.connections))]) {
+        const r = runAt(entry, scenario, c);
         rows.push([
           server,
           db,
           scenario === 'cc' ? 'client_credentials' : scenario === 'refresh' ? 'refresh (rotation)' : 'introspection',
           String(r.connections),
           int(r.rps_2xx),
+          r.rounds.map((x) => int(x.rps_2xx)).join(' / '),
           f(r.p50_ms, 2),
           f(r.p99_ms, 2),
           int(r.non2xx),
@@ -163,6 +221,7 @@ function tokenRows(results) {
           f(r.driver_cpu_pct, 0),
           r.valid ? 'yes' : `**no**: ${r.problems.join('; ')}`,
         ]);
+      }
   };
   for (const p of results.peers) push(p.peer, 'in memory', p);
   for (const v of results.variants) push('ours', v.variant, v);
@@ -202,6 +261,7 @@ export function renderMarkdown(results) {
     `- Command: \`${results.command}\`; app build ${results.build.built ? 'made by `npm run build`' : 'taken from the existing dist/ (BENCH_SKIP_BUILD=1)'}, copied aside before the run (dist sha256 ${results.build.dist_sha256}…, ${results.build.js_files} files)${results.git ? `, git ${results.git.head} with ${results.git.uncommitted_app_files} uncommitted files under apps/ and libs/` : ''}.`,
     `- Pinning: ${c.pinning ? `each server on CPU ${c.pinning.server_cpu} (\`taskset -c ${c.pinning.server_cpu}\`), the suite and its load generator (autocannon, in-process) on CPU ${c.pinning.driver_cpu}. ${c.pinning.postgres_cpu !== null && c.pinning.postgres_cpu !== undefined ? `PostgreSQL's processes on CPU ${c.pinning.postgres_cpu} with the load generator (\`taskset -a -p\`, undone afterwards), off the server's core` : "PostgreSQL's own processes are not pinned and run on either core"}` : 'none (BENCH_PIN=0)'}.`,
     `- Load: ${c.connections.join(' and ')} connections, ${c.warmup_s} s warm-up (discarded) then ${c.duration_s} s measured, per scenario and connection count; keep-alive, no pipelining.`,
+    `- Rounds: ${c.rounds ?? 1}. ${(c.rounds ?? 1) > 1 ? 'Every token-endpoint server (peers and each database variant) is up for the whole phase, each on its own port and pinned to the same core; in each round every server runs each scenario and connection count once, back to back, the order rotated by one from round to round. Figures are medians of the rounds; a ratio target is the median of the ratios of the same round (measured minutes apart at most), because this machine’s speed drifts by tens of percent within minutes. Introspection (no peer to compare with) runs in one round.' : 'One run per server, scenario and connection count.'}`,
     `- Admin list: ${int(c.list.rows)} seeded refresh tokens (plus the token-endpoint rows), limit ${c.list.limit}, depths ${c.list.depths.join(', ')} (pages reached by following next_cursor that many times), each depth measured for ${c.list.duration_s} s with 1 connection on a fixed cursor URL.`,
     `- Bulk revocation: a subject with ${int(c.revoke.families)} active families (2 tokens each), ${c.revoke.repeats} times, each with a fresh subject.`,
     `- Load average (1/5/15 min): ${c.loadavg_before.join(' / ')} before, ${c.loadavg_at_start.join(' / ')} at start, ${(c.loadavg_at_end ?? []).join(' / ')} at the end (the suite itself keeps ~2 cores busy). Total time ${results.elapsed_s} s.`,
@@ -240,6 +300,7 @@ export function renderMarkdown(results) {
         'Scenario',
         'Conns',
         'req/s',
+        'req/s by round',
         'p50 ms',
         'p99 ms',
         'non-2xx',

@@ -19,9 +19,10 @@ export function tokenSupply(tokens) {
   };
 }
 
-/** How many refresh tokens the refresh scenario may consume at most (rate cap x 1.25 + slack). */
+/** How many refresh tokens the refresh scenario may consume at most over all rounds (rate cap x 1.25 + slack). */
 export function refreshTokensNeeded(cfg) {
-  return Math.ceil(cfg.connections.length * (cfg.warmup + cfg.duration) * cfg.refreshMaxRate * 1.25) + 200;
+  const perRound = cfg.connections.length * (cfg.warmup + cfg.duration) * cfg.refreshMaxRate * 1.25;
+  return Math.ceil((cfg.rounds ?? 1) * perRound) + 200;
 }
 
 function compact(run) {
@@ -46,7 +47,18 @@ const form = (o) => new URLSearchParams(o).toString();
  * a token endpoint: a functional check, then per connection count a warm-up and the measured run.
  * `paths` = { token, introspect }; `client` = { id, secret }.
  */
-export async function tokenEndpointScenario(
+export async function tokenEndpointScenario(cfg, opts) {
+  const s = await prepareTokenScenario(cfg, opts);
+  for (const c of cfg.connections) await s.measure(c);
+  return s.result();
+}
+
+/**
+ * The functional check of a token-endpoint scenario, then `measure(c, round)` runs a warm-up and a
+ * measured run whenever the caller wants (run.mjs interleaves servers round by round), and
+ * `result()` answers { checks, runs, ok200, bad_bodies, unanswered }.
+ */
+export async function prepareTokenScenario(
   cfg,
   { label, scenario, origin, paths, client, supply, pool, pid, other, log },
 ) {
@@ -123,7 +135,7 @@ export async function tokenEndpointScenario(
   if (scenario === 'introspect') base.nextBody = introspectBody;
 
   const runs = [];
-  for (const c of cfg.connections) {
+  const measure = async (c, round = 1) => {
     let warm = null;
     const badWarm = badBodies;
     if (cfg.warmup > 0) {
@@ -144,6 +156,7 @@ export async function tokenEndpointScenario(
     const run = compact({
       label,
       scenario,
+      round,
       ...m,
       tokens_used: scenario === 'refresh' ? supply.used - usedBefore : undefined,
       tokens_left: scenario === 'refresh' ? supply.left : undefined,
@@ -155,11 +168,15 @@ export async function tokenEndpointScenario(
     run.status_counts = m.status;
     runs.push(run);
     log(
-      `[${label}] ${scenario} c=${c}: ${run.rps_2xx} req/s (2xx) p50 ${run.p50_ms} ms p99 ${run.p99_ms} ms non-2xx ${run.non2xx}` +
+      `[${label}] ${scenario} c=${c}${cfg.rounds > 1 ? ` round ${round}` : ''}: ${run.rps_2xx} req/s (2xx) p50 ${run.p50_ms} ms p99 ${run.p99_ms} ms non-2xx ${run.non2xx}` +
         ` cpu ${run.server_cpu_pct}% rss peak ${run.rss_peak_mb} MB${run.valid ? '' : ` INVALID: ${problems.join('; ')}`}`,
     );
-  }
-  return { checks, runs, ok200, bad_bodies: badBodies, unanswered: [...pending] };
+    return run;
+  };
+  return {
+    measure,
+    result: () => ({ checks, runs, ok200, bad_bodies: badBodies, unanswered: [...pending] }),
+  };
 }
 
 /** The admin list filters measured at each depth. */
