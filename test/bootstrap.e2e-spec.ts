@@ -74,7 +74,9 @@ describe('bootstrap: admin client and migrations', () => {
         expect.stringMatching(/^InitialSchema(Sqlite|Postgres)1764100000000$/),
         expect.stringMatching(/^AuthorizationCodeFlow(Sqlite|Postgres)1764200000000$/),
         expect.stringMatching(/^HousekeepingIndexes(Sqlite|Postgres)1764300000000$/),
-        ...(TEST_DIALECT === 'postgres' ? ['HeapOnlyUpdatesPostgres1764400000000'] : []),
+        ...(TEST_DIALECT === 'postgres'
+          ? ['HeapOnlyUpdatesPostgres1764400000000', 'BulkRevocationRoomPostgres1764500000000']
+          : []),
       ]);
       if (TEST_DIALECT === 'postgres') {
         const options = await t.app
@@ -83,7 +85,7 @@ describe('bootstrap: admin client and migrations', () => {
             `SELECT relname, reloptions FROM pg_class WHERE relname IN ('refresh_token', 'refresh_token_family') ORDER BY relname`,
           );
         expect(options).toEqual([
-          { relname: 'refresh_token', reloptions: ['fillfactor=80'] },
+          { relname: 'refresh_token', reloptions: ['fillfactor=50'] },
           { relname: 'refresh_token_family', reloptions: ['fillfactor=90'] },
         ]);
       }

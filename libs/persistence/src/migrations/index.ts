@@ -11,6 +11,7 @@ import {
   HousekeepingIndexesSqlite1764300000000,
 } from './1764300000000-housekeeping-indexes.js';
 import { HeapOnlyUpdatesPostgres1764400000000 } from './1764400000000-heap-only-updates.js';
+import { BulkRevocationRoomPostgres1764500000000 } from './1764500000000-bulk-revocation-room.js';
 
 export const SQLITE_MIGRATIONS = [
   InitialSchemaSqlite1764100000000,
@@ -22,4 +23,5 @@ export const POSTGRES_MIGRATIONS = [
   AuthorizationCodeFlowPostgres1764200000000,
   HousekeepingIndexesPostgres1764300000000,
   HeapOnlyUpdatesPostgres1764400000000,
+  BulkRevocationRoomPostgres1764500000000,
 ];
