@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { hashSecret } from '#oauth';
-import { RefreshTokenRepository } from '#persistence';
+import { RefreshTokenRepository, rotationStatements } from '#persistence';
 import { TEST_DIALECT } from './test-database.js';
 import type { TestApp } from './test-app.js';
 
@@ -28,16 +28,19 @@ export function holdLookupsUntil(count: number, repositories: RefreshTokenReposi
 }
 
 export interface RotationRace {
-  /** Ends the hold; answers how many requests had read the unused token when it ended. */
+  /** How many the hold waits for: requests on SQLite, rotation statements on PostgreSQL. */
+  expected: number;
+  /** Ends the hold; answers how many of them had read the unused token when it ended. */
   release(): Promise<number>;
 }
 
 /**
  * Makes concurrent refreshes of `tokenValue` all read the token unused before any rotates it.
- * SQLite: the lookups are held in the app (holdLookupsUntil). PostgreSQL rotates in one statement:
- * the token's row is locked from another connection, so every statement takes its snapshot (the
- * token unused) and then waits on the lock; the lock is let go once `count` statements wait (or
- * as many as the instances' pools can run at once).
+ * SQLite: the lookups are held in the app (holdLookupsUntil). PostgreSQL rotates in one statement
+ * per batch: the token's row is locked from another connection, so every statement takes its
+ * snapshot (the token unused) and then waits on the lock; the lock is let go once `count`
+ * statements wait (or as many as the instances run at once: rotationStatements of their pools).
+ * Answers how many statements waited; each may carry several of the requests.
  */
 export async function holdRotationRace(tokenValue: string, count: number, apps: TestApp[]): Promise<RotationRace> {
   if (TEST_DIALECT === 'sqlite') {
@@ -45,13 +48,13 @@ export async function holdRotationRace(tokenValue: string, count: number, apps: 
       count,
       apps.map((a) => a.app.get(RefreshTokenRepository)),
     );
-    return { release: async () => (undo(), count) };
+    return { expected: count, release: async () => (undo(), count) };
   }
   const locker = new pg.Client({ connectionString: apps[0].database.url });
   await locker.connect();
   await locker.query('BEGIN');
   await locker.query('SELECT 1 FROM refresh_token WHERE token_hash = $1 FOR UPDATE', [hashSecret(tokenValue)]);
-  const expected = Math.min(count, apps.length * Number(process.env.DATABASE_POOL_SIZE ?? 10));
+  const expected = Math.min(count, apps.length * rotationStatements(Number(process.env.DATABASE_POOL_SIZE ?? 10)));
   let waited = 0;
   const held = (async () => {
     const until = Date.now() + 10_000;
@@ -68,5 +71,5 @@ export async function holdRotationRace(tokenValue: string, count: number, apps: 
     await locker.query('ROLLBACK');
     await locker.end();
   })();
-  return { release: async () => (await held, waited) };
+  return { expected, release: async () => (await held, waited) };
 }

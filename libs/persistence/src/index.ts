@@ -1,5 +1,6 @@
 export * from './entities/index.js';
 export * from './repositories/refresh-token.repository.js';
+export { MAX_ROTATION_BATCH, rotationStatements } from './repositories/postgres-rotation-batch.js';
 export * from './data-source-options.js';
 export * from './persistence.module.js';
 export * from './errors.js';

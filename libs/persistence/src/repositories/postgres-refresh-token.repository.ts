@@ -19,6 +19,7 @@ import {
   SELECT_TOKEN_WITH_FAMILY,
   positional,
 } from './refresh-token.sql.js';
+import { PostgresRotationBatch, rotationStatements } from './postgres-rotation-batch.js';
 
 type Params = object;
 
@@ -37,8 +38,12 @@ const INSTANT_FIELDS = [
  * atomic without an explicit transaction and costs one round trip.
  */
 export class PostgresRefreshTokenRepository extends RefreshTokenRepository {
+  private readonly rotations: PostgresRotationBatch;
+
   constructor(private readonly dataSource: DataSource) {
     super();
+    const poolSize = (dataSource.options as { poolSize?: number }).poolSize ?? 10;
+    this.rotations = new PostgresRotationBatch(() => this.pool(), rotationStatements(poolSize));
   }
 
   async findByHash(tokenHash: string): Promise<RefreshTokenWithFamily | null> {
@@ -76,18 +81,14 @@ export class PostgresRefreshTokenRepository extends RefreshTokenRepository {
   }
 
   /**
-   * One statement, one round trip, prepared once per connection: read the token with its family,
-   * mark it used if it is rotatable, insert the successor. Row locking makes the conditional UPDATE
-   * safe against concurrent rotations on any instance (the loser sees used_at set and writes nothing).
+   * One statement per round of the event loop for all the rotations queued in it
+   * (PostgresRotationBatch): read each token with its family, mark it used if it is rotatable,
+   * insert its successor; prepared once per connection.
    */
   override async rotateByHash(tokenHash: string, now: number, draft: SuccessorDraft): Promise<ByHashRotation> {
-    const { rows } = await this.pool().query<Record<string, unknown>>({
-      name: 'rotate_by_hash',
-      text: ROTATE_BY_HASH,
-      values: [tokenHash, now, draft.client_id, draft.id, draft.token_hash, draft.idle_expires_at],
-    });
-    if (rows.length === 0) return { token: null, rotated: false };
-    const { rotated, ...token } = rows[0];
+    const row = await this.rotations.rotate({ tokenHash, now, draft });
+    if (!row) return { token: null, rotated: false };
+    const { rotated, ...token } = row;
     return { token: instants(token), rotated: rotated === true };
   }
 
@@ -188,22 +189,6 @@ const ROTATE = `WITH used AS (
   SELECT $id, used.family_id, used.id, $client_id, $subject, $token_hash, $scope, $issued_at::bigint, $expires_at::bigint
   FROM used
   RETURNING id`;
-
-const ROTATE_BY_HASH = `WITH presented AS (
-    ${SELECT_TOKEN_WITH_FAMILY} WHERE t.token_hash = $1),
-  used AS (
-    UPDATE refresh_token t SET used_at = $2::bigint, last_used_at = $2::bigint
-    FROM presented p
-    WHERE t.id = p.id AND t.used_at IS NULL AND t.revoked_at IS NULL
-      AND p.family_client_id = $3 AND p.family_revoked_at IS NULL
-      AND p.expires_at > $2::bigint AND p.family_expires_at > $2::bigint
-    RETURNING t.id),
-  successor AS (
-    INSERT INTO refresh_token (id, family_id, parent_id, client_id, subject, token_hash, scope, issued_at, expires_at)
-    SELECT $4, p.family_id, p.id, $3, p.family_subject, $5, p.scope, $2::bigint, LEAST($6::bigint, p.family_expires_at)
-    FROM presented p JOIN used u ON u.id = p.id
-    RETURNING id)
-  SELECT p.*, EXISTS (SELECT 1 FROM successor) AS rotated FROM presented p`;
 
 const REISSUE = `INSERT INTO refresh_token
   (id, family_id, parent_id, client_id, subject, token_hash, scope, issued_at, expires_at)
