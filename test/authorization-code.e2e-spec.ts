@@ -284,6 +284,23 @@ describe('authorization code flow with PKCE (RFC 6749 4.1, RFC 7636, RFC 9207)',
         .set('authorization', `Bearer ${await t.adminToken()}`)
         .send({ token: first.body.access_token });
       expect(introspection.body).toEqual({ active: false });
+      const [code_row] = await t.app
+        .get(DataSource)
+        .query(`SELECT id, family_id FROM authorization_code WHERE code_hash = '${hashSecret(code)}'`);
+      const audit = await request(t.http)
+        .get('/admin/audit-events')
+        .query({ limit: 500 })
+        .set('authorization', `Bearer ${await t.adminToken()}`);
+      expect(
+        audit.body.items.filter((e: { action: string }) => e.action === 'authorization_code.reuse_detected'),
+      ).toEqual([
+        expect.objectContaining({
+          actor: `client:${spa.client_id}`,
+          target_type: 'refresh_token_family',
+          target_id: code_row.family_id,
+          reason: `authorization code ${code_row.id} presented again`,
+        }),
+      ]);
     });
 
     it('lets exactly one of several concurrent exchanges of one code succeed', async () => {

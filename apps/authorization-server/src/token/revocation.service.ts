@@ -34,19 +34,32 @@ export class RevocationService {
         'this access token has no refresh-token family to revoke; it expires on its own',
       );
     }
-    const record = this.audit.record({
-      actor: `client:${client.client_id}`,
+    await this.revokeFamily(familyId, RevocationReason.ClientRequest, client, {
       action: 'refresh_token_family.revoked',
-      target_type: 'refresh_token_family',
-      target_id: familyId,
       reason: `RFC 7009 revocation of a ${found.type}`,
     });
-    const revoked = await this.refreshTokens.revokeFamily(
-      familyId,
-      RevocationReason.ClientRequest,
-      this.clock.now(),
-      record,
-    );
-    this.metrics.familyRevoked(RevocationReason.ClientRequest, revoked);
+  }
+
+  /**
+   * Revokes a family on a client's request or because of what the client presented (a replayed
+   * refresh token or authorization code), with its audit event (`action`, `reason`) written in the
+   * same transaction, and counts it. Answers whether the family was still active.
+   */
+  async revokeFamily(
+    familyId: string,
+    why: (typeof RevocationReason)[keyof typeof RevocationReason],
+    client: ClientEntity,
+    event: { action: string; reason: string },
+  ): Promise<boolean> {
+    const record = this.audit.record({
+      actor: `client:${client.client_id}`,
+      action: event.action,
+      target_type: 'refresh_token_family',
+      target_id: familyId,
+      reason: event.reason,
+    });
+    const revoked = await this.refreshTokens.revokeFamily(familyId, why, this.clock.now(), record);
+    this.metrics.familyRevoked(why, revoked);
+    return revoked;
   }
 }

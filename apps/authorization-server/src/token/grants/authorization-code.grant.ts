@@ -3,7 +3,7 @@ import { Clock } from '#config';
 import { GrantType, InvalidGrantError, SecretPrefix, hasSecretShape, scopeList } from '#oauth';
 import { AuthorizationCodeEntity, ClientEntity, RefreshTokenRepository, RevocationReason } from '#persistence';
 import { AuthorizationCodesService } from '../../authorization/authorization-codes.service.js';
-import { AuditService } from '../../audit/audit.service.js';
+import { RevocationService } from '../revocation.service.js';
 import { UsersService } from '../../users/users.service.js';
 import { AuthorizationCodeParams } from '../dto/grant-params.dto.js';
 import { GrantHandler, TokenRequestParams, TokenResponse } from '../grant-handler.js';
@@ -27,7 +27,7 @@ export class AuthorizationCodeGrant implements GrantHandler {
     private readonly issuer: TokenIssuer,
     private readonly clock: Clock,
     private readonly metrics: MetricsService,
-    private readonly audit: AuditService,
+    private readonly revocation: RevocationService,
   ) {}
 
   async handle(params: TokenRequestParams, client: ClientEntity): Promise<TokenResponse> {
@@ -86,20 +86,10 @@ export class AuthorizationCodeGrant implements GrantHandler {
   private async replayed(record: AuthorizationCodeEntity, client: ClientEntity): Promise<never> {
     this.metrics.authorizationCodeReuseDetected();
     if (record.family_id !== null) {
-      const now = this.clock.now();
-      const revoked = await this.tokens.revokeFamily(
-        record.family_id,
-        RevocationReason.CodeReplay,
-        now,
-        this.audit.record({
-          actor: `client:${client.client_id}`,
-          action: 'authorization_code.reuse_detected',
-          target_type: 'refresh_token_family',
-          target_id: record.family_id,
-          reason: `authorization code ${record.id} presented again`,
-        }),
-      );
-      this.metrics.familyRevoked(RevocationReason.CodeReplay, revoked);
+      await this.revocation.revokeFamily(record.family_id, RevocationReason.CodeReplay, client, {
+        action: 'authorization_code.reuse_detected',
+        reason: `authorization code ${record.id} presented again`,
+      });
       this.logger.warn(`authorization code reuse: family ${record.family_id} of client ${client.client_id} revoked`);
     }
     throw new InvalidGrantError('the authorization code was already used; the tokens issued from it are revoked');

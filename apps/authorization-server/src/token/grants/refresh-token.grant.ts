@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '#config';
 import { GrantType, InvalidGrantError, SecretPrefix, hasSecretShape, hashSecret, narrowScope, scopeList } from '#oauth';
 import { ClientEntity, RefreshTokenRepository, RefreshTokenWithFamily, RevocationReason } from '#persistence';
-import { AuditService } from '../../audit/audit.service.js';
+import { RevocationService } from '../revocation.service.js';
 import { GrantHandler, TokenRequestParams, TokenResponse } from '../grant-handler.js';
 import { grantParams } from '../grant-params.js';
 import { RefreshTokenParams } from '../dto/grant-params.dto.js';
@@ -25,7 +25,7 @@ export class RefreshTokenGrant implements GrantHandler {
     private readonly issuer: TokenIssuer,
     private readonly clock: Clock,
     private readonly metrics: MetricsService,
-    private readonly audit: AuditService,
+    private readonly revocation: RevocationService,
   ) {}
 
   async handle(params: TokenRequestParams, client: ClientEntity): Promise<TokenResponse> {
@@ -106,19 +106,10 @@ export class RefreshTokenGrant implements GrantHandler {
       throw new InvalidGrantError('the refresh token has been revoked');
     }
     this.metrics.refreshTokenReuseDetected();
-    const revoked = await this.tokens.revokeFamily(
-      token.family_id,
-      RevocationReason.Replay,
-      now,
-      this.audit.record({
-        actor: `client:${client.client_id}`,
-        action: 'refresh_token.reuse_detected',
-        target_type: 'refresh_token_family',
-        target_id: token.family_id,
-        reason: `rotated token ${token.id} presented again`,
-      }),
-    );
-    this.metrics.familyRevoked(RevocationReason.Replay, revoked);
+    await this.revocation.revokeFamily(token.family_id, RevocationReason.Replay, client, {
+      action: 'refresh_token.reuse_detected',
+      reason: `rotated token ${token.id} presented again`,
+    });
     this.logger.warn(`refresh token reuse detected: family ${token.family_id} of client ${client.client_id} revoked`);
     throw new InvalidGrantError('the refresh token was already used; the grant has been revoked');
   }
