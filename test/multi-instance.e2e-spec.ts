@@ -78,6 +78,20 @@ describe('two instances sharing one database and Redis', () => {
     expect((await b.token({ grant_type: 'client_credentials' }, creds)).status).toBe(401);
   });
 
+  it('refuses on one instance, at once, the admin token of a client deleted through the other', async () => {
+    const admin = `Bearer ${await a.adminToken()}`;
+    const created = await request(a.http)
+      .post('/admin/clients')
+      .set('authorization', admin)
+      .send({ grant_types: ['client_credentials'], scope: 'admin:read' });
+    const creds = { id: created.body.client_id, secret: created.body.client_secret };
+    const token = (await b.token({ grant_type: 'client_credentials' }, creds)).body.access_token as string;
+    // Instance b now holds the client in its cache.
+    await request(b.http).get('/admin/clients').set('authorization', `Bearer ${token}`).expect(200);
+    await request(a.http).delete(`/admin/clients/${creds.id}`).set('authorization', admin).expect(204);
+    await request(b.http).get('/admin/clients').set('authorization', `Bearer ${token}`).expect(401);
+  });
+
   it('refuses on one instance a refresh token revoked through the other', async () => {
     const rt = await firstRefreshToken();
     const admin = `Bearer ${await b.adminToken()}`;

@@ -124,6 +124,16 @@ export class ClientsService {
     return this.clients.findOneBy({ client_id: clientId });
   }
 
+  /**
+   * The client, or null, from the registrations cache (ClientCache): a change or deletion made
+   * through the API is seen at once on every instance, one made by hand in the database within
+   * CLIENT_CACHE_TTL. For checks on every request, such as the admin API's bearer tokens.
+   */
+  async findCached(clientId: string): Promise<Readonly<ClientEntity> | null> {
+    if (!isStorableText(clientId, 200)) return null;
+    return (await this.cache.get(clientId, (id) => this.loadCredentials(id)))?.client ?? null;
+  }
+
   /** Sets a new secret (hash only stored) for an existing client. */
   async setSecret(clientId: string, secret: string): Promise<void> {
     await this.clients.update(

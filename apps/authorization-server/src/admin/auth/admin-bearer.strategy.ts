@@ -49,8 +49,9 @@ export class AdminBearerStrategy extends PassportStrategy(BearerTokenStrategy, '
 
   async validate(token: string): Promise<AdminPrincipal | false> {
     const claims = await this.verifier.verify(token);
-    // A deleted client's tokens stop working at once, not when they expire.
-    if (!claims || !(await this.clients.findById(claims.client_id))) return false;
+    // A client deleted through the API loses its tokens at once, not when they expire (the cache
+    // is invalidated on every instance); one deleted by hand in the database within CLIENT_CACHE_TTL.
+    if (!claims || !(await this.clients.findCached(claims.client_id))) return false;
     return { clientId: claims.client_id, scopes: scopeList(claims.scope), claims };
   }
 }
