@@ -53,8 +53,12 @@ export function loadConfig() {
     driverCpu: num('BENCH_DRIVER_CPU', 0),
     /** PostgreSQL's processes on the driver's core during a run (root only), off the server's. */
     pinPostgres: bool('BENCH_PIN_POSTGRES', true),
-    /** Upper bound of refresh req/s used to size the pre-minted token supply (x1.25 margin). */
-    refreshMaxRate: num('BENCH_RT_MAX_RATE', 6000),
+    /**
+     * Upper bound of refresh req/s used to size the pre-minted token supply (x1.25 margin). It also
+     * sets how many tokens the in-memory peers hold, and a bigger store costs them garbage-collection
+     * time: 2500 keeps three rounds near the 250,000 tokens of peer-bench's own runs.
+     */
+    refreshMaxRate: num('BENCH_RT_MAX_RATE', 2500),
     listRows: num('BENCH_LIST_ROWS', 1_000_000),
     listDepths: list('BENCH_LIST_DEPTHS', '0,10,100,1000').map(Number),
     listLimit: num('BENCH_LIST_LIMIT', 50),
