@@ -35,7 +35,8 @@ const INSTANT_FIELDS = [
 /**
  * PostgreSQL: row-level locking makes the conditional UPDATE safe across instances. The
  * rotation is one statement (a CTE whose UPDATE ... RETURNING feeds the INSERT), so it is
- * atomic without an explicit transaction and costs one round trip.
+ * atomic without an explicit transaction; the rotations of one turn of the event loop share one
+ * statement and one round trip (PostgresRotationBatch).
  */
 export class PostgresRefreshTokenRepository extends RefreshTokenRepository {
   private readonly rotations: PostgresRotationBatch;
