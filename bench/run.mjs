@@ -51,7 +51,9 @@ async function waitForQuietMachine() {
  * and `finish()`, which files the results and stops it.
  */
 function contender(name, scenarios, finish) {
-  return { name, scenarios, finish, error: null };
+  const k = { name, scenarios, error: null };
+  k.finish = () => finish(k.error); // the error of a run that failed, if any
+  return k;
 }
 
 /** Starts every peer on its own port (BENCH_PEER_PORT + i) and checks its scenarios. */
@@ -95,13 +97,13 @@ async function startPeers(peersDir, tmp, results) {
         refresh: await prepareTokenScenario(cfg, { ...common, scenario: 'refresh', supply }),
       };
       out.push(
-        contender(name, scenarios, async (self) => {
+        contender(name, scenarios, async (error) => {
           entry.scenarios.cc = scenarios.cc.result();
           const refresh = scenarios.refresh.result();
           refresh.unanswered = refresh.unanswered.length;
           entry.scenarios.refresh = refresh;
           entry.vm_hwm_mb = (await server.stop()).vm_hwm_mb;
-          if (self.error) entry.error = self.error;
+          if (error) entry.error = error;
         }),
       );
     } catch (e) {
@@ -131,10 +133,9 @@ async function prepareVariant(variant, index, tmp, app, results) {
   v.phases.push(ours.setupPhase);
   v.checks.minted_shape = ours.shapeDiffs.length === 0 ? 'same as the password grant' : ours.shapeDiffs;
   v.checks.minted = { refresh: nRefresh, introspection_pool: nPool, seconds: ours.mintSeconds };
-  const prepared = { variant, v, ours, other: null };
   // PostgreSQL's CPU: the backends serving the bench database (not other databases' work on the machine).
-  prepared.other =
-    db.dialect === 'postgres' && postgresUid !== null ? { uid: postgresUid, match: ` ${db.name} ` } : null;
+  const other = db.dialect === 'postgres' && postgresUid !== null ? { uid: postgresUid, match: ` ${db.name} ` } : null;
+  const prepared = { variant, v, ours, other };
   if (!(wants('cc') || wants('refresh') || wants('introspect'))) return { prepared, contender: null };
 
   const pool = ours.minted.slice(0, nPool);
@@ -147,7 +148,7 @@ async function prepareVariant(variant, index, tmp, app, results) {
     origin,
     paths: { token: '/oauth/token', introspect: '/oauth/introspect' },
     pid: server.pid,
-    other: prepared.other,
+    other,
     log,
   };
   const scenarios = {};
@@ -167,7 +168,7 @@ async function prepareVariant(variant, index, tmp, app, results) {
       client: id(clients.introspect),
       pool,
     });
-  const finish = async (self) => {
+  const finish = async (error) => {
     for (const [name, s] of Object.entries(scenarios)) v.scenarios[name] = s.result();
     const refresh = v.scenarios.refresh;
     if (refresh) {
@@ -194,7 +195,7 @@ async function prepareVariant(variant, index, tmp, app, results) {
       );
     }
     v.phases.push({ phase: 'token endpoint', ...(await server.stop()) });
-    if (self.error) v.error = self.error;
+    if (error) v.error = error;
   };
   return { prepared, contender: contender(`ours/${variant}`, scenarios, finish) };
 }
@@ -228,7 +229,7 @@ async function tokenRounds(contenders) {
     if (k.scenarios.introspect) for (const c of cfg.connections) await attempt(k, 'introspect', c, 1);
   for (const k of contenders)
     try {
-      await k.finish(k);
+      await k.finish();
     } catch (e) {
       log(`[${k.name}] finishing FAILED: ${e.stack ?? e.message}`);
     }
