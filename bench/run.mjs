@@ -56,9 +56,15 @@ function contender(name, scenarios, finish) {
   return k;
 }
 
-/** Starts every peer on its own port (BENCH_PEER_PORT + i) and checks its scenarios. */
+/**
+ * Starts every peer on its own port (BENCH_PEER_PORT + i) and checks its scenarios. A peer keeps its
+ * tokens in memory, and the size of that store costs it garbage-collection time, so each peer is
+ * restarted at the start of every round with one round's refresh tokens (as peer-bench's own runs
+ * start each peer afresh); the peak RSS reported is the highest of its processes.
+ */
 async function startPeers(peersDir, tmp, results) {
   const out = [];
+  const perRound = refreshTokensNeeded({ ...cfg, rounds: 1 });
   for (const [i, name] of cfg.peers.entries()) {
     const peer = PEERS[name];
     if (!peer) {
@@ -67,22 +73,34 @@ async function startPeers(peersDir, tmp, results) {
     }
     const port = cfg.peerPort + i;
     const tokensFile = join(tmp, `${name}.tokens`);
-    const n = refreshTokensNeeded(cfg);
-    log(`peer ${name}: starting on port ${port} (${n} pre-minted refresh tokens)`);
     const entry = { peer: name, title: peer.title, scenarios: {} };
     results.peers.push(entry);
-    try {
-      const server = await startPeerServer(
+    let server = null;
+    let vmHwm = 0;
+    const stop = async () => {
+      if (!server) return;
+      const s = server;
+      server = null;
+      vmHwm = Math.max(vmHwm, (await s.stop()).vm_hwm_mb ?? 0);
+    };
+    const launch = async (round) => {
+      log(`peer ${name}: starting on port ${port} for round ${round} (${perRound} pre-minted refresh tokens)`);
+      rmSync(tokensFile, { force: true });
+      server = await startPeerServer(
         { ...cfg, peerPort: port },
         {
           peerDir: peersDir,
           script: peer.script,
-          env: { ...peer.env, N_TOKENS: String(n), TOKENS_FILE: tokensFile },
-          logFile: join(tmp, `${name}.log`),
+          env: { ...peer.env, N_TOKENS: String(perRound), TOKENS_FILE: tokensFile },
+          logFile: join(tmp, `${name}.round${round}.log`),
         },
       );
-      cleanups.push(() => server.stop());
-      entry.command = server.command;
+      entry.command ??= server.command;
+      return readFileSync(tokensFile, 'utf8').split('\n').filter(Boolean);
+    };
+    cleanups.push(stop);
+    try {
+      const supply = tokenSupply(await launch(1));
       const common = {
         label: name,
         origin: `http://127.0.0.1:${port}`,
@@ -91,21 +109,27 @@ async function startPeers(peersDir, tmp, results) {
         pid: server.pid,
         log,
       };
-      const supply = tokenSupply(readFileSync(tokensFile, 'utf8').split('\n').filter(Boolean));
       const scenarios = {
         cc: await prepareTokenScenario(cfg, { ...common, scenario: 'cc' }),
         refresh: await prepareTokenScenario(cfg, { ...common, scenario: 'refresh', supply }),
       };
-      out.push(
-        contender(name, scenarios, async (error) => {
-          entry.scenarios.cc = scenarios.cc.result();
-          const refresh = scenarios.refresh.result();
-          refresh.unanswered = refresh.unanswered.length;
-          entry.scenarios.refresh = refresh;
-          entry.vm_hwm_mb = (await server.stop()).vm_hwm_mb;
-          if (error) entry.error = error;
-        }),
-      );
+      const k = contender(name, scenarios, async (error) => {
+        entry.scenarios.cc = scenarios.cc.result();
+        const refresh = scenarios.refresh.result();
+        refresh.unanswered = refresh.unanswered.length;
+        entry.scenarios.refresh = refresh;
+        await stop();
+        entry.vm_hwm_mb = vmHwm;
+        entry.restarted_each_round = true;
+        if (error) entry.error = error;
+      });
+      k.startRound = async (round) => {
+        if (round === 1) return;
+        await stop();
+        supply.replace(await launch(round));
+        for (const s of Object.values(scenarios)) s.rebind(server.pid);
+      };
+      out.push(k);
     } catch (e) {
       entry.error = e.message;
       log(`peer ${name}: ${e.message}`);
@@ -217,6 +241,14 @@ async function tokenRounds(contenders) {
   };
   for (let round = 1; round <= cfg.rounds; round += 1) {
     log(`token endpoint: round ${round} of ${cfg.rounds}`);
+    for (const k of live())
+      if (k.startRound)
+        try {
+          await k.startRound(round);
+        } catch (e) {
+          k.error = `restart for round ${round}: ${e.message}`;
+          log(`[${k.name}] FAILED ${k.error}: left out of the remaining runs`);
+        }
     for (const scenario of ['cc', 'refresh'])
       for (const c of cfg.connections) {
         const ks = live().filter((k) => k.scenarios[scenario]);

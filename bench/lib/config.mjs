@@ -55,10 +55,11 @@ export function loadConfig() {
     pinPostgres: bool('BENCH_PIN_POSTGRES', true),
     /**
      * Upper bound of refresh req/s used to size the pre-minted token supply (x1.25 margin). It also
-     * sets how many tokens the in-memory peers hold, and a bigger store costs them garbage-collection
-     * time: 2500 keeps three rounds near the 250,000 tokens of peer-bench's own runs.
+     * sets how many tokens each in-memory peer holds (peers are restarted every round with one round's
+     * tokens: 5000 gives 162,500 for two connection counts, below the 250,000 of peer-bench's own runs;
+     * a bigger store costs a peer garbage-collection time).
      */
-    refreshMaxRate: num('BENCH_RT_MAX_RATE', 2500),
+    refreshMaxRate: num('BENCH_RT_MAX_RATE', 5000),
     listRows: num('BENCH_LIST_ROWS', 1_000_000),
     listDepths: list('BENCH_LIST_DEPTHS', '0,10,100,1000').map(Number),
     listLimit: num('BENCH_LIST_LIMIT', 50),
@@ -70,6 +71,8 @@ export function loadConfig() {
     outDir: resolve(ROOT, str('BENCH_OUT', 'docs')),
     /** Keep the temporary folder (databases, logs) for inspection. */
     keep: bool('BENCH_KEEP', false),
+    /** Extra flags for our server's `node` (e.g. `--trace-gc`), space-separated. */
+    nodeFlags: (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean),
     maxLoad: num('BENCH_MAX_LOAD', 0.5),
   };
   if (!Number.isInteger(cfg.rounds) || cfg.rounds < 1) throw new Error('BENCH_ROUNDS must be a positive integer');

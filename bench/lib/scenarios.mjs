@@ -5,21 +5,34 @@ import { loadavg } from './proc.mjs';
 
 const round = (x, d = 2) => (x === null || x === undefined ? null : Math.round(x * 10 ** d) / 10 ** d);
 
-/** A supply of pre-minted refresh tokens, each handed out once. */
+/**
+ * A supply of pre-minted refresh tokens, each handed out once. `replace` swaps in the tokens of a
+ * restarted peer (the ones left over belonged to the stopped process); `used` keeps counting.
+ */
 export function tokenSupply(tokens) {
+  let list = tokens;
   let next = 0;
+  let usedBefore = 0;
   return {
-    take: () => (next < tokens.length ? tokens[next++] : null),
+    take: () => (next < list.length ? list[next++] : null),
+    replace(fresh) {
+      usedBefore += next;
+      list = fresh;
+      next = 0;
+    },
     get used() {
-      return next;
+      return usedBefore + next;
     },
     get left() {
-      return tokens.length - next;
+      return list.length - next;
     },
   };
 }
 
-/** How many refresh tokens the refresh scenario may consume at most over all rounds (rate cap x 1.25 + slack). */
+/**
+ * How many refresh tokens the refresh scenario may consume at most over `cfg.rounds` rounds (rate cap
+ * x 1.25 + slack). Peers are restarted every round and mint one round's worth.
+ */
 export function refreshTokensNeeded(cfg) {
   const perRound = cfg.connections.length * (cfg.warmup + cfg.duration) * cfg.refreshMaxRate * 1.25;
   return Math.ceil((cfg.rounds ?? 1) * perRound) + 200;
@@ -175,6 +188,10 @@ export async function prepareTokenScenario(
   };
   return {
     measure,
+    /** Points the runs at a restarted server process (its CPU and RSS are sampled). */
+    rebind: (newPid) => {
+      base.pid = newPid;
+    },
     result: () => ({ checks, runs, ok200, bad_bodies: badBodies, unanswered: [...pending] }),
   };
 }

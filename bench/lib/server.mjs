@@ -1,6 +1,6 @@
 // Starting and stopping the servers under test (ours and the peers), pinned to one core.
 import { spawn } from 'node:child_process';
-import { createWriteStream, readFileSync } from 'node:fs';
+import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
 import { hwmMB, sleep } from './proc.mjs';
 
 export const OUR_ENTRY = 'dist/apps/authorization-server/src/main.js';
@@ -21,7 +21,8 @@ export function describeCommand(env, argv) {
  */
 async function launch(cfg, { argv, env, cwd, logFile, ready, timeoutMs = 120_000, name, shownEnv }) {
   const [cmd, args] = pinned(cfg, cfg.serverCpu, argv);
-  const log = createWriteStream(logFile);
+  writeFileSync(logFile, ''); // now, not when the stream opens: `ready()` may read the file first
+  const log = createWriteStream(logFile, { flags: 'a' });
   const child = spawn(cmd, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout.pipe(log);
   child.stderr.pipe(log);
@@ -97,7 +98,7 @@ export async function startOurServer(cfg, { appDir, databaseUrl, sqliteSynchrono
   const origin = `http://127.0.0.1:${cfg.port}`;
   return launch(cfg, {
     name: 'authorization-server',
-    argv: ['node', ...nodeFlags, OUR_ENTRY],
+    argv: ['node', ...(cfg.nodeFlags ?? []), ...nodeFlags, OUR_ENTRY],
     env,
     shownEnv: { ...env, ADMIN_CLIENT_SECRET: '<random>' },
     cwd: appDir,
