@@ -4,8 +4,10 @@ import { serverConfig, validateEnvironment } from '#config';
 import { AppModule } from './app.module.js';
 import { configureApp } from './configure-app.js';
 import { JsonLogger } from './logging/json-logger.js';
+import { tuneHeap } from './runtime/heap-tuning.js';
 
 async function bootstrap(): Promise<void> {
+  tuneHeap();
   let env;
   try {
     env = validateEnvironment(process.env);
