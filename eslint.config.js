@@ -36,4 +36,9 @@ export default tseslint.config(
       },
     },
   },
+  {
+    // The report's unit tests run under Jest.
+    files: ['bench/**/*.spec.mjs'],
+    languageOptions: { globals: { describe: 'readonly', it: 'readonly', expect: 'readonly' } },
+  },
 );

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { adminToken } from './lib/app.mjs';
-import { ROOT, benchEnv, loadConfig } from './lib/config.mjs';
+import { ROOT, baseVariant, benchEnv, loadConfig } from './lib/config.mjs';
 import { postgresVersion, sqliteVersion } from './lib/db.mjs';
 import { cleanupStack, gitDescribe, logger, pinSelf, snapshotBuild } from './lib/harness.mjs';
 import { prepareOurs, refreshBookkeeping } from './lib/ours.mjs';
@@ -73,7 +73,7 @@ async function startPeers(peersDir, tmp, results) {
     }
     const port = cfg.peerPort + i;
     const tokensFile = join(tmp, `${name}.tokens`);
-    const entry = { peer: name, title: peer.title, scenarios: {} };
+    const entry = { peer: name, title: peer.title, scenarios: {}, tokens_per_round: perRound };
     results.peers.push(entry);
     let server = null;
     let vmHwm = 0;
@@ -270,7 +270,12 @@ async function tokenRounds(contenders) {
 /** Admin list over 1,000,000 refresh tokens, and bulk revocation, on a prepared variant. */
 async function runAdmin({ variant, v, ours, other }) {
   const wants = (s) => cfg.scenarios.includes(s);
-  if (cfg.tokenOnlyDatabases.includes(variant) || !(wants('list') || wants('revoke'))) return;
+  if (
+    cfg.tokenOnlyDatabases.includes(variant) ||
+    cfg.tokenOnlyDatabases.includes(baseVariant(variant)) ||
+    !(wants('list') || wants('revoke'))
+  )
+    return;
   const { db, handle, admin, origin } = ours;
   const t = Date.now();
   log(`${variant}: seeding ${cfg.listRows} refresh tokens for the admin list`);
@@ -330,12 +335,12 @@ async function main() {
     app_nestjs_core: pkg('@nestjs/core'),
   };
   const dbs = [...cfg.databases];
-  if (dbs.includes('postgres')) {
+  if (dbs.some((d) => baseVariant(d) === 'postgres')) {
     try {
       versions.postgres = await postgresVersion(cfg.pgUrl);
     } catch (e) {
       log(`PostgreSQL unreachable at ${cfg.pgUrl} (${e.message}): skipping the postgres variant`);
-      dbs.splice(dbs.indexOf('postgres'), 1);
+      for (const d of dbs.filter((x) => baseVariant(x) === 'postgres')) dbs.splice(dbs.indexOf(d), 1);
     }
   }
   const env = benchEnv();

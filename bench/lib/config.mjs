@@ -25,6 +25,19 @@ const bool = (name, fallback) => {
   return v === undefined ? fallback : !['0', 'false', 'no', ''].includes(v.toLowerCase());
 };
 
+/**
+ * A database variant may carry a label (`sqlite-normal:gp0`): the same database kind, its own server,
+ * started with the node flags of `BENCH_NODE_FLAGS_<label>` as well, for an A/B of two settings
+ * measured interleaved in one run.
+ */
+export const baseVariant = (variant) => variant.split(':')[0];
+
+/** The extra node flags of a labelled variant (BENCH_NODE_FLAGS_<label>). */
+export function variantNodeFlags(variant) {
+  const label = variant.split(':')[1];
+  return label ? (process.env[`BENCH_NODE_FLAGS_${label}`] ?? '').split(/\s+/).filter(Boolean) : [];
+}
+
 export function loadConfig() {
   const quick = bool('BENCH_QUICK', false);
   const connections = list('BENCH_CONNECTIONS', '10,50').map(Number);
@@ -77,8 +90,10 @@ export function loadConfig() {
   };
   if (!Number.isInteger(cfg.rounds) || cfg.rounds < 1) throw new Error('BENCH_ROUNDS must be a positive integer');
   for (const d of cfg.databases)
-    if (!['sqlite-normal', 'sqlite-full', 'postgres'].includes(d))
-      throw new Error(`BENCH_DBS: unknown database variant ${d} (sqlite-normal, sqlite-full, postgres)`);
+    if (!['sqlite-normal', 'sqlite-full', 'postgres'].includes(baseVariant(d)) || !/^[\w-]+(:\w+)?$/.test(d))
+      throw new Error(
+        `BENCH_DBS: unknown database variant ${d} (sqlite-normal, sqlite-full, postgres, each optionally :label)`,
+      );
   const url = new URL(cfg.pgUrl);
   if (!['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname))
     throw new Error('BENCH_POSTGRES_URL must point at this machine (127.0.0.1)');

@@ -3,6 +3,7 @@
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { join } from 'node:path';
+import { baseVariant } from './config.mjs';
 
 /** Column types, for PostgreSQL's unnest() casts. Rows are arrays in this column order. */
 export const FAMILY_COLUMNS = [
@@ -50,24 +51,29 @@ export async function postgresVersion(adminUrl) {
   }
 }
 
+/** PostgreSQL databases created by this process, for unique names. */
+let databases = 0;
+
 /**
  * A fresh database for `variant`: { url (DATABASE_URL for the server), sqliteSynchronous,
  * open() -> handle, drop() }.
  */
 export async function freshDatabase(variant, tmpDir, cfg) {
-  if (variant.startsWith('sqlite')) {
-    const file = join(tmpDir, `${variant}.sqlite`);
+  const kind = baseVariant(variant);
+  if (kind.startsWith('sqlite')) {
+    const file = join(tmpDir, `${variant.replace(':', '-')}.sqlite`);
     return {
       variant,
       dialect: 'sqlite',
       file,
       url: `sqlite:${file}`,
-      sqliteSynchronous: variant === 'sqlite-full' ? 'FULL' : 'NORMAL',
+      sqliteSynchronous: kind === 'sqlite-full' ? 'FULL' : 'NORMAL',
       open: async () => openSqlite(file),
       drop: async () => {},
     };
   }
-  const name = `bench_${process.pid}_${Date.now().toString(36)}`;
+  databases += 1; // two variants in one millisecond still get two databases
+  const name = `bench_${process.pid}_${Date.now().toString(36)}_${databases}`;
   const admin = new pg.Client({ connectionString: cfg.pgUrl, connectionTimeoutMillis: 5000 });
   await admin.connect();
   try {

@@ -3,6 +3,7 @@
 // against it. Shared by run.mjs, soak.mjs and profile.mjs.
 import { join } from 'node:path';
 import { adminCredentials, adminToken, compareShapes, createClients, passwordGrantToken } from './app.mjs';
+import { variantNodeFlags } from './config.mjs';
 import { freshDatabase } from './db.mjs';
 import { pinPostgres, sha256 } from './harness.mjs';
 import { mintRefreshTokens } from './seed.mjs';
@@ -22,8 +23,8 @@ export async function prepareOurs(cfg, { variant, tmp, app, cleanups, log, mint 
       databaseUrl: db.url,
       sqliteSynchronous: db.sqliteSynchronous,
       admin,
-      logFile: join(tmp, `${variant}-${phase}.log`),
-      nodeFlags,
+      logFile: join(tmp, `${variant.replace(':', '-')}-${phase}.log`),
+      nodeFlags: [...variantNodeFlags(variant), ...nodeFlags],
     });
     let stopped = null;
     const stop = async () => (stopped ??= await s.stop());

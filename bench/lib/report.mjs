@@ -4,6 +4,19 @@ import { join, relative } from 'node:path';
 import { ROOT } from './config.mjs';
 import { formatted } from './harness.mjs';
 
+/** How the peers and our variants got their refresh tokens across rounds (older reports: nothing). */
+function peerRestart(results) {
+  const peer = results.peers.find((p) => p.restarted_each_round);
+  if (!peer) return ', each up for the whole phase';
+  const ours = results.variants.find((v) => v.checks?.minted?.refresh)?.checks.minted.refresh;
+  return (
+    `; each peer is restarted at the start of every round with that round's ${int(peer.tokens_per_round)} pre-minted refresh tokens in memory` +
+    (ours
+      ? `, while each of our variants keeps one database for all rounds (${int(ours)} refresh tokens minted before the first, their successors added as the rounds go)`
+      : '')
+  );
+}
+
 export const TARGETS = {
   refreshSqlite: 1.1,
   refreshPostgres: 0.9,
@@ -261,7 +274,7 @@ export function renderMarkdown(results) {
     `- Command: \`${results.command}\`; app build ${results.build.built ? 'made by `npm run build`' : 'taken from the existing dist/ (BENCH_SKIP_BUILD=1)'}, copied aside before the run (dist sha256 ${results.build.dist_sha256}…, ${results.build.js_files} files)${results.git ? `, git ${results.git.head} with ${results.git.uncommitted_app_files} uncommitted files under apps/ and libs/` : ''}.`,
     `- Pinning: ${c.pinning ? `each server on CPU ${c.pinning.server_cpu} (\`taskset -c ${c.pinning.server_cpu}\`), the suite and its load generator (autocannon, in-process) on CPU ${c.pinning.driver_cpu}. ${c.pinning.postgres_cpu !== null && c.pinning.postgres_cpu !== undefined ? `PostgreSQL's processes on CPU ${c.pinning.postgres_cpu} with the load generator (\`taskset -a -p\`, undone afterwards), off the server's core` : "PostgreSQL's own processes are not pinned and run on either core"}` : 'none (BENCH_PIN=0)'}.`,
     `- Load: ${c.connections.join(' and ')} connections, ${c.warmup_s} s warm-up (discarded) then ${c.duration_s} s measured, per scenario and connection count; keep-alive, no pipelining.`,
-    `- Rounds: ${c.rounds ?? 1}. ${(c.rounds ?? 1) > 1 ? 'Every token-endpoint server (peers and each database variant) is up for the whole phase, each on its own port and pinned to the same core; in each round every server runs each scenario and connection count once, back to back, the order rotated by one from round to round. Figures are medians of the rounds; a ratio target is the median of the ratios of the same round (measured minutes apart at most), because this machine’s speed drifts by tens of percent within minutes. Introspection (no peer to compare with) runs in one round.' : 'One run per server, scenario and connection count.'}`,
+    `- Rounds: ${c.rounds ?? 1}. ${(c.rounds ?? 1) > 1 ? `Every token-endpoint server (peers and each database variant) has its own port and is pinned to the same core${peerRestart(results)}; in each round every server runs each scenario and connection count once, back to back, the order rotated by one from round to round. Figures are medians of the rounds; a ratio target is the median of the ratios of the same round (measured minutes apart at most), because this machine’s speed drifts by tens of percent within minutes. Introspection (no peer to compare with) runs in one round.` : 'One run per server, scenario and connection count.'}`,
     `- Admin list: ${int(c.list.rows)} seeded refresh tokens (plus the token-endpoint rows), limit ${c.list.limit}, depths ${c.list.depths.join(', ')} (pages reached by following next_cursor that many times), each depth measured for ${c.list.duration_s} s with 1 connection on a fixed cursor URL.`,
     `- Bulk revocation: a subject with ${int(c.revoke.families)} active families (2 tokens each), ${c.revoke.repeats} times, each with a fresh subject.`,
     `- Load average (1/5/15 min): ${c.loadavg_before.join(' / ')} before, ${c.loadavg_at_start.join(' / ')} at start, ${(c.loadavg_at_end ?? []).join(' / ')} at the end (the suite itself keeps ~2 cores busy). Total time ${results.elapsed_s} s.`,
@@ -318,7 +331,7 @@ export function renderMarkdown(results) {
     out.push(
       'Peers (from ../shared/peer-bench, run in the same session with the same load generator): ' +
         results.peers.map((p) => `\`${p.peer}\` = ${p.title}`).join('; ') +
-        '. Their stores are in memory and hold every pre-minted token, so their RSS is not comparable.',
+        '. Their stores are in memory and hold every pre-minted token of a round, so their RSS is not comparable.',
       '',
     );
 

@@ -1,0 +1,129 @@
+// The benchmark report's arithmetic: medians over rounds, ratio targets paired round by round, and
+// the variant labels of an A/B run. (The bench scripts themselves are not run by the test suite.)
+import { baseVariant, variantNodeFlags } from './config.mjs';
+import { evaluateTargets, median, renderMarkdown, runAt } from './report.mjs';
+
+const run = (round, rps, extra = {}) => ({
+  connections: 50,
+  round,
+  rps_2xx: rps,
+  p50_ms: 10,
+  p99_ms: 20 + round,
+  non2xx: 0,
+  rss_peak_mb: 100 + round,
+  valid: true,
+  problems: [],
+  ...extra,
+});
+
+function results({ ours, oidc, ceiling = [3000, 3000, 3000] }) {
+  return {
+    generated_at: '2026-11-26T00:00:00.000Z',
+    command: 'npm run bench',
+    machine: { cpus: 2, cpu_model: 'test', mem_gib: 1, kernel: 'test' },
+    versions: { node: process.version },
+    git: { commit: 'abc1234', dirty_files: 0 },
+    build: {},
+    conditions: {
+      connections: [50],
+      duration_s: 10,
+      warmup_s: 3,
+      rounds: 3,
+      pinning: null,
+      list: { rows: 0, depths: [], limit: 50, duration_s: 5 },
+      revoke: { families: 0, repeats: 0 },
+      loadavg_before: [0, 0, 0],
+      loadavg_at_start: [0, 0, 0],
+      loadavg_at_end: [0, 0, 0],
+      max_load: 0.5,
+      under_load: false,
+      env: {},
+    },
+    peers: [
+      {
+        peer: 'oidc-jwt',
+        title: 'oidc-provider',
+        restarted_each_round: true,
+        tokens_per_round: 162700,
+        scenarios: { refresh: { runs: oidc.map((r, i) => run(i + 1, r)) } },
+      },
+      {
+        peer: 'ceiling-nest',
+        title: 'bare NestJS',
+        restarted_each_round: true,
+        tokens_per_round: 162700,
+        scenarios: { cc: { runs: ceiling.map((r, i) => run(i + 1, r)) } },
+      },
+    ],
+    variants: [
+      {
+        variant: 'sqlite-normal',
+        phases: [{ phase: 'token endpoint', vm_hwm_mb: 180 }],
+        checks: { minted: { refresh: 487700 } },
+        scenarios: { refresh: { runs: ours.map((r, i) => run(i + 1, r)) } },
+      },
+    ],
+    elapsed_s: 1,
+  };
+}
+
+describe('bench report', () => {
+  it('median: middle value, mean of the two middle ones, numbers only', () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(median([null, 5, Number.NaN, 'x', 1])).toBe(3);
+    expect(median([])).toBeNull();
+  });
+
+  it('runAt folds the rounds: medians, non-2xx summed, highest RSS, invalid if any round was', () => {
+    const entry = {
+      scenarios: {
+        refresh: {
+          runs: [run(1, 100, { non2xx: 2 }), run(2, 300), run(3, 200, { valid: false, problems: ['errors 3'] })],
+        },
+      },
+    };
+    const r = runAt(entry, 'refresh', 50);
+    expect(r.rps_2xx).toBe(200);
+    expect(r.p99_ms).toBe(22);
+    expect(r.non2xx).toBe(2);
+    expect(r.rss_peak_mb).toBe(103);
+    expect(r.valid).toBe(false);
+    expect(r.problems).toEqual(['round 3: errors 3']);
+    expect(runAt(entry, 'refresh', 10)).toBeNull();
+  });
+
+  it('a ratio target takes the median of the same-round ratios, not the ratio of the medians', () => {
+    // Ratios per round 1.0, 0.5, 2.0: median 1.0 (missed); the medians' ratio would be 200/150 = 1.33.
+    const t = evaluateTargets(results({ ours: [100, 200, 300], oidc: [100, 400, 150] }));
+    const sqlite = t.find((x) => x.id === 'refresh-sqlite-normal');
+    expect(sqlite.met).toBe(false);
+    expect(sqlite.value).toBe(1);
+    expect(sqlite.ratios).toEqual([1, 0.5, 2]);
+    expect(sqlite.text).toContain('per round 1.00, 0.50, 2.00');
+  });
+
+  it('meets a ratio target at or above the line, and the RSS target below 250 MB', () => {
+    const t = evaluateTargets(results({ ours: [2200, 2200, 2200], oidc: [2000, 2000, 2000] }));
+    expect(t.find((x) => x.id === 'refresh-sqlite-normal')).toMatchObject({ met: true });
+    expect(t.find((x) => x.id === 'rss-sqlite-normal')).toMatchObject({ met: true, value: 180 });
+  });
+
+  it('says how the peers and our variants got their tokens across rounds', () => {
+    const { markdown: md } = renderMarkdown(results({ ours: [1, 1, 1], oidc: [1, 1, 1] }));
+    expect(md).toContain("each peer is restarted at the start of every round with that round's 162,700");
+    expect(md).toContain('keeps one database for all rounds (487,700 refresh tokens minted before the first');
+  });
+
+  it('variant labels: the database kind before the colon, node flags from BENCH_NODE_FLAGS_<label>', () => {
+    process.env.BENCH_NODE_FLAGS_v8default = '--heap-growing-percent=0  --trace-gc';
+    try {
+      expect(baseVariant('postgres:v8default')).toBe('postgres');
+      expect(baseVariant('sqlite-full')).toBe('sqlite-full');
+      expect(variantNodeFlags('postgres:v8default')).toEqual(['--heap-growing-percent=0', '--trace-gc']);
+      expect(variantNodeFlags('postgres')).toEqual([]);
+    } finally {
+      delete process.env.BENCH_NODE_FLAGS_v8default;
+    }
+  });
+});
