@@ -60,11 +60,7 @@ describe('two instances sharing one database and Redis', () => {
 
   it('sees a client changed or deleted through the other instance at once', async () => {
     const admin = `Bearer ${await a.adminToken()}`;
-    const created = await request(a.http)
-      .post('/admin/clients')
-      .set('authorization', admin)
-      .send({ grant_types: ['client_credentials'], scope: 'read write' });
-    const creds = { id: created.body.client_id, secret: created.body.client_secret };
+    const creds = basic(await a.createClient({ grant_types: ['client_credentials'], scope: 'read write' }));
     expect((await b.token({ grant_type: 'client_credentials', scope: 'write' }, creds)).status).toBe(200);
     await request(a.http)
       .patch(`/admin/clients/${creds.id}`)
@@ -80,11 +76,7 @@ describe('two instances sharing one database and Redis', () => {
 
   it('refuses on one instance, at once, the admin token of a client deleted through the other', async () => {
     const admin = `Bearer ${await a.adminToken()}`;
-    const created = await request(a.http)
-      .post('/admin/clients')
-      .set('authorization', admin)
-      .send({ grant_types: ['client_credentials'], scope: 'admin:read' });
-    const creds = { id: created.body.client_id, secret: created.body.client_secret };
+    const creds = basic(await a.createClient({ grant_types: ['client_credentials'], scope: 'admin:read' }));
     const token = (await b.token({ grant_type: 'client_credentials' }, creds)).body.access_token as string;
     // Instance b now holds the client in its cache.
     await request(b.http).get('/admin/clients').set('authorization', `Bearer ${token}`).expect(200);
