@@ -77,6 +77,7 @@ describe('bootstrap: admin client and migrations', () => {
         ...(TEST_DIALECT === 'postgres'
           ? ['HeapOnlyUpdatesPostgres1764400000000', 'BulkRevocationRoomPostgres1764500000000']
           : []),
+        expect.stringMatching(/^RefreshTokenLookupById(Sqlite|Postgres)1764600000000$/),
       ]);
       if (TEST_DIALECT === 'postgres') {
         const options = await t.app
@@ -89,6 +90,21 @@ describe('bootstrap: admin client and migrations', () => {
           { relname: 'refresh_token_family', reloptions: ['fillfactor=90'] },
         ]);
       }
+      // Decision 9: tokens are found by primary key; only tokens of the old shape have a hash index.
+      const indexes = await t.app
+        .get(DataSource)
+        .query(
+          TEST_DIALECT === 'postgres'
+            ? `SELECT indexname AS name FROM pg_indexes WHERE tablename = 'refresh_token' AND indexname NOT LIKE '%pkey'`
+            : `SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'refresh_token' AND sql IS NOT NULL`,
+        );
+      expect(indexes.map((r: { name: string }) => r.name).sort()).toEqual([
+        'idx_refresh_token_client',
+        'idx_refresh_token_family',
+        'idx_refresh_token_issued',
+        'idx_refresh_token_subject',
+        'uq_refresh_token_legacy_hash',
+      ]);
     } finally {
       await t.close();
     }

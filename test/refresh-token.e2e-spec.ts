@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { hashSecret } from '#oauth';
+import { hashSecret, refreshTokenKey } from '#oauth';
 import { RefreshTokenRepository } from '#persistence';
 import { holdRotationRace } from './support/lookup-barrier.js';
 import { TEST_DIALECT } from './support/test-database.js';
@@ -64,11 +64,16 @@ describe('refresh_token grant (RFC 6749 6, RFC 9700 4.14)', () => {
       'token_type',
     ]);
     expect(res.body).toMatchObject({ token_type: 'Bearer', expires_in: 900, scope: 'read write' });
-    expect(res.body.refresh_token).toMatch(/^asrt_[A-Za-z0-9_-]{43}$/);
+    // asrt_, the row's id (22 characters), 256 random bits (43 characters)
+    expect(res.body.refresh_token).toMatch(/^asrt_[A-Za-z0-9_-]{65}$/);
     expect(res.body.refresh_token).not.toBe(rt);
     const [oldRow, newRow] = [await rowsOf(rt), await rowsOf(res.body.refresh_token)];
     expect(oldRow.used_at).not.toBeNull();
     expect(newRow.family_id).toBe(oldRow.family_id);
+    expect(refreshTokenKey(res.body.refresh_token)).toEqual({
+      id: newRow.id,
+      hash: hashSecret(res.body.refresh_token),
+    });
   });
 
   it('stores only the SHA-256 of a refresh token, never its value', async () => {
@@ -147,7 +152,7 @@ describe('refresh_token grant (RFC 6749 6, RFC 9700 4.14)', () => {
   it('rotates a token at most once when the repository is called 50 times at once', async () => {
     const rt = await firstRefreshToken();
     const repository = t.app.get(RefreshTokenRepository);
-    const token = (await repository.findByHash(hashSecret(rt)))!;
+    const token = (await repository.find(refreshTokenKey(rt)!))!;
     const attempts = Array.from({ length: 50 }, () =>
       repository.rotate(token.id, Date.now(), {
         id: randomUUID(),

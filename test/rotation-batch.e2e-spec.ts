@@ -1,8 +1,8 @@
 import { DataSource } from 'typeorm';
 import { randomBytes } from 'node:crypto';
 import type { Pool } from 'pg';
-import { hashSecret, timeOrderedId } from '#oauth';
-import { type ByHashRotation, MAX_ROTATION_BATCH, RefreshTokenRepository, type SuccessorDraft } from '#persistence';
+import { hashSecret, refreshTokenKey, timeOrderedId } from '#oauth';
+import { type PresentedRotation, MAX_ROTATION_BATCH, RefreshTokenRepository, type SuccessorDraft } from '#persistence';
 import { TEST_DIALECT } from './support/test-database.js';
 import { type TestApp, basic, startTestApp } from './support/test-app.js';
 
@@ -49,6 +49,8 @@ describe('refresh-token rotations in one batch', () => {
     };
   }
 
+  const keyOf = (value: string) => refreshTokenKey(value)!;
+
   const sql = (text: string) => (TEST_DIALECT === 'postgres' ? text : text.replace(/\$\d+/g, '?'));
   const query = (text: string, params: unknown[]) => t.app.get(DataSource).query(sql(text), params);
 
@@ -69,7 +71,7 @@ describe('refresh-token rotations in one batch', () => {
     const [rt] = await refreshTokens(1);
     const now = Date.now();
     const drafts = Array.from({ length: 50 }, () => draft());
-    const outcomes = await Promise.all(drafts.map((d) => repository.rotateByHash(hashSecret(rt), now, d)));
+    const outcomes = await Promise.all(drafts.map((d) => repository.rotatePresented(keyOf(rt), now, d)));
     expect(outcomes.filter((o) => o.rotated)).toHaveLength(1);
     expect(outcomes.every((o) => o.token?.used_at === null)).toBe(true);
     const winner = drafts[outcomes.findIndex((o) => o.rotated)];
@@ -84,14 +86,20 @@ describe('refresh-token rotations in one batch', () => {
     const foreign = (await refreshTokens(1, other))[0];
     const now = Date.now();
     const drafts = tokens.map(() => draft());
-    const unknown = hashSecret(randomBytes(32).toString('base64url'));
-    const [outcomes, missing, wrongClient] = await Promise.all([
-      Promise.all(tokens.map((rt, i) => repository.rotateByHash(hashSecret(rt), now, drafts[i]))),
-      repository.rotateByHash(unknown, now, draft()),
-      repository.rotateByHash(hashSecret(foreign), now, draft()),
+    const unknown = { id: timeOrderedId(now), hash: hashSecret(randomBytes(32).toString('base64url')) };
+    // a live token's id with the hash of another value: finds nothing, and leaves that token alone
+    const victim = (await refreshTokens(1))[0];
+    const forged = { ...keyOf(victim), hash: hashSecret(randomBytes(32).toString('base64url')) };
+    const [outcomes, missing, wrongClient, forgery] = await Promise.all([
+      Promise.all(tokens.map((rt, i) => repository.rotatePresented(keyOf(rt), now, drafts[i]))),
+      repository.rotatePresented(unknown, now, draft()),
+      repository.rotatePresented(keyOf(foreign), now, draft()),
+      repository.rotatePresented(forged, now, draft()),
     ]);
-    expect(outcomes.every((o: ByHashRotation) => o.rotated)).toBe(true);
+    expect(outcomes.every((o: PresentedRotation) => o.rotated)).toBe(true);
     expect(missing).toEqual({ token: null, rotated: false });
+    expect(forgery).toEqual({ token: null, rotated: false });
+    expect((await repository.rotatePresented(keyOf(victim), Date.now(), draft())).rotated).toBe(true);
     expect(wrongClient.rotated).toBe(false);
     expect(wrongClient.token?.family_client_id).toBe(other.client_id);
     for (const [i, o] of outcomes.entries()) {
@@ -124,13 +132,13 @@ describe('refresh-token rotations in one batch', () => {
     const now = Date.now();
     const shared = timeOrderedId(Date.now()); // two successors with one id: the second insert must fail
     const settled = await Promise.allSettled([
-      repository.rotateByHash(hashSecret(a), now, draft(client, shared)),
-      repository.rotateByHash(hashSecret(b), now, draft(client, shared)),
-      repository.rotateByHash(hashSecret(c), now, draft()),
+      repository.rotatePresented(keyOf(a), now, draft(client, shared)),
+      repository.rotatePresented(keyOf(b), now, draft(client, shared)),
+      repository.rotatePresented(keyOf(c), now, draft()),
     ]);
     const fulfilled = settled.filter((s) => s.status === 'fulfilled');
     expect(fulfilled).toHaveLength(2);
-    expect(fulfilled.every((s) => (s as PromiseFulfilledResult<ByHashRotation>).value.rotated)).toBe(true);
+    expect(fulfilled.every((s) => (s as PromiseFulfilledResult<PresentedRotation>).value.rotated)).toBe(true);
     expect(settled[2].status).toBe('fulfilled');
     const rows = await query('SELECT parent_id FROM refresh_token WHERE id = $1', [shared]);
     expect(rows).toHaveLength(1);
@@ -146,30 +154,30 @@ describe('refresh-token rotations in one batch', () => {
       const spy = countStatements();
       try {
         const now = Date.now();
-        const outcomes = await Promise.all(tokens.map((rt) => repository.rotateByHash(hashSecret(rt), now, draft())));
+        const outcomes = await Promise.all(tokens.map((rt) => repository.rotatePresented(keyOf(rt), now, draft())));
         expect(outcomes.every((o) => o.rotated)).toBe(true);
       } finally {
         spy.undo();
       }
-      expect(Object.fromEntries(spy.counts)).toEqual({ rotate_by_hash_batch: 1 });
+      expect(Object.fromEntries(spy.counts)).toEqual({ rotate_presented_batch: 1 });
     });
 
     it(`splits more than ${MAX_ROTATION_BATCH} rotations of one turn into statements of at most that many`, async () => {
       const tokens = await refreshTokens(3);
       const spy = countStatements();
-      let outcomes: ByHashRotation[];
+      let outcomes: PresentedRotation[];
       try {
         const now = Date.now();
         // Presentations of three tokens, many times over: one rotation each, the rest not rotated.
         outcomes = await Promise.all(
           Array.from({ length: MAX_ROTATION_BATCH + 10 }, (_, i) =>
-            repository.rotateByHash(hashSecret(tokens[i % 3]), now, draft()),
+            repository.rotatePresented(keyOf(tokens[i % 3]), now, draft()),
           ),
         );
       } finally {
         spy.undo();
       }
-      expect(spy.counts.get('rotate_by_hash_batch')).toBe(2);
+      expect(spy.counts.get('rotate_presented_batch')).toBe(2);
       expect(outcomes.filter((o) => o.rotated)).toHaveLength(3);
     });
 
@@ -177,11 +185,11 @@ describe('refresh-token rotations in one batch', () => {
       const [rt] = await refreshTokens(1);
       const spy = countStatements();
       try {
-        expect((await repository.rotateByHash(hashSecret(rt), Date.now(), draft())).rotated).toBe(true);
+        expect((await repository.rotatePresented(keyOf(rt), Date.now(), draft())).rotated).toBe(true);
       } finally {
         spy.undo();
       }
-      expect(Object.fromEntries(spy.counts)).toEqual({ rotate_by_hash: 1 });
+      expect(Object.fromEntries(spy.counts)).toEqual({ rotate_presented: 1 });
     });
   }
 });

@@ -2,6 +2,8 @@
 // rows written by the bulk minter have the shape of those the password grant writes.
 import { randomBytes } from 'node:crypto';
 import { FORM, basic, http } from './load.mjs';
+import { sha256 } from './harness.mjs';
+import { tokenIdOf } from './seed.mjs';
 
 export const SCOPE = 'api:read';
 
@@ -80,10 +82,10 @@ export async function passwordGrantToken(origin, token, client) {
 }
 
 const SHAPE_SQL = `SELECT t.parent_id, t.client_id, t.subject, t.scope, t.issued_at, t.expires_at, t.used_at,
-  t.last_used_at, t.revoked_at, t.revoked_reason, length(t.token_hash) AS hash_length, length(t.id) AS id_length, substr(t.id, 15, 1) AS id_version, substr(f.id, 15, 1) AS f_id_version,
+  t.last_used_at, t.revoked_at, t.revoked_reason, t.legacy_token_hash, length(t.token_hash) AS hash_length, length(t.id) AS id_length, substr(t.id, 15, 1) AS id_version, substr(f.id, 15, 1) AS f_id_version,
   f.client_id AS f_client_id, f.subject AS f_subject, f.scope AS f_scope, f.created_at, f.expires_at AS f_expires_at,
   f.revoked_at AS f_revoked_at, f.revoked_reason AS f_revoked_reason
-  FROM refresh_token t JOIN refresh_token_family f ON f.id = t.family_id WHERE t.token_hash = ?`;
+  FROM refresh_token t JOIN refresh_token_family f ON f.id = t.family_id WHERE t.id = ? AND t.token_hash = ?`;
 
 function shapeOf(row) {
   const n = (v) => (v === null ? null : Number(v));
@@ -101,10 +103,10 @@ function shapeOf(row) {
   };
 }
 
-/** Compares the rows of a password-grant token and of a bulk-minted one; answers the differences. */
-export async function compareShapes(handle, hashA, hashB) {
-  const [a] = await handle.all(SHAPE_SQL, [hashA]);
-  const [b] = await handle.all(SHAPE_SQL, [hashB]);
+/** Compares the rows of a password-grant token and of a bulk-minted one (by value); answers the differences. */
+export async function compareShapes(handle, valueA, valueB) {
+  const [a] = await handle.all(SHAPE_SQL, [tokenIdOf(valueA), sha256(valueA)]);
+  const [b] = await handle.all(SHAPE_SQL, [tokenIdOf(valueB), sha256(valueB)]);
   if (!a || !b) return [`row not found (${!a ? 'password grant' : 'minted'})`];
   const sa = shapeOf(a);
   const sb = shapeOf(b);

@@ -27,8 +27,8 @@ const bool = (name, fallback) => {
 
 /**
  * A database variant may carry a label (`sqlite-normal:gp0`): the same database kind, its own server,
- * started with the node flags of `BENCH_NODE_FLAGS_<label>` as well, for an A/B of two settings
- * measured interleaved in one run.
+ * started with the node flags of `BENCH_NODE_FLAGS_<label>` and the settings of
+ * `BENCH_SERVER_ENV_<label>` as well, for an A/B of two settings measured interleaved in one run.
  */
 export const baseVariant = (variant) => variant.split(':')[0];
 
@@ -36,6 +36,25 @@ export const baseVariant = (variant) => variant.split(':')[0];
 export function variantNodeFlags(variant) {
   const label = variant.split(':')[1];
   return label ? (process.env[`BENCH_NODE_FLAGS_${label}`] ?? '').split(/\s+/).filter(Boolean) : [];
+}
+
+/** `NAME=value NAME=value` pairs, as BENCH_SERVER_ENV and BENCH_SERVER_ENV_<label> take them. */
+export function parseEnvPairs(text, source) {
+  const out = {};
+  for (const pair of (text ?? '').split(/\s+/).filter(Boolean)) {
+    const i = pair.indexOf('=');
+    if (i <= 0) throw new Error(`${source}: expected NAME=value, got ${pair}`);
+    out[pair.slice(0, i)] = pair.slice(i + 1);
+  }
+  return out;
+}
+
+/** The extra server settings of a labelled variant (BENCH_SERVER_ENV_<label>). */
+export function variantServerEnv(variant) {
+  const label = variant.split(':')[1];
+  if (!label) return {};
+  const name = `BENCH_SERVER_ENV_${label}`;
+  return parseEnvPairs(process.env[name], name);
 }
 
 export function loadConfig() {

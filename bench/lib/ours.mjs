@@ -3,10 +3,10 @@
 // against it. Shared by run.mjs, soak.mjs and profile.mjs.
 import { join } from 'node:path';
 import { adminCredentials, adminToken, compareShapes, createClients, passwordGrantToken } from './app.mjs';
-import { variantNodeFlags } from './config.mjs';
+import { variantNodeFlags, variantServerEnv } from './config.mjs';
 import { freshDatabase } from './db.mjs';
-import { pinPostgres, sha256 } from './harness.mjs';
-import { mintRefreshTokens } from './seed.mjs';
+import { pinPostgres } from './harness.mjs';
+import { mintRefreshTokens, tokenIdOf } from './seed.mjs';
 import { startOurServer } from './server.mjs';
 
 export async function prepareOurs(cfg, { variant, tmp, app, cleanups, log, mint }) {
@@ -25,6 +25,7 @@ export async function prepareOurs(cfg, { variant, tmp, app, cleanups, log, mint 
       admin,
       logFile: join(tmp, `${variant.replace(':', '-')}-${phase}.log`),
       nodeFlags: [...variantNodeFlags(variant), ...nodeFlags],
+      serverEnv: variantServerEnv(variant),
     });
     let stopped = null;
     const stop = async () => (stopped ??= await s.stop());
@@ -48,7 +49,7 @@ export async function prepareOurs(cfg, { variant, tmp, app, cleanups, log, mint 
   // Autovacuum would otherwise analyze the minted rows during the first measured runs, on the
   // driver's core; do it before any measurement, as a database in steady state would have.
   if (db.dialect === 'postgres') await handle.exec('VACUUM ANALYZE');
-  const shapeDiffs = await compareShapes(handle, sha256(pw.refresh_token), sha256(minted[0]));
+  const shapeDiffs = await compareShapes(handle, pw.refresh_token, minted[0]);
   if (shapeDiffs.length)
     log(`${variant}: WARNING minted rows differ from the password grant's: ${shapeDiffs.join('; ')}`);
   return { db, handle, admin, origin, clients, minted, mintSeconds, shapeDiffs, setupPhase, start };
@@ -61,10 +62,10 @@ export async function prepareOurs(cfg, { variant, tmp, app, cleanups, log, mint 
 export async function refreshBookkeeping(handle, clientId, unanswered) {
   let unansweredRotated = 0;
   for (let i = 0; i < unanswered.length; i += 200) {
-    const hashes = unanswered.slice(i, i + 200).map(sha256);
+    const ids = unanswered.slice(i, i + 200).map(tokenIdOf);
     const [row] = await handle.all(
-      `SELECT count(*) AS n FROM refresh_token WHERE used_at IS NOT NULL AND token_hash IN (${hashes.map(() => '?').join(', ')})`,
-      hashes,
+      `SELECT count(*) AS n FROM refresh_token WHERE used_at IS NOT NULL AND id IN (${ids.map(() => '?').join(', ')})`,
+      ids,
     );
     unansweredRotated += Number(row.n);
   }

@@ -1,6 +1,6 @@
 // The benchmark report's arithmetic: medians over rounds, ratio targets paired round by round, and
 // the variant labels of an A/B run. (The bench scripts themselves are not run by the test suite.)
-import { baseVariant, variantNodeFlags } from './config.mjs';
+import { baseVariant, variantNodeFlags, variantServerEnv } from './config.mjs';
 import { evaluateTargets, median, renderMarkdown, runAt } from './report.mjs';
 
 const run = (round, rps, extra = {}) => ({
@@ -124,6 +124,22 @@ describe('bench report', () => {
       expect(variantNodeFlags('postgres')).toEqual([]);
     } finally {
       delete process.env.BENCH_NODE_FLAGS_v8default;
+    }
+  });
+
+  it('variant labels: server settings from BENCH_SERVER_ENV_<label>, NAME=value pairs', () => {
+    process.env.BENCH_SERVER_ENV_small = 'CLIENT_CACHE_TTL=5  LOG_LEVEL=error';
+    process.env.BENCH_SERVER_ENV_bad = 'LOG_LEVEL';
+    try {
+      expect(variantServerEnv('sqlite-normal:small')).toEqual({ CLIENT_CACHE_TTL: '5', LOG_LEVEL: 'error' });
+      expect(variantServerEnv('sqlite-normal')).toEqual({});
+      expect(variantServerEnv('postgres:unset')).toEqual({});
+      expect(() => variantServerEnv('postgres:bad')).toThrow(
+        'BENCH_SERVER_ENV_bad: expected NAME=value, got LOG_LEVEL',
+      );
+    } finally {
+      delete process.env.BENCH_SERVER_ENV_small;
+      delete process.env.BENCH_SERVER_ENV_bad;
     }
   });
 });

@@ -13,10 +13,20 @@ import { FAMILY_COLUMNS, TOKEN_COLUMNS } from './db.mjs';
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
 
-/** What TokenIssuer.mintRefreshToken hands out: `asrt_` + 43 base64url chars, stored as SHA-256 hex. */
-export function mintValue() {
-  const value = 'asrt_' + randomBytes(32).toString('base64url');
+/**
+ * What the app's mintRefreshToken hands out for the row `id`: `asrt_`, the id's 16 bytes in 22 base64url
+ * characters, 43 random ones; stored as the SHA-256 hex of the whole value.
+ */
+export function mintValue(id) {
+  const value =
+    'asrt_' + Buffer.from(id.replace(/-/g, ''), 'hex').toString('base64url') + randomBytes(32).toString('base64url');
   return { value, hash: createHash('sha256').update(value, 'utf8').digest('hex') };
+}
+
+/** The row id a refresh token value carries (mintValue's inverse for the id). */
+export function tokenIdOf(value) {
+  const h = Buffer.from(value.slice(5, 27), 'base64url').toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
 /**
@@ -37,10 +47,11 @@ export async function mintRefreshTokens(handle, client, count, { subject = () =>
     for (let i = 0; i < n; i += 1) {
       const familyId = idAt(now);
       const sub = subject(done + i);
-      const { value, hash } = mintValue();
+      const id = idAt(now);
+      const { value, hash } = mintValue(id);
       families.push([familyId, client.client_id, sub, client.scope, now, familyExpires, null, null]);
       tokens.push([
-        idAt(now),
+        id,
         familyId,
         null,
         client.client_id,
@@ -177,9 +188,10 @@ export async function seedRevocationSubject(handle, subject, families) {
     const familyId = idAt(created);
     fam.push([familyId, 'list-client-a', subject, 'read write', created, created + 30 * DAY, null, null]);
     const first = idAt(created);
-    const a = mintValue();
-    const b = mintValue();
     const rotatedAt = created + HOUR;
+    const second = idAt(rotatedAt);
+    const a = mintValue(first);
+    const b = mintValue(second);
     tok.push([
       first,
       familyId,
@@ -196,7 +208,7 @@ export async function seedRevocationSubject(handle, subject, families) {
       null,
     ]);
     tok.push([
-      idAt(rotatedAt),
+      second,
       familyId,
       first,
       'list-client-a',

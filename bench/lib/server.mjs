@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process';
 import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
 import { hwmMB, sleep } from './proc.mjs';
+import { parseEnvPairs } from './config.mjs';
 
 export const OUR_ENTRY = 'dist/apps/authorization-server/src/main.js';
 
@@ -69,18 +70,13 @@ async function launch(cfg, { argv, env, cwd, logFile, ready, timeoutMs = 120_000
 }
 
 /** BENCH_SERVER_ENV="NAME=value NAME=value": more settings for our server (e.g. RATE_LIMITS=on). */
-export function extraServerEnv() {
-  const out = {};
-  for (const pair of (process.env.BENCH_SERVER_ENV ?? '').split(/\s+/).filter(Boolean)) {
-    const i = pair.indexOf('=');
-    if (i <= 0) throw new Error(`BENCH_SERVER_ENV: expected NAME=value, got ${pair}`);
-    out[pair.slice(0, i)] = pair.slice(i + 1);
-  }
-  return out;
-}
+export const extraServerEnv = () => parseEnvPairs(process.env.BENCH_SERVER_ENV, 'BENCH_SERVER_ENV');
 
 /** Our built server from `appDir` (a snapshot of the build), as `node dist/.../main.js`. */
-export async function startOurServer(cfg, { appDir, databaseUrl, sqliteSynchronous, admin, logFile, nodeFlags = [] }) {
+export async function startOurServer(
+  cfg,
+  { appDir, databaseUrl, sqliteSynchronous, admin, logFile, nodeFlags = [], serverEnv = {} },
+) {
   const env = {
     NODE_ENV: 'production',
     PORT: String(cfg.port),
@@ -94,6 +90,7 @@ export async function startOurServer(cfg, { appDir, databaseUrl, sqliteSynchrono
     // client per minute by default) are off, as the app provides for benchmarks.
     RATE_LIMITS: 'off',
     ...extraServerEnv(),
+    ...serverEnv,
   };
   const origin = `http://127.0.0.1:${cfg.port}`;
   return launch(cfg, {

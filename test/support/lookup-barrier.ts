@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { hashSecret } from '#oauth';
+import { type RefreshTokenKey, hashSecret } from '#oauth';
 import { RefreshTokenRepository, rotationStatements } from '#persistence';
 import { TEST_DIALECT } from './test-database.js';
 import type { TestApp } from './test-app.js';
@@ -9,11 +9,11 @@ import type { TestApp } from './test-app.js';
  * the token, so that all requests race on the rotation itself. Returns the undo.
  */
 export function holdLookupsUntil(count: number, repositories: RefreshTokenRepository[]): () => void {
-  const originals = repositories.map((r) => r.findByHash.bind(r));
+  const originals = repositories.map((r) => r.find.bind(r));
   let waiting: (() => void)[] = [];
   repositories.forEach((repository, i) => {
-    repository.findByHash = async (hash: string) => {
-      const row = await originals[i](hash);
+    repository.find = async (key: RefreshTokenKey) => {
+      const row = await originals[i](key);
       await new Promise<void>((release) => {
         waiting.push(release);
         if (waiting.length === count) waiting.forEach((r) => r());
@@ -22,7 +22,7 @@ export function holdLookupsUntil(count: number, repositories: RefreshTokenReposi
     };
   });
   return () => {
-    repositories.forEach((repository, i) => (repository.findByHash = originals[i]));
+    repositories.forEach((repository, i) => (repository.find = originals[i]));
     waiting = [];
   };
 }

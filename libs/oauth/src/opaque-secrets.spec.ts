@@ -1,5 +1,14 @@
 import { createHash } from 'node:crypto';
-import { SecretPrefix, hasSecretShape, hashSecret, mintSecret, secretMatchesHash } from './opaque-secrets.js';
+import {
+  SecretPrefix,
+  hasSecretShape,
+  hashSecret,
+  mintRefreshToken,
+  mintSecret,
+  refreshTokenKey,
+  secretMatchesHash,
+} from './opaque-secrets.js';
+import { timeOrderedId } from './time-ordered-id.js';
 
 const sha256Hex = (value: string) => createHash('sha256').update(value, 'utf8').digest('hex');
 const prefixes = Object.values(SecretPrefix);
@@ -160,5 +169,66 @@ describe('secretMatchesHash', () => {
 
   it('is false when the stored hash has trailing non-hex characters', () => {
     expect(secretMatchesHash(value, hash + 'zz')).toBe(false);
+  });
+});
+
+describe('mintRefreshToken and refreshTokenKey', () => {
+  const id = timeOrderedId(Date.UTC(2026, 10, 26));
+
+  it('writes asrt_, the 16 bytes of the row id (22 base64url characters), then 256 random bits', () => {
+    const { value, hash } = mintRefreshToken(id);
+    expect(value).toMatch(/^asrt_[A-Za-z0-9_-]{65}$/);
+    expect(Buffer.from(value.slice(5, 27), 'base64url').toString('hex')).toBe(id.replace(/-/g, ''));
+    expect(Buffer.from(value.slice(27), 'base64url')).toHaveLength(32);
+    expect(hash).toBe(sha256Hex(value));
+  });
+
+  it('mints a different value for the same id every time', () => {
+    const values = Array.from({ length: 100 }, () => mintRefreshToken(id).value);
+    expect(new Set(values).size).toBe(100);
+    expect(new Set(values.map((v) => v.slice(0, 27))).size).toBe(1);
+  });
+
+  it('keys a minted token by its row id and the hash of the whole value', () => {
+    const { value, hash } = mintRefreshToken(id);
+    expect(refreshTokenKey(value)).toEqual({ id, hash });
+  });
+
+  it('keys a token minted before ids were embedded (asrt_ + 43) by its hash alone', () => {
+    const { value, hash } = mintSecret(SecretPrefix.RefreshToken);
+    expect(refreshTokenKey(value)).toEqual({ legacy: true, hash });
+  });
+
+  it('keys nothing that is not a refresh token of either shape', () => {
+    const { value } = mintRefreshToken(id);
+    const idPart = value.slice(5, 27);
+    const secret = value.slice(27);
+    // 22 characters hold 132 bits: the last one must leave its 4 spare bits zero (A, Q, g or w)
+    const nonCanonical = idPart.slice(0, 21) + 'B';
+    for (const bad of [
+      '',
+      'asrt_',
+      value.slice(0, -1),
+      value + 'A',
+      'ascs_' + value.slice(5),
+      'ASRT_' + value.slice(5),
+      `asrt_${idPart}${secret.slice(0, 42)}=`,
+      `asrt_${idPart.slice(0, 21)}+${secret}`,
+      `asrt_${nonCanonical}${secret}`,
+      mintSecret(SecretPrefix.ClientSecret).value,
+    ]) {
+      expect(refreshTokenKey(bad)).toBeNull();
+    }
+  });
+
+  it('accepts each of the four canonical last characters of the id part', () => {
+    for (const last of ['A', 'Q', 'g', 'w']) {
+      const value = `asrt_${'A'.repeat(21)}${last}${'B'.repeat(43)}`;
+      const key = refreshTokenKey(value);
+      expect(key).not.toBeNull();
+      expect(Buffer.from(`${'A'.repeat(21)}${last}`, 'base64url').toString('base64url')).toBe(
+        `${'A'.repeat(21)}${last}`,
+      );
+    }
   });
 });

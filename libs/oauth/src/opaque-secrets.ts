@@ -26,6 +26,42 @@ export function mintSecret(prefix: SecretPrefix): MintedSecret {
   return { value, hash: hashSecret(value) };
 }
 
+/**
+ * A refresh token names its own row: `asrt_`, the row's id (16 bytes, 22 base64url characters), then
+ * 256 random bits (43 characters). The server finds the row by its primary key and accepts the token
+ * only when the SHA-256 of the whole value equals the stored one, so the store needs no index over
+ * random hashes (each rotation used to add an entry at a random place in one). The id says nothing
+ * the client does not know already (it is time-ordered: it tells when the token was issued), and
+ * without the random part it is worth nothing.
+ */
+export function mintRefreshToken(id: string): MintedSecret {
+  const value =
+    SecretPrefix.RefreshToken +
+    Buffer.from(id.replace(/-/g, ''), 'hex').toString('base64url') +
+    randomBytes(RANDOM_BYTES).toString('base64url');
+  return { value, hash: hashSecret(value) };
+}
+
+/** How a presented refresh token is looked up: by row id and hash, or by hash alone (issued before ids were embedded). */
+export type RefreshTokenKey = { id: string; hash: string; legacy?: undefined } | { legacy: true; hash: string };
+
+const ID_PART = /^[A-Za-z0-9_-]{21}[AQgw]$/; // 22 characters of 16 bytes: the last one carries 2 bits and 4 zero bits
+
+/**
+ * The lookup key of a presented refresh token, or null when it has the shape of none this server
+ * issues. Tokens minted before ids were embedded (`asrt_` + 43 characters) are looked up by hash.
+ */
+export function refreshTokenKey(value: string): RefreshTokenKey | null {
+  const prefix = SecretPrefix.RefreshToken;
+  if (hasSecretShape(value, prefix)) return { legacy: true, hash: hashSecret(value) };
+  if (value.length !== prefix.length + 22 + 43 || !value.startsWith(prefix)) return null;
+  const idPart = value.slice(prefix.length, prefix.length + 22);
+  if (!ID_PART.test(idPart) || !BODY.test(value.slice(prefix.length + 22))) return null;
+  const hex = Buffer.from(idPart, 'base64url').toString('hex');
+  const id = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  return { id, hash: hashSecret(value) };
+}
+
 /** High-entropy secrets need no slow hash: SHA-256 is enough and keeps lookups fast. */
 export function hashSecret(value: string): string {
   return createHash('sha256').update(value, 'utf8').digest('hex');

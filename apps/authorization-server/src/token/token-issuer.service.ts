@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Clock, serverConfig, type ServerConfig } from '#config';
-import { GrantType, SecretPrefix, formatScope, mintSecret, timeOrderedId } from '#oauth';
+import { GrantType, formatScope, mintRefreshToken, timeOrderedId } from '#oauth';
 import {
   ClientEntity,
   NewFamily,
@@ -107,14 +107,15 @@ export class TokenIssuer {
     return { value, record: successorOf(parent, draft, this.clock.now()) };
   }
 
-  /** A successor whose family is not known yet (rotation by hash): its value and what the repository stores. */
+  /** A successor whose family is not known yet (rotation of a presented token): its value and what the repository stores. */
   successorDraft(client: ClientEntity): { value: string; draft: SuccessorDraft } {
-    const { value, hash } = mintSecret(SecretPrefix.RefreshToken);
     const now = this.clock.now();
+    const id = timeOrderedId(now);
+    const { value, hash } = mintRefreshToken(id);
     return {
       value,
       draft: {
-        id: timeOrderedId(now),
+        id,
         client_id: client.client_id,
         token_hash: hash,
         idle_expires_at: now + client.refresh_token_idle_lifetime * 1000,
@@ -129,9 +130,10 @@ export class TokenIssuer {
 
   /** The first refresh token of a new family. */
   private firstToken(client: ClientEntity, family: NewFamily): MintedRefreshToken {
-    const { value, hash } = mintSecret(SecretPrefix.RefreshToken);
+    const id = timeOrderedId(family.created_at);
+    const { value, hash } = mintRefreshToken(id);
     const record: NewRefreshToken = {
-      id: timeOrderedId(family.created_at),
+      id,
       family_id: family.id,
       parent_id: null,
       client_id: client.client_id,

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { SecretPrefix, hasSecretShape, hashSecret } from '#oauth';
+import { refreshTokenKey } from '#oauth';
 import { RefreshTokenRepository, RefreshTokenWithFamily } from '#persistence';
 import { AccessTokenClaims, AccessTokenVerifier } from '../keys/access-token-verifier.service.js';
 
@@ -27,8 +27,9 @@ export class TokenLookup {
   }
 
   private async refresh(value: string): Promise<FoundToken> {
-    if (!hasSecretShape(value, SecretPrefix.RefreshToken)) return null;
-    const token = await this.refreshTokens.findByHash(hashSecret(value));
+    const key = refreshTokenKey(value);
+    if (!key) return null;
+    const token = await this.refreshTokens.find(key);
     return token ? { type: 'refresh_token', token } : null;
   }
 

@@ -1,7 +1,7 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { InstantColumn } from './columns.js';
 
-/** One refresh token of a family. Only its SHA-256 is stored. */
+/** One refresh token of a family. Only its SHA-256 is stored; the token value carries the row's id. */
 @Entity('refresh_token')
 @Index('idx_refresh_token_family', ['family_id', 'issued_at', 'id'])
 @Index('idx_refresh_token_issued', ['issued_at', 'id'])
@@ -25,9 +25,17 @@ export class RefreshTokenEntity {
   @Column({ type: 'varchar', length: 36, nullable: true })
   parent_id: string | null;
 
-  @Index('uq_refresh_token_hash', { unique: true })
+  /** SHA-256 (hex) of the whole token value, checked when the token is found by id. */
   @Column({ type: 'varchar', length: 64, select: false })
   token_hash: string;
+
+  /**
+   * The same hash for tokens issued before the value carried the row's id (migration
+   * 1764600000000), which are found by it; NULL for every newer token.
+   */
+  @Index('uq_refresh_token_legacy_hash', { unique: true, where: 'legacy_token_hash IS NOT NULL' })
+  @Column({ type: 'varchar', length: 64, nullable: true, select: false })
+  legacy_token_hash: string | null;
 
   @Column({ type: 'text' })
   scope: string;

@@ -12,11 +12,16 @@ import {
 } from './1764300000000-housekeeping-indexes.js';
 import { HeapOnlyUpdatesPostgres1764400000000 } from './1764400000000-heap-only-updates.js';
 import { BulkRevocationRoomPostgres1764500000000 } from './1764500000000-bulk-revocation-room.js';
+import {
+  RefreshTokenLookupByIdPostgres1764600000000,
+  RefreshTokenLookupByIdSqlite1764600000000,
+} from './1764600000000-refresh-token-lookup-by-id.js';
 
 export const SQLITE_MIGRATIONS = [
   InitialSchemaSqlite1764100000000,
   AuthorizationCodeFlowSqlite1764200000000,
   HousekeepingIndexesSqlite1764300000000,
+  RefreshTokenLookupByIdSqlite1764600000000,
 ];
 export const POSTGRES_MIGRATIONS = [
   InitialSchemaPostgres1764100000000,
@@ -24,4 +29,5 @@ export const POSTGRES_MIGRATIONS = [
   HousekeepingIndexesPostgres1764300000000,
   HeapOnlyUpdatesPostgres1764400000000,
   BulkRevocationRoomPostgres1764500000000,
+  RefreshTokenLookupByIdPostgres1764600000000,
 ];

@@ -1,7 +1,8 @@
 import type { Pool } from 'pg';
+import type { RefreshTokenKey } from '#oauth';
 import type { DataSource, QueryRunner } from 'typeorm';
 import {
-  type ByHashRotation,
+  type PresentedRotation,
   FamilyFilter,
   filterSql,
   AuditRecord,
@@ -17,6 +18,8 @@ import {
   INSERT_TOKEN,
   REDEEM_CODE,
   SELECT_TOKEN_WITH_FAMILY,
+  WHERE_ID_AND_HASH,
+  WHERE_LEGACY_HASH,
   positional,
 } from './refresh-token.sql.js';
 import { PostgresRotationBatch, rotationStatements } from './postgres-rotation-batch.js';
@@ -47,8 +50,9 @@ export class PostgresRefreshTokenRepository extends RefreshTokenRepository {
     this.rotations = new PostgresRotationBatch(() => this.pool(), rotationStatements(poolSize));
   }
 
-  async findByHash(tokenHash: string): Promise<RefreshTokenWithFamily | null> {
-    return this.findOne(`${SELECT_TOKEN_WITH_FAMILY} WHERE t.token_hash = $key`, { key: tokenHash });
+  async find(key: RefreshTokenKey): Promise<RefreshTokenWithFamily | null> {
+    if (key.legacy) return this.findOne(SELECT_TOKEN_WITH_FAMILY + WHERE_LEGACY_HASH, { hash: key.hash });
+    return this.findOne(SELECT_TOKEN_WITH_FAMILY + WHERE_ID_AND_HASH, { id: key.id, hash: key.hash });
   }
 
   async findById(id: string): Promise<RefreshTokenWithFamily | null> {
@@ -86,8 +90,10 @@ export class PostgresRefreshTokenRepository extends RefreshTokenRepository {
    * (PostgresRotationBatch): read each token with its family, mark it used if it is rotatable,
    * insert its successor; prepared once per connection.
    */
-  override async rotateByHash(tokenHash: string, now: number, draft: SuccessorDraft): Promise<ByHashRotation> {
-    const row = await this.rotations.rotate({ tokenHash, now, draft });
+  override async rotatePresented(key: RefreshTokenKey, now: number, draft: SuccessorDraft): Promise<PresentedRotation> {
+    // Tokens issued before ids were embedded are few and going: found first, then rotated by id.
+    if (key.legacy) return super.rotatePresented(key, now, draft);
+    const row = await this.rotations.rotate({ presentedId: key.id, tokenHash: key.hash, now, draft });
     if (!row) return { token: null, rotated: false };
     const { rotated, ...token } = row;
     return { token: instants(token), rotated: rotated === true };

@@ -1,3 +1,5 @@
+import type { RefreshTokenKey } from '#oauth';
+
 /** A refresh token joined with its family, as the refresh grant needs it. */
 export interface RefreshTokenWithFamily {
   id: string;
@@ -36,14 +38,14 @@ export interface SuccessorDraft {
   idle_expires_at: number;
 }
 
-export interface ByHashRotation {
-  /** The presented token as it was read (before this rotation), or null when no token has the hash. */
+export interface PresentedRotation {
+  /** The presented token as it was read (before this rotation), or null when no token matches the key. */
   token: RefreshTokenWithFamily | null;
   /** True when the token was rotated into the drafted successor. */
   rotated: boolean;
 }
 
-/** The rules of a rotation by hash: bound to the client, neither token nor family revoked or expired, unused. */
+/** The rules of a rotation of a presented token: bound to the client, neither token nor family revoked or expired, unused. */
 export function isRotatable(token: RefreshTokenWithFamily, clientId: string, now: number): boolean {
   return (
     token.family_client_id === clientId &&
@@ -120,7 +122,12 @@ export const RevocationReason = {
  * single statement where possible (PostgreSQL).
  */
 export abstract class RefreshTokenRepository {
-  abstract findByHash(tokenHash: string): Promise<RefreshTokenWithFamily | null>;
+  /**
+   * The token a presented value names: the row with the key's id whose stored hash equals the key's
+   * (the SHA-256 of the whole value, so an id with a wrong secret finds nothing), or for a token
+   * issued before ids were embedded the row with that legacy hash.
+   */
+  abstract find(key: RefreshTokenKey): Promise<RefreshTokenWithFamily | null>;
   abstract findById(id: string): Promise<RefreshTokenWithFamily | null>;
   /** Stores a new family with its first token, in one transaction. */
   abstract createFamily(family: NewFamily, token: NewRefreshToken): Promise<void>;
@@ -140,12 +147,12 @@ export abstract class RefreshTokenRepository {
    */
   abstract rotate(presentedId: string, now: number, successor: NewRefreshToken): Promise<boolean>;
   /**
-   * The refresh grant's common case: finds the token by hash and, when `isRotatable`, rotates it
-   * into the drafted successor, atomically. Answers the token as read either way, so that the
-   * caller can tell why it was not rotated. PostgreSQL does it in one statement.
+   * The refresh grant's common case: finds the presented token (`find`) and, when `isRotatable`,
+   * rotates it into the drafted successor, atomically. Answers the token as read either way, so that
+   * the caller can tell why it was not rotated. PostgreSQL does it in one statement.
    */
-  async rotateByHash(tokenHash: string, now: number, draft: SuccessorDraft): Promise<ByHashRotation> {
-    const token = await this.findByHash(tokenHash);
+  async rotatePresented(key: RefreshTokenKey, now: number, draft: SuccessorDraft): Promise<PresentedRotation> {
+    const token = await this.find(key);
     if (!token || !isRotatable(token, draft.client_id, now)) return { token, rotated: false };
     return { token, rotated: await this.rotate(token.id, now, successorOf(token, draft, now)) };
   }

@@ -1,4 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
+import type { RefreshTokenKey } from '#oauth';
 import {
   FamilyFilter,
   filterSql,
@@ -14,6 +15,8 @@ import {
   INSERT_TOKEN,
   REDEEM_CODE,
   SELECT_TOKEN_WITH_FAMILY,
+  WHERE_ID_AND_HASH,
+  WHERE_LEGACY_HASH,
 } from './refresh-token.sql.js';
 import { SqliteWriteBatch } from './sqlite-write-batch.js';
 
@@ -23,7 +26,8 @@ import { SqliteWriteBatch } from './sqlite-write-batch.js';
  * token endpoint go through one group commit per turn of the event loop (SqliteWriteBatch).
  */
 export class SqliteRefreshTokenRepository extends RefreshTokenRepository {
-  private readonly byHash: Statement;
+  private readonly byIdAndHash: Statement;
+  private readonly byLegacyHash: Statement;
   private readonly byId: Statement;
   private readonly insertFamily: Statement;
   private readonly insertToken: Statement;
@@ -40,7 +44,8 @@ export class SqliteRefreshTokenRepository extends RefreshTokenRepository {
     super();
     this.batch = new SqliteWriteBatch(db);
     const named = (sql: string) => db.prepare(sql.replace(/\$(\w+)/g, '@$1'));
-    this.byHash = named(`${SELECT_TOKEN_WITH_FAMILY} WHERE t.token_hash = $key`);
+    this.byIdAndHash = named(SELECT_TOKEN_WITH_FAMILY + WHERE_ID_AND_HASH);
+    this.byLegacyHash = named(SELECT_TOKEN_WITH_FAMILY + WHERE_LEGACY_HASH);
     this.byId = named(`${SELECT_TOKEN_WITH_FAMILY} WHERE t.id = $key`);
     this.insertFamily = named(INSERT_FAMILY);
     this.insertToken = named(INSERT_TOKEN);
@@ -61,8 +66,9 @@ export class SqliteRefreshTokenRepository extends RefreshTokenRepository {
     );
   }
 
-  async findByHash(tokenHash: string): Promise<RefreshTokenWithFamily | null> {
-    return (this.byHash.get({ key: tokenHash }) as RefreshTokenWithFamily | undefined) ?? null;
+  async find(key: RefreshTokenKey): Promise<RefreshTokenWithFamily | null> {
+    const found = key.legacy ? this.byLegacyHash.get({ hash: key.hash }) : this.byIdAndHash.get(key);
+    return (found as RefreshTokenWithFamily | undefined) ?? null;
   }
 
   async findById(id: string): Promise<RefreshTokenWithFamily | null> {

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '#config';
-import { GrantType, InvalidGrantError, SecretPrefix, hasSecretShape, hashSecret, narrowScope, scopeList } from '#oauth';
+import { GrantType, InvalidGrantError, narrowScope, refreshTokenKey, scopeList } from '#oauth';
 import { ClientEntity, RefreshTokenRepository, RefreshTokenWithFamily, RevocationReason } from '#persistence';
 import { RevocationService } from '../revocation.service.js';
 import { GrantHandler, TokenRequestParams, TokenResponse } from '../grant-handler.js';
@@ -30,12 +30,12 @@ export class RefreshTokenGrant implements GrantHandler {
 
   async handle(params: TokenRequestParams, client: ClientEntity): Promise<TokenResponse> {
     const { refresh_token, scope } = grantParams(RefreshTokenParams, params);
-    if (!hasSecretShape(refresh_token, SecretPrefix.RefreshToken)) throw invalid();
-    const hash = hashSecret(refresh_token);
+    const key = refreshTokenKey(refresh_token);
+    if (!key) throw invalid();
     if (scope === undefined && client.refresh_token_rotation) {
       // The common case in one atomic step (one round trip on PostgreSQL): find, check, rotate.
       const next = this.issuer.successorDraft(client);
-      const { token, rotated } = await this.tokens.rotateByHash(hash, this.clock.now(), next.draft);
+      const { token, rotated } = await this.tokens.rotatePresented(key, this.clock.now(), next.draft);
       if (rotated && token) {
         this.metrics.refreshTokenRotated();
         return this.respond(token, client, scopeList(token.family_scope), next.value);
@@ -44,7 +44,7 @@ export class RefreshTokenGrant implements GrantHandler {
       const usable = this.usable(token, client);
       return this.respond(usable, client, scopeList(usable.family_scope), await this.renew(usable, client));
     }
-    const token = this.usable(await this.tokens.findByHash(hash), client);
+    const token = this.usable(await this.tokens.find(key), client);
     // RFC 6749 6: absent scope means the scope originally granted; wider is invalid_scope.
     const granted = narrowScope(scope, scopeList(token.family_scope));
     return this.respond(token, client, granted, await this.renew(token, client));

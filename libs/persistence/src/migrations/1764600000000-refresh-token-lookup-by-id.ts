@@ -1,0 +1,43 @@
+import { MigrationInterface, QueryRunner } from 'typeorm';
+
+/**
+ * Refresh tokens minted from now on carry their row's id (`mintRefreshToken`) and are found by
+ * primary key, their hash checked in the same statement: the unique index over `token_hash`, where
+ * every rotation inserted an entry at a random place, goes. Tokens already handed out have no id in
+ * them; their hash is copied to `legacy_token_hash`, under a partial unique index that holds only
+ * those rows, so they keep working (and keep revoking their family when replayed) until they are
+ * rotated or expire. New rows leave the column NULL and add nothing to that index. Same SQL on both
+ * dialects.
+ */
+const LOOKUP_BY_ID_UP = [
+  'ALTER TABLE refresh_token ADD COLUMN legacy_token_hash varchar(64)',
+  'UPDATE refresh_token SET legacy_token_hash = token_hash',
+  'DROP INDEX uq_refresh_token_hash',
+  'CREATE UNIQUE INDEX uq_refresh_token_legacy_hash ON refresh_token (legacy_token_hash) WHERE legacy_token_hash IS NOT NULL',
+];
+
+const LOOKUP_BY_ID_DOWN = [
+  'DROP INDEX uq_refresh_token_legacy_hash',
+  'CREATE UNIQUE INDEX uq_refresh_token_hash ON refresh_token (token_hash)',
+  'ALTER TABLE refresh_token DROP COLUMN legacy_token_hash',
+];
+
+export class RefreshTokenLookupByIdSqlite1764600000000 implements MigrationInterface {
+  name = 'RefreshTokenLookupByIdSqlite1764600000000';
+  async up(q: QueryRunner): Promise<void> {
+    for (const sql of LOOKUP_BY_ID_UP) await q.query(sql);
+  }
+  async down(q: QueryRunner): Promise<void> {
+    for (const sql of LOOKUP_BY_ID_DOWN) await q.query(sql);
+  }
+}
+
+export class RefreshTokenLookupByIdPostgres1764600000000 implements MigrationInterface {
+  name = 'RefreshTokenLookupByIdPostgres1764600000000';
+  async up(q: QueryRunner): Promise<void> {
+    for (const sql of LOOKUP_BY_ID_UP) await q.query(sql);
+  }
+  async down(q: QueryRunner): Promise<void> {
+    for (const sql of LOOKUP_BY_ID_DOWN) await q.query(sql);
+  }
+}
