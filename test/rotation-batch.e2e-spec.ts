@@ -159,7 +159,7 @@ describe('refresh-token rotations in one batch', () => {
       } finally {
         spy.undo();
       }
-      expect(Object.fromEntries(spy.counts)).toEqual({ rotate_presented_batch: 1 });
+      expect(Object.fromEntries(spy.counts)).toEqual({ rotate_by_hash_batch: 1 });
     });
 
     it(`splits more than ${MAX_ROTATION_BATCH} rotations of one turn into statements of at most that many`, async () => {
@@ -177,7 +177,7 @@ describe('refresh-token rotations in one batch', () => {
       } finally {
         spy.undo();
       }
-      expect(spy.counts.get('rotate_presented_batch')).toBe(2);
+      expect(spy.counts.get('rotate_by_hash_batch')).toBe(2);
       expect(outcomes.filter((o) => o.rotated)).toHaveLength(3);
     });
 
@@ -189,7 +189,7 @@ describe('refresh-token rotations in one batch', () => {
       } finally {
         spy.undo();
       }
-      expect(Object.fromEntries(spy.counts)).toEqual({ rotate_presented: 1 });
+      expect(Object.fromEntries(spy.counts)).toEqual({ rotate_by_hash: 1 });
     });
   }
 });

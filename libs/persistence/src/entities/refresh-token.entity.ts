@@ -25,13 +25,16 @@ export class RefreshTokenEntity {
   @Column({ type: 'varchar', length: 36, nullable: true })
   parent_id: string | null;
 
-  /** SHA-256 (hex) of the whole token value, checked when the token is found by id. */
+  /**
+   * SHA-256 (hex) of the whole token value. SQLite checks it on the row found by the id the token
+   * carries; PostgreSQL finds the row by it (unique index `uq_refresh_token_hash`, PostgreSQL only).
+   */
   @Column({ type: 'varchar', length: 64, select: false })
   token_hash: string;
 
   /**
-   * The same hash for tokens issued before the value carried the row's id (migration
-   * 1764600000000), which are found by it; NULL for every newer token.
+   * SQLite: the same hash for tokens issued before the value carried the row's id (migration
+   * 1764600000000), which are found by it; NULL for every newer token. Unused on PostgreSQL.
    */
   @Index('uq_refresh_token_legacy_hash', { unique: true, where: 'legacy_token_hash IS NOT NULL' })
   @Column({ type: 'varchar', length: 64, nullable: true, select: false })

@@ -18,8 +18,6 @@ import {
   INSERT_TOKEN,
   REDEEM_CODE,
   SELECT_TOKEN_WITH_FAMILY,
-  WHERE_ID_AND_HASH,
-  WHERE_LEGACY_HASH,
   positional,
 } from './refresh-token.sql.js';
 import { PostgresRotationBatch, rotationStatements } from './postgres-rotation-batch.js';
@@ -50,9 +48,13 @@ export class PostgresRefreshTokenRepository extends RefreshTokenRepository {
     this.rotations = new PostgresRotationBatch(() => this.pool(), rotationStatements(poolSize));
   }
 
+  /**
+   * By hash, whatever the token's shape: PostgreSQL keeps the unique index over `token_hash` (decision 9:
+   * finding by the id the token carries measured slower here), and a hash names one token value, id
+   * included.
+   */
   async find(key: RefreshTokenKey): Promise<RefreshTokenWithFamily | null> {
-    if (key.legacy) return this.findOne(SELECT_TOKEN_WITH_FAMILY + WHERE_LEGACY_HASH, { hash: key.hash });
-    return this.findOne(SELECT_TOKEN_WITH_FAMILY + WHERE_ID_AND_HASH, { id: key.id, hash: key.hash });
+    return this.findOne(`${SELECT_TOKEN_WITH_FAMILY} WHERE t.token_hash = $hash`, { hash: key.hash });
   }
 
   async findById(id: string): Promise<RefreshTokenWithFamily | null> {
@@ -91,9 +93,7 @@ export class PostgresRefreshTokenRepository extends RefreshTokenRepository {
    * insert its successor; prepared once per connection.
    */
   override async rotatePresented(key: RefreshTokenKey, now: number, draft: SuccessorDraft): Promise<PresentedRotation> {
-    // Tokens issued before ids were embedded are few and going: found first, then rotated by id.
-    if (key.legacy) return super.rotatePresented(key, now, draft);
-    const row = await this.rotations.rotate({ presentedId: key.id, tokenHash: key.hash, now, draft });
+    const row = await this.rotations.rotate({ tokenHash: key.hash, now, draft });
     if (!row) return { token: null, rotated: false };
     const { rotated, ...token } = row;
     return { token: instants(token), rotated: rotated === true };

@@ -2,9 +2,8 @@ import type { Pool } from 'pg';
 import type { SuccessorDraft } from './refresh-token.repository.js';
 import { SELECT_TOKEN_WITH_FAMILY } from './refresh-token.sql.js';
 
-/** One refresh: the presented token's id and hash, the request's instant and the drafted successor. */
+/** One refresh: the presented token's hash, the request's instant and the drafted successor. */
 export interface RotationRequest {
-  presentedId: string;
   tokenHash: string;
   now: number;
   draft: SuccessorDraft;
@@ -83,10 +82,9 @@ export class PostgresRotationBatch {
     try {
       rows = (
         await this.pool().query<RotationRow>({
-          name: 'rotate_presented_batch',
-          text: ROTATE_PRESENTED_BATCH,
+          name: 'rotate_by_hash_batch',
+          text: ROTATE_BY_HASH_BATCH,
           values: [
-            units.map((u) => u.request.presentedId),
             units.map((u) => u.request.tokenHash),
             units.map((u) => u.request.now),
             units.map((u) => u.request.draft.client_id),
@@ -108,10 +106,9 @@ export class PostgresRotationBatch {
   private async alone({ request, resolve, reject }: Pending): Promise<void> {
     try {
       const { rows } = await this.pool().query<RotationRow>({
-        name: 'rotate_presented',
-        text: ROTATE_PRESENTED,
+        name: 'rotate_by_hash',
+        text: ROTATE_BY_HASH,
         values: [
-          request.presentedId,
           request.tokenHash,
           request.now,
           request.draft.client_id,
@@ -132,35 +129,34 @@ export class PostgresRotationBatch {
  * successor. Row locking makes the conditional UPDATE safe against concurrent rotations on any
  * instance (the loser sees used_at set and writes nothing).
  */
-export const ROTATE_PRESENTED = `WITH presented AS (
-    ${SELECT_TOKEN_WITH_FAMILY} WHERE t.id = $1 AND t.token_hash = $2),
+export const ROTATE_BY_HASH = `WITH presented AS (
+    ${SELECT_TOKEN_WITH_FAMILY} WHERE t.token_hash = $1),
   used AS (
-    UPDATE refresh_token t SET used_at = $3::bigint, last_used_at = $3::bigint
+    UPDATE refresh_token t SET used_at = $2::bigint, last_used_at = $2::bigint
     FROM presented p
     WHERE t.id = p.id AND t.used_at IS NULL AND t.revoked_at IS NULL
-      AND p.family_client_id = $4 AND p.family_revoked_at IS NULL
-      AND p.expires_at > $3::bigint AND p.family_expires_at > $3::bigint
+      AND p.family_client_id = $3 AND p.family_revoked_at IS NULL
+      AND p.expires_at > $2::bigint AND p.family_expires_at > $2::bigint
     RETURNING t.id),
   successor AS (
     INSERT INTO refresh_token (id, family_id, parent_id, client_id, subject, token_hash, scope, issued_at, expires_at)
-    SELECT $5, p.family_id, p.id, $4, p.family_subject, $6, p.scope, $3::bigint, LEAST($7::bigint, p.family_expires_at)
+    SELECT $4, p.family_id, p.id, $3, p.family_subject, $5, p.scope, $2::bigint, LEAST($6::bigint, p.family_expires_at)
     FROM presented p JOIN used u ON u.id = p.id
     RETURNING id)
   SELECT p.*, EXISTS (SELECT 1 FROM successor) AS rotated FROM presented p`;
 
 /**
- * The same for many rotations, one per element of the arrays ($1 presented ids, $2 their hashes,
- * $3 instants, $4 client ids, $5 successor ids, $6 successor hashes, $7 successor idle expiries),
- * answered by ordinal.
+ * The same for many rotations, one per element of the arrays ($1 hashes, $2 instants, $3 client
+ * ids, $4 successor ids, $5 successor hashes, $6 successor idle expiries), answered by ordinal.
  * When one token is presented twice, UPDATE ... FROM updates its row once, from one of the joined
  * presentations, and RETURNING names that one: only it gets the successor.
  */
-export const ROTATE_PRESENTED_BATCH = `WITH input AS (
-    SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::bigint[])
-      WITH ORDINALITY AS i (presented_id, token_hash, now, client_id, successor_id, successor_hash, idle_expires_at, ord)),
+export const ROTATE_BY_HASH_BATCH = `WITH input AS (
+    SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::bigint[])
+      WITH ORDINALITY AS i (token_hash, now, client_id, successor_id, successor_hash, idle_expires_at, ord)),
   presented AS (
     SELECT i.ord, s.* FROM input i
-    CROSS JOIN LATERAL (${SELECT_TOKEN_WITH_FAMILY} WHERE t.id = i.presented_id AND t.token_hash = i.token_hash) s),
+    CROSS JOIN LATERAL (${SELECT_TOKEN_WITH_FAMILY} WHERE t.token_hash = i.token_hash) s),
   used AS (
     UPDATE refresh_token t SET used_at = i.now, last_used_at = i.now
     FROM presented p JOIN input i ON i.ord = p.ord

@@ -4,10 +4,6 @@ export const SELECT_TOKEN_WITH_FAMILY = `SELECT t.id, t.family_id, t.parent_id, 
   f.scope AS family_scope, f.expires_at AS family_expires_at, f.revoked_at AS family_revoked_at
   FROM refresh_token t JOIN refresh_token_family f ON f.id = t.family_id`;
 
-/** `find`'s conditions: a token by its row id and the hash of its whole value, or by its legacy hash. */
-export const WHERE_ID_AND_HASH = ' WHERE t.id = $id AND t.token_hash = $hash';
-export const WHERE_LEGACY_HASH = ' WHERE t.legacy_token_hash = $hash';
-
 export const INSERT_FAMILY = `INSERT INTO refresh_token_family (id, client_id, subject, scope, created_at, expires_at)
   VALUES ($id, $client_id, $subject, $scope, $created_at, $expires_at)`;
 

@@ -15,8 +15,6 @@ import {
   INSERT_TOKEN,
   REDEEM_CODE,
   SELECT_TOKEN_WITH_FAMILY,
-  WHERE_ID_AND_HASH,
-  WHERE_LEGACY_HASH,
 } from './refresh-token.sql.js';
 import { SqliteWriteBatch } from './sqlite-write-batch.js';
 
@@ -44,8 +42,10 @@ export class SqliteRefreshTokenRepository extends RefreshTokenRepository {
     super();
     this.batch = new SqliteWriteBatch(db);
     const named = (sql: string) => db.prepare(sql.replace(/\$(\w+)/g, '@$1'));
-    this.byIdAndHash = named(SELECT_TOKEN_WITH_FAMILY + WHERE_ID_AND_HASH);
-    this.byLegacyHash = named(SELECT_TOKEN_WITH_FAMILY + WHERE_LEGACY_HASH);
+    // Decision 9: by the id the token carries, accepted only with the hash of the whole value; tokens
+    // minted before ids were embedded by their hash, under a partial index that holds only them.
+    this.byIdAndHash = named(`${SELECT_TOKEN_WITH_FAMILY} WHERE t.id = $id AND t.token_hash = $hash`);
+    this.byLegacyHash = named(`${SELECT_TOKEN_WITH_FAMILY} WHERE t.legacy_token_hash = $hash`);
     this.byId = named(`${SELECT_TOKEN_WITH_FAMILY} WHERE t.id = $key`);
     this.insertFamily = named(INSERT_FAMILY);
     this.insertToken = named(INSERT_TOKEN);
