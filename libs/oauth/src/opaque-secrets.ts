@@ -28,11 +28,11 @@ export function mintSecret(prefix: SecretPrefix): MintedSecret {
 
 /**
  * A refresh token names its own row: `asrt_`, the row's id (16 bytes, 22 base64url characters), then
- * 256 random bits (43 characters). The server finds the row by its primary key and accepts the token
- * only when the SHA-256 of the whole value equals the stored one, so the store needs no index over
- * random hashes (each rotation used to add an entry at a random place in one). The id says nothing
- * the client does not know already (it is time-ordered: it tells when the token was issued), and
- * without the random part it is worth nothing.
+ * 256 random bits (43 characters). On SQLite the server finds the row by its primary key and accepts
+ * the token only when the SHA-256 of the whole value equals the stored one, so the store needs no index
+ * over random hashes (each rotation used to add an entry at a random place in one); PostgreSQL finds it
+ * by that hash (decision 9). The id says nothing the client does not know already (it is time-ordered:
+ * it tells when the token was issued), and without the random part it is worth nothing.
  */
 export function mintRefreshToken(id: string): MintedSecret {
   const value =
