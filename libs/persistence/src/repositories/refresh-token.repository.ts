@@ -123,9 +123,10 @@ export const RevocationReason = {
  */
 export abstract class RefreshTokenRepository {
   /**
-   * The token a presented value names: the row with the key's id whose stored hash equals the key's
-   * (the SHA-256 of the whole value, so an id with a wrong secret finds nothing), or for a token
-   * issued before ids were embedded the row with that legacy hash.
+   * The token a presented value names: the row whose stored hash is the key's (the SHA-256 of the whole
+   * value, so an id with a wrong secret finds nothing). SQLite reaches it through the id the key carries,
+   * or for a token issued before ids were embedded through its legacy hash; PostgreSQL through the
+   * unique index over the hash (decision 9).
    */
   abstract find(key: RefreshTokenKey): Promise<RefreshTokenWithFamily | null>;
   abstract findById(id: string): Promise<RefreshTokenWithFamily | null>;

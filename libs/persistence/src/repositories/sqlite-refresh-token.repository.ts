@@ -67,7 +67,9 @@ export class SqliteRefreshTokenRepository extends RefreshTokenRepository {
   }
 
   async find(key: RefreshTokenKey): Promise<RefreshTokenWithFamily | null> {
-    const found = key.legacy ? this.byLegacyHash.get({ hash: key.hash }) : this.byIdAndHash.get(key);
+    const found = key.legacy
+      ? this.byLegacyHash.get({ hash: key.hash })
+      : this.byIdAndHash.get({ id: key.id, hash: key.hash });
     return (found as RefreshTokenWithFamily | undefined) ?? null;
   }
 
