@@ -31,10 +31,11 @@ const bool = (name, fallback) => {
  * `BENCH_SERVER_ENV_<label>` as well, for an A/B of two settings measured interleaved in one run.
  */
 export const baseVariant = (variant) => variant.split(':')[0];
+const labelOf = (variant) => variant.split(':')[1];
 
 /** The extra node flags of a labelled variant (BENCH_NODE_FLAGS_<label>). */
 export function variantNodeFlags(variant) {
-  const label = variant.split(':')[1];
+  const label = labelOf(variant);
   return label ? (process.env[`BENCH_NODE_FLAGS_${label}`] ?? '').split(/\s+/).filter(Boolean) : [];
 }
 
@@ -51,7 +52,7 @@ export function parseEnvPairs(text, source) {
 
 /** The extra server settings of a labelled variant (BENCH_SERVER_ENV_<label>). */
 export function variantServerEnv(variant) {
-  const label = variant.split(':')[1];
+  const label = labelOf(variant);
   if (!label) return {};
   const name = `BENCH_SERVER_ENV_${label}`;
   return parseEnvPairs(process.env[name], name);
