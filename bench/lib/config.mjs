@@ -69,7 +69,7 @@ export function loadConfig() {
     warmup: num('BENCH_WARMUP', quick ? 1 : 3),
     connections,
     /** Rounds of the token-endpoint runs: every server once per round, in a rotated order. */
-    rounds: num('BENCH_ROUNDS', quick ? 1 : 3),
+    rounds: num('BENCH_ROUNDS', quick ? 1 : 5),
     /** Database variants: sqlite-normal, sqlite-full, postgres. */
     databases: list('BENCH_DBS', 'sqlite-normal,sqlite-full,postgres').filter((d) => d !== 'none'),
     /** Scenarios of the token endpoint (cc, refresh, introspect) and of the admin API (list, revoke). */
