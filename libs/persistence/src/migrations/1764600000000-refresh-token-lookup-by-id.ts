@@ -11,8 +11,11 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * PostgreSQL keeps finding every token by its unique `token_hash` (decision 9: measured faster there),
  * so it keeps that index and only gets the column, unused, for one entity on both dialects.
  */
+const ADD_LEGACY_COLUMN = 'ALTER TABLE refresh_token ADD COLUMN legacy_token_hash varchar(64)';
+const DROP_LEGACY_COLUMN = 'ALTER TABLE refresh_token DROP COLUMN legacy_token_hash';
+
 const LOOKUP_BY_ID_UP = [
-  'ALTER TABLE refresh_token ADD COLUMN legacy_token_hash varchar(64)',
+  ADD_LEGACY_COLUMN,
   'UPDATE refresh_token SET legacy_token_hash = token_hash',
   'DROP INDEX uq_refresh_token_hash',
   'CREATE UNIQUE INDEX uq_refresh_token_legacy_hash ON refresh_token (legacy_token_hash) WHERE legacy_token_hash IS NOT NULL',
@@ -21,7 +24,7 @@ const LOOKUP_BY_ID_UP = [
 const LOOKUP_BY_ID_DOWN = [
   'DROP INDEX uq_refresh_token_legacy_hash',
   'CREATE UNIQUE INDEX uq_refresh_token_hash ON refresh_token (token_hash)',
-  'ALTER TABLE refresh_token DROP COLUMN legacy_token_hash',
+  DROP_LEGACY_COLUMN,
 ];
 
 export class RefreshTokenLookupByIdSqlite1764600000000 implements MigrationInterface {
@@ -37,9 +40,9 @@ export class RefreshTokenLookupByIdSqlite1764600000000 implements MigrationInter
 export class RefreshTokenLookupByIdPostgres1764600000000 implements MigrationInterface {
   name = 'RefreshTokenLookupByIdPostgres1764600000000';
   async up(q: QueryRunner): Promise<void> {
-    await q.query('ALTER TABLE refresh_token ADD COLUMN legacy_token_hash varchar(64)');
+    await q.query(ADD_LEGACY_COLUMN);
   }
   async down(q: QueryRunner): Promise<void> {
-    await q.query('ALTER TABLE refresh_token DROP COLUMN legacy_token_hash');
+    await q.query(DROP_LEGACY_COLUMN);
   }
 }
