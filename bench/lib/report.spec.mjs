@@ -109,6 +109,21 @@ describe('bench report', () => {
     expect(t.find((x) => x.id === 'rss-sqlite-normal')).toMatchObject({ met: true, value: 180 });
   });
 
+  it('the p99 target shows the mean latency that 50 requests in flight impose at each rate (50 ÷ rate)', () => {
+    const r = results({ ours: [1, 1, 1], oidc: [2000, 2000, 2000] });
+    r.peers[1].scenarios.refresh = { runs: [2500, 2500, 2500].map((x, i) => run(i + 1, x)) };
+    r.variants.push({
+      variant: 'postgres',
+      phases: [],
+      checks: {},
+      scenarios: { refresh: { runs: [2000, 1000, 4000].map((x, i) => run(i + 1, x)) } },
+    });
+    const p99 = evaluateTargets(r).find((x) => x.id === 'refresh-postgres-p99');
+    expect(p99.met).toBe(true);
+    expect(p99.measured).toContain('p99 22.0 ms (median of 21.0 / 22.0 / 23.0)');
+    expect(p99.measured).toContain('(50 ÷ rate): ours 25.0 ms at 2,000 req/s, ceiling 20.0 ms at 2,500 req/s');
+  });
+
   it('says how the peers and our variants got their tokens across rounds', () => {
     const { markdown: md } = renderMarkdown(results({ ours: [1, 1, 1], oidc: [1, 1, 1] }));
     expect(md).toContain("each peer is restarted at the start of every round with that round's 162,700");
