@@ -106,7 +106,8 @@ function maxVerdict(value, limit, unit) {
 /**
  * Our p99 (median of the rounds), beside the peers' p99 in the same rounds for scale, and the mean
  * latency that `c` connections, each with one request in flight, impose at a rate (Little's law:
- * c ÷ rate): a p99 target below the ceiling's mean is out of reach for any server in that run.
+ * c ÷ rate, with the median 2xx rate of the rounds): the scale a p99 target is to be read against, for
+ * ours and for the bare ceiling measured in the same rounds.
  */
 function p99Text(ours, ceiling, oidc, c) {
   const per = ours.rounds.length > 1 ? ` (median of ${ours.rounds.map((r) => f(r.p99_ms, 1)).join(' / ')})` : '';
