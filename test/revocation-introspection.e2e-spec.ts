@@ -172,11 +172,18 @@ describe('POST /oauth/revoke (RFC 7009) and POST /oauth/introspect (RFC 7662)', 
       });
     });
 
-    it('refuses a bearer token without an admin scope with 403 insufficient_scope', async () => {
-      const { access_token } = await grant();
-      const res = await introspect(access_token, access_token);
+    it('refuses a client_credentials bearer token without an admin scope with 403 insufficient_scope', async () => {
+      const own = await t.token({ grant_type: 'client_credentials', scope: 'read' }, basic(client));
+      const res = await introspect(own.body.access_token, own.body.access_token);
       expect(res.status).toBe(403);
       expect(res.headers['www-authenticate']).toContain('error="insufficient_scope"');
+    });
+
+    it("refuses a user's access token as the bearer with 401 invalid_token: only a client's own token may introspect", async () => {
+      const { access_token } = await grant();
+      const res = await introspect(access_token, access_token);
+      expect(res.status).toBe(401);
+      expect(res.headers['www-authenticate']).toContain('error="invalid_token"');
     });
 
     it('refuses an invalid bearer token with 401 invalid_token', async () => {

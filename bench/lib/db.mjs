@@ -16,6 +16,14 @@ export const FAMILY_COLUMNS = [
   ['revoked_at', 'int8'],
   ['revoked_reason', 'text'],
 ];
+/** The users the minted families belong to: the refresh grant checks the family's user in the statement that rotates. */
+export const USER_COLUMNS = [
+  ['id', 'text'],
+  ['username', 'text'],
+  ['password_hash', 'text'],
+  ['created_at', 'int8'],
+  ['updated_at', 'int8'],
+];
 export const TOKEN_COLUMNS = [
   ['id', 'text'],
   ['family_id', 'text'],

@@ -8,7 +8,7 @@ function idAt(ms) {
   const variant = ((parseInt(r.slice(4, 6), 16) & 0x3f) | 0x80).toString(16);
   return `${t.slice(0, 8)}-${t.slice(8)}-7${r.slice(0, 3)}-${variant}${r.slice(6, 8)}-${r.slice(8, 20)}`;
 }
-import { FAMILY_COLUMNS, TOKEN_COLUMNS } from './db.mjs';
+import { FAMILY_COLUMNS, TOKEN_COLUMNS, USER_COLUMNS } from './db.mjs';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -30,15 +30,16 @@ export function tokenIdOf(value) {
 }
 
 /**
- * `count` new families of `client`, each with its first refresh token, exactly as
- * TokenIssuer.startFamily + RefreshTokenRepository.createFamily store them (instants in epoch ms,
- * the family's absolute expiry from the client's policy, the token's idle expiry capped by it).
- * Answers the token values, in insertion order.
+ * `count` new families of `client`, each with its first refresh token and a user of its own, exactly
+ * as TokenIssuer.startFamily + RefreshTokenRepository.createFamily store them (instants in epoch ms,
+ * the family's absolute expiry from the client's policy, the token's idle expiry capped by it, the
+ * user's token epoch 0 on both sides). Answers the token values, in insertion order.
  */
 export async function mintRefreshTokens(handle, client, count, { subject = () => randomUUID(), batch = 20_000 } = {}) {
   const values = [];
   for (let done = 0; done < count; done += batch) {
     const n = Math.min(batch, count - done);
+    const users = [];
     const families = [];
     const tokens = [];
     const now = Date.now();
@@ -47,6 +48,8 @@ export async function mintRefreshTokens(handle, client, count, { subject = () =>
     for (let i = 0; i < n; i += 1) {
       const familyId = idAt(now);
       const sub = subject(done + i);
+      // Never signs in: a hash no password matches.
+      users.push([sub, `bench-minted-${sub}`, 'scrypt$unusable', now, now]);
       const id = idAt(now);
       const { value, hash } = mintValue(id);
       families.push([familyId, client.client_id, sub, client.scope, now, familyExpires, null, null]);
@@ -68,6 +71,7 @@ export async function mintRefreshTokens(handle, client, count, { subject = () =>
       values.push(value);
     }
     await handle.insertMany([
+      ['app_user', USER_COLUMNS, users],
       ['refresh_token_family', FAMILY_COLUMNS, families],
       ['refresh_token', TOKEN_COLUMNS, tokens],
     ]);

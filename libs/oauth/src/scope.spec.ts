@@ -1,5 +1,5 @@
 import { InvalidScopeError } from './oauth-errors.js';
-import { formatScope, narrowScope, parseScope, scopeList } from './scope.js';
+import { formatScope, intersectScope, narrowScope, parseScope, scopeCovers, scopeList } from './scope.js';
 
 /** Runs `fn`, expecting it to throw; returns the thrown value for exact assertions. */
 function thrown(fn: () => unknown): unknown {
@@ -187,5 +187,28 @@ describe('narrowScope', () => {
 
   it('refuses a malformed requested scope even when its tokens are within the ceiling', () => {
     expect(() => narrowScope('read  write', ceiling)).toThrow(InvalidScopeError);
+  });
+});
+
+describe(intersectScope.name, () => {
+  it('keeps what the ceiling still holds, in the order granted', () => {
+    expect(intersectScope(['write', 'read', 'admin'], ['read', 'write'])).toEqual(['write', 'read']);
+  });
+
+  it('answers nothing when the ceiling holds none of it', () => {
+    expect(intersectScope(['admin'], ['read'])).toEqual([]);
+  });
+
+  it('keeps admin:read under a ceiling holding admin, but not admin under admin:read', () => {
+    expect(intersectScope(['admin:read'], ['admin'])).toEqual(['admin:read']);
+    expect(intersectScope(['admin'], ['admin:read'])).toEqual([]);
+  });
+});
+
+describe(scopeCovers.name, () => {
+  it('covers a scope held itself or implied by one held', () => {
+    expect(scopeCovers(['admin'], 'admin')).toBe(true);
+    expect(scopeCovers(['admin'], 'admin:read')).toBe(true);
+    expect(scopeCovers(['read'], 'admin:read')).toBe(false);
   });
 });

@@ -37,3 +37,19 @@ export function narrowScope(requested: string | undefined, ceiling: readonly str
   }
   return wanted;
 }
+
+/** Scopes that include another: a client or grant holding the key may be given the value too. */
+const IMPLIED: Record<string, readonly string[]> = { admin: ['admin:read'] };
+
+/** True when `held` includes `scope`, itself or through a scope that implies it. */
+export function scopeCovers(held: readonly string[], scope: string): boolean {
+  return held.includes(scope) || held.some((h) => IMPLIED[h]?.includes(scope) === true);
+}
+
+/**
+ * What of `granted` is still allowed by `ceiling`, in `granted`'s order: a grant made before the
+ * client's scope was narrowed gives only what the client may still have.
+ */
+export function intersectScope(granted: readonly string[], ceiling: readonly string[]): string[] {
+  return granted.filter((s) => scopeCovers(ceiling, s));
+}

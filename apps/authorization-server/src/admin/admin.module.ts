@@ -6,6 +6,7 @@ import { UsersModule } from '../users/users.module.js';
 import { AdminAuditController } from './audit/admin-audit.controller.js';
 import { AdminAuditService } from './audit/admin-audit.service.js';
 import { AdminAuthGuard } from './auth/admin-auth.guard.js';
+import { BearerModule } from '../bearer/bearer.module.js';
 import { AdminBearerStrategy } from './auth/admin-bearer.strategy.js';
 import { AdminClientsController } from './clients/admin-clients.controller.js';
 import { AdminClientsService } from './clients/admin-clients.service.js';
@@ -15,7 +16,7 @@ import { AdminUsersController } from './users/admin-users.controller.js';
 import { AdminUsersService } from './users/admin-users.service.js';
 
 @Module({
-  imports: [AuditModule, ClientsModule, UsersModule, KeysModule],
+  imports: [AuditModule, ClientsModule, UsersModule, KeysModule, BearerModule],
   controllers: [AdminRefreshTokensController, AdminClientsController, AdminUsersController, AdminAuditController],
   providers: [
     AdminAuditService,

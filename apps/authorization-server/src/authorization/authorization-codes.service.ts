@@ -16,14 +16,16 @@ export class AuthorizationCodesService {
     private readonly clock: Clock,
   ) {}
 
-  async issue(request: AuthorizationRequest, userId: string): Promise<string> {
+  /** `user` as its session gave it: the code records the token epoch of that sign-in. */
+  async issue(request: AuthorizationRequest, user: { id: string; token_epoch: number }): Promise<string> {
     const { value, hash } = mintSecret(SecretPrefix.AuthorizationCode);
     const now = this.clock.now();
     await this.codes.insert({
       id: randomUUID(),
       code_hash: hash,
       client_id: request.client.client_id,
-      user_id: userId,
+      user_id: user.id,
+      user_epoch: user.token_epoch,
       redirect_uri: request.redirectUri,
       scope: formatScope(request.scope),
       code_challenge: request.codeChallenge,

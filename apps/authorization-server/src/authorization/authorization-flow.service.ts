@@ -94,7 +94,7 @@ export class AuthorizationFlowService {
   }
 
   private async codeRedirect(request: AuthorizationRequest, user: UserEntity): Promise<string> {
-    const code = await this.codes.issue(request, user.id);
+    const code = await this.codes.issue(request, user);
     return withParams(request.redirectUri, { code, state: request.state, iss: this.config.issuer });
   }
 }

@@ -45,13 +45,7 @@ export class AuthorizationPagesService {
       const { form, request } = await this.submitted(req);
       const step = await this.flow.login(request, form.username ?? '', form.password ?? '', req.ip ?? 'unknown');
       if (step.kind !== 'signed-in') return this.show(req, res, step);
-      setCookie(
-        res,
-        SESSION_COOKIE,
-        await this.sessions.start(step.user.id),
-        this.sessions.lifetimeSeconds,
-        this.secure,
-      );
+      setCookie(res, SESSION_COOKIE, await this.sessions.start(step.user), this.sessions.lifetimeSeconds, this.secure);
       res.redirect(303, `/oauth/authorize?${request.query}`);
     });
   }

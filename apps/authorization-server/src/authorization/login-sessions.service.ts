@@ -20,21 +20,22 @@ export class LoginSessionsService {
     return this.config.sessionLifetime;
   }
 
-  /** Starts a session; answers the cookie value. */
-  async start(userId: string): Promise<string> {
+  /** Starts a session for the user as read before its password was verified; answers the cookie value. */
+  async start(user: { id: string; token_epoch: number }): Promise<string> {
     const value = randomBytes(32).toString('base64url');
     const now = this.clock.now();
     await this.sessions.insert({
       id: randomUUID(),
       session_hash: hashSecret(value),
-      user_id: userId,
+      user_id: user.id,
+      user_epoch: user.token_epoch,
       created_at: now,
       expires_at: now + this.config.sessionLifetime * 1000,
     });
     return value;
   }
 
-  /** The enabled user of a live session, or null. */
+  /** The enabled user of a live session whose token epoch has not moved since the sign-in, or null. */
   async user(cookie: string | undefined): Promise<UserEntity | null> {
     if (!cookie || !/^[A-Za-z0-9_-]{43}$/.test(cookie)) return null;
     const session = await this.sessions.findOneBy({
@@ -43,6 +44,6 @@ export class LoginSessionsService {
     });
     if (!session) return null;
     const user = await this.users.findOneBy({ id: session.user_id });
-    return user && user.disabled_at === null ? user : null;
+    return user && user.disabled_at === null && user.token_epoch === session.user_epoch ? user : null;
   }
 }

@@ -92,10 +92,12 @@ export class ClientsService {
     if (client.token_endpoint_auth_method === ClientAuthMethod.None && !toPublic) {
       throw new BadRequestException('a public client cannot become confidential; register a new client');
     }
+    const now = this.clock.now();
     const patch = {
       ...stripUndefined(changes),
-      updated_at: this.clock.now(),
+      updated_at: now,
       ...(toPublic ? { client_secret_hash: null } : {}),
+      ...(credentialsChange(client, merged) ? { credentials_changed_at: now } : {}),
     };
     await this.clients.update({ client_id: clientId }, patch);
     await this.cache.invalidate(clientId);
@@ -136,9 +138,10 @@ export class ClientsService {
 
   /** Sets a new secret (hash only stored) for an existing client. */
   async setSecret(clientId: string, secret: string): Promise<void> {
+    const now = this.clock.now();
     await this.clients.update(
       { client_id: clientId },
-      { client_secret_hash: hashSecret(secret), updated_at: this.clock.now() },
+      { client_secret_hash: hashSecret(secret), updated_at: now, credentials_changed_at: now },
     );
     await this.cache.invalidate(clientId);
   }
@@ -190,6 +193,11 @@ function assertCoherent(method: string, grants: string[], redirectUris: string[]
   if (grants.includes(GrantType.AuthorizationCode) && redirectUris.length === 0) {
     throw new BadRequestException('a client using authorization_code needs at least one redirect_uri');
   }
+}
+
+/** A new scope or authentication method: the client's own access tokens issued before it stop standing (TokenStanding). */
+function credentialsChange(before: ClientEntity, after: ClientEntity): boolean {
+  return before.scope !== after.scope || before.token_endpoint_auth_method !== after.token_endpoint_auth_method;
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

@@ -72,28 +72,32 @@ export class TokenIssuer {
     return response;
   }
 
-  /** Starts a refresh-token family (a new grant) and commits its first token. */
+  /**
+   * Starts a refresh-token family (a new grant) for a user and commits its first token; null when the
+   * user was disabled, deleted or changed password since `userEpoch` was read.
+   */
   async startFamily(
     client: ClientEntity,
-    subject: string,
+    user: { id: string; token_epoch: number },
     scope: readonly string[],
-  ): Promise<{ familyId: string; value: string }> {
-    const { family, first } = this.newFamily(client, subject, scope);
-    await this.refreshTokens.createFamily(family, first.record);
+  ): Promise<{ familyId: string; value: string } | null> {
+    const { family, first } = this.newFamily(client, user, scope);
+    if (!(await this.refreshTokens.createFamily(family, first.record))) return null;
     return { familyId: family.id, value: first.value };
   }
 
   /** A new family and its first refresh token, not yet stored. */
   newFamily(
     client: ClientEntity,
-    subject: string,
+    user: { id: string; token_epoch: number },
     scope: readonly string[],
   ): { family: NewFamily; first: MintedRefreshToken } {
     const now = this.clock.now();
     const family: NewFamily = {
       id: timeOrderedId(now),
       client_id: client.client_id,
-      subject,
+      subject: user.id,
+      user_epoch: user.token_epoch,
       scope: formatScope(scope),
       created_at: now,
       expires_at: now + client.refresh_token_absolute_lifetime * 1000,

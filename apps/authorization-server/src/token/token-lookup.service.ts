@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { refreshTokenKey } from '#oauth';
 import { RefreshTokenRepository, RefreshTokenWithFamily } from '#persistence';
+import { TokenStanding } from '../bearer/token-standing.service.js';
 import { AccessTokenClaims, AccessTokenVerifier } from '../keys/access-token-verifier.service.js';
 
 export type FoundToken =
@@ -15,6 +16,7 @@ export class TokenLookup {
   constructor(
     private readonly refreshTokens: RefreshTokenRepository,
     private readonly accessTokens: AccessTokenVerifier,
+    private readonly standing: TokenStanding,
   ) {}
 
   async find(value: string, hint?: string): Promise<FoundToken> {
@@ -34,7 +36,8 @@ export class TokenLookup {
   }
 
   private async access(value: string): Promise<FoundToken> {
+    // A token whose client or user is gone or disabled is no token of theirs any more (TokenStanding).
     const claims = await this.accessTokens.verify(value);
-    return claims ? { type: 'access_token', claims } : null;
+    return claims && (await this.standing.clientOf(claims)) ? { type: 'access_token', claims } : null;
   }
 }

@@ -1,3 +1,4 @@
+import { BearerModule } from '../bearer/bearer.module.js';
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
 import { AuthorizationModule } from '../authorization/authorization.module.js';
@@ -22,7 +23,7 @@ import { TokenController } from './token.controller.js';
 const GRANTS = [AuthorizationCodeGrant, ClientCredentialsGrant, PasswordGrant, RefreshTokenGrant];
 
 @Module({
-  imports: [ClientsModule, UsersModule, KeysModule, AuditModule, AuthorizationModule, RateLimitModule],
+  imports: [ClientsModule, UsersModule, KeysModule, AuditModule, AuthorizationModule, RateLimitModule, BearerModule],
   controllers: [TokenController, RevocationController],
   providers: [
     TokenIssuer,

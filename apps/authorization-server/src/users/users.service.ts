@@ -1,7 +1,7 @@
 import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { Repository } from 'typeorm';
+import { IsNull, Repository } from 'typeorm';
 import { Clock } from '#config';
 import { LoginSessionEntity, UserEntity, isUniqueViolation, newestFirst } from '#persistence';
 import { decoyHash, hashPassword, verifyPassword } from './password-hasher.js';
@@ -52,22 +52,38 @@ export class UsersService {
     return user;
   }
 
+  /** The user exists and is enabled. */
   async isEnabled(id: string): Promise<boolean> {
-    const user = await this.users.findOneBy({ id });
-    return user !== null && user.disabled_at === null;
+    return isStorableId(id) && this.users.existsBy({ id, disabled_at: IsNull() });
   }
 
+  /** The user is enabled and its token epoch is still `epoch` (no disable or new password since it was read). */
+  async isAtEpoch(id: string, epoch: number): Promise<boolean> {
+    return this.users.existsBy({ id, disabled_at: IsNull(), token_epoch: epoch });
+  }
+
+  /** Disabling moves the token epoch: sessions, codes and grants made before it stay refused after an enable. */
   async setDisabled(id: string, disabled: boolean): Promise<UserEntity> {
     const user = await this.getOrThrow(id);
     const now = this.clock.now();
-    await this.users.update({ id }, { disabled_at: disabled ? (user.disabled_at ?? now) : null, updated_at: now });
+    await this.users.update(
+      { id },
+      disabled
+        ? { disabled_at: user.disabled_at ?? now, updated_at: now, token_epoch: () => 'token_epoch + 1' }
+        : { disabled_at: null, updated_at: now },
+    );
     return this.getOrThrow(id);
   }
 
+  /** A new password moves the token epoch: every session, code and grant made with the old one is refused. */
   async setPassword(id: string, password: string): Promise<void> {
     await this.getOrThrow(id);
     assertPassword(password);
-    await this.users.update({ id }, { password_hash: await hashPassword(password), updated_at: this.clock.now() });
+    const hash = await hashPassword(password);
+    await this.users.update(
+      { id },
+      { password_hash: hash, updated_at: this.clock.now(), token_epoch: () => 'token_epoch + 1' },
+    );
     await this.endSessions(id);
   }
 
@@ -82,7 +98,10 @@ export class UsersService {
     await this.users.delete({ id });
   }
 
-  /** The enabled user with these credentials, or null; takes the same time either way. */
+  /**
+   * The enabled user with these credentials, or null; takes the same time either way. The user is
+   * read before the password is hashed: its `token_epoch` is what grants made from it must still match.
+   */
   async verifyCredentials(username: string, password: string): Promise<UserEntity | null> {
     const user =
       USERNAME_PATTERN.test(username) && password.length <= PASSWORD_LENGTH.max
@@ -98,6 +117,9 @@ export class UsersService {
     return user;
   }
 }
+
+/** User ids are UUIDs (varchar 36): anything longer is no user and is not looked up. */
+const isStorableId = (id: string): boolean => id.length <= 36;
 
 function assertPassword(password: string): void {
   if (password.length < PASSWORD_LENGTH.min || password.length > PASSWORD_LENGTH.max) {

@@ -29,6 +29,10 @@ export class AuthorizationCodeEntity {
   @Column({ type: 'varchar', length: 8, nullable: true })
   code_challenge_method: string | null;
 
+  /** The user's token_epoch of the sign-in the code comes from. */
+  @Column({ type: 'integer', default: 0 })
+  user_epoch: number;
+
   @InstantColumn()
   created_at: number;
 

@@ -61,6 +61,10 @@ export class ClientEntity {
   @Column({ type: 'boolean', default: false })
   refresh_token_requires_offline_access: boolean;
 
+  /** The last secret rotation or scope change: this client's access tokens issued before it stop acting as admin or introspection bearers. */
+  @InstantColumn({ nullable: true })
+  credentials_changed_at: number | null;
+
   @InstantColumn()
   created_at: number;
 

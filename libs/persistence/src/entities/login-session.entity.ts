@@ -14,6 +14,10 @@ export class LoginSessionEntity {
   @Column({ type: 'varchar', length: 36 })
   user_id: string;
 
+  /** The user's token_epoch read before the password was verified. */
+  @Column({ type: 'integer', default: 0 })
+  user_epoch: number;
+
   @InstantColumn()
   created_at: number;
 

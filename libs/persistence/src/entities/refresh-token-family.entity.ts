@@ -19,6 +19,10 @@ export class RefreshTokenFamilyEntity {
   @Column({ type: 'text' })
   scope: string;
 
+  /** The user's token_epoch when the grant was made; a moved epoch refuses every refresh. */
+  @Column({ type: 'integer', default: 0 })
+  user_epoch: number;
+
   @InstantColumn()
   created_at: number;
 

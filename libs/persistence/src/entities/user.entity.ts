@@ -17,6 +17,13 @@ export class UserEntity {
   @InstantColumn({ nullable: true })
   disabled_at: number | null;
 
+  /**
+   * Moves on every disable and password change: sessions, codes and refresh-token families record
+   * the epoch read before the password was verified, and are refused once it moved.
+   */
+  @Column({ type: 'integer', default: 0 })
+  token_epoch: number;
+
   @InstantColumn()
   created_at: number;
 

@@ -2,7 +2,9 @@ import type { Pool } from 'pg';
 import type { RefreshTokenKey } from '#oauth';
 import type { DataSource, QueryRunner } from 'typeorm';
 import {
+  type CodeRedemption,
   type PresentedRotation,
+  type Reissue,
   FamilyFilter,
   filterSql,
   AuditRecord,
@@ -18,6 +20,8 @@ import {
   INSERT_TOKEN,
   REDEEM_CODE,
   SELECT_TOKEN_WITH_FAMILY,
+  SUCCESSOR_USED,
+  SUPERSEDE_SIBLINGS,
   positional,
 } from './refresh-token.sql.js';
 import { PostgresRotationBatch, rotationStatements } from './postgres-rotation-batch.js';
@@ -61,10 +65,11 @@ export class PostgresRefreshTokenRepository extends RefreshTokenRepository {
     return this.findOne(`${SELECT_TOKEN_WITH_FAMILY} WHERE t.id = $key`, { key: id });
   }
 
-  async createFamily(family: NewFamily, token: NewRefreshToken): Promise<void> {
-    await this.inTransaction(async (q) => {
-      await run(q, INSERT_FAMILY, family);
+  async createFamily(family: NewFamily, token: NewRefreshToken): Promise<boolean> {
+    return this.inTransaction(async (q) => {
+      if ((await run(q, INSERT_FAMILY_LOCKING, family)).length !== 1) return false;
       await run(q, INSERT_TOKEN, token);
+      return true;
     });
   }
 
@@ -73,17 +78,20 @@ export class PostgresRefreshTokenRepository extends RefreshTokenRepository {
     now: number,
     family: NewFamily,
     token: NewRefreshToken | null,
-  ): Promise<boolean> {
-    return this.inTransaction(async (q) => {
+  ): Promise<CodeRedemption> {
+    return this.inTransaction(async (q): Promise<CodeRedemption> => {
+      // The user first (locked until commit), so that a changed user writes nothing.
+      if ((await run(q, USER_AT_EPOCH, { id: family.subject, user_epoch: family.user_epoch })).length !== 1)
+        return 'user_changed';
       const redeemed = await run(q, `${REDEEM_CODE.replace('$now', '$now::bigint')} RETURNING id`, {
         id: codeId,
         now,
         family_id: family.id,
       });
-      if (redeemed.length !== 1) return false;
+      if (redeemed.length !== 1) return 'already_used';
       await run(q, INSERT_FAMILY, family);
       if (token) await run(q, INSERT_TOKEN, token);
-      return true;
+      return 'redeemed';
     });
   }
 
@@ -104,9 +112,25 @@ export class PostgresRefreshTokenRepository extends RefreshTokenRepository {
     return rows.length === 1;
   }
 
-  async reissue(successor: NewRefreshToken): Promise<boolean> {
-    const rows = await this.single(REISSUE, successor);
-    return rows.length === 1;
+  /**
+   * The family's row is locked first, so that two retries of one token take turns; superseding before
+   * the check for a used successor makes a concurrent rotation of that successor either finish first
+   * (and be seen) or find its token revoked.
+   */
+  async reissue(successor: NewRefreshToken, now: number): Promise<Reissue> {
+    const siblings = { family_id: successor.family_id, parent_id: successor.parent_id, now };
+    try {
+      return await this.inTransaction(async (q): Promise<Reissue> => {
+        if ((await run(q, LOCK_ACTIVE_FAMILY, { id: successor.family_id })).length !== 1) return 'revoked';
+        await run(q, SUPERSEDE_SIBLINGS, siblings);
+        if ((await run(q, SUCCESSOR_USED, siblings)).length > 0) throw REPLAY;
+        await run(q, INSERT_TOKEN, successor);
+        return 'reissued';
+      });
+    } catch (e) {
+      if (e === REPLAY) return 'replay';
+      throw e;
+    }
   }
 
   async touch(id: string, now: number, expiresAt: number): Promise<boolean> {
@@ -197,11 +221,15 @@ const ROTATE = `WITH used AS (
   FROM used
   RETURNING id`;
 
-const REISSUE = `INSERT INTO refresh_token
-  (id, family_id, parent_id, client_id, subject, token_hash, scope, issued_at, expires_at)
-  SELECT $id, f.id, $parent_id, f.client_id, f.subject, $token_hash, $scope, $issued_at::bigint, $expires_at::bigint
-  FROM refresh_token_family f WHERE f.id = $family_id AND f.revoked_at IS NULL
-  RETURNING id`;
+/** Rolls back a reissue that found a used successor (nothing it superseded stays revoked). */
+const REPLAY = Symbol('replay');
+
+const INSERT_FAMILY_LOCKING = `${INSERT_FAMILY} FOR SHARE RETURNING id`;
+
+const USER_AT_EPOCH = `SELECT 1 AS ok FROM app_user
+  WHERE id = $id AND disabled_at IS NULL AND token_epoch = $user_epoch::integer FOR SHARE`;
+
+const LOCK_ACTIVE_FAMILY = `SELECT id FROM refresh_token_family WHERE id = $id AND revoked_at IS NULL FOR UPDATE`;
 
 const TOUCH = `UPDATE refresh_token SET last_used_at = $now::bigint, expires_at = $expires_at::bigint
   WHERE id = $id AND revoked_at IS NULL RETURNING id`;

@@ -125,9 +125,9 @@ export class PostgresRotationBatch {
 }
 
 /**
- * One rotation: read the token with its family, mark it used if it is rotatable, insert the
- * successor. Row locking makes the conditional UPDATE safe against concurrent rotations on any
- * instance (the loser sees used_at set and writes nothing).
+ * One rotation: read the token with its family and its user's standing, mark it used if it is
+ * rotatable (`isRotatable`), insert the successor. Row locking makes the conditional UPDATE safe
+ * against concurrent rotations on any instance (the loser sees used_at set and writes nothing).
  */
 export const ROTATE_BY_HASH = `WITH presented AS (
     ${SELECT_TOKEN_WITH_FAMILY} WHERE t.token_hash = $1),
@@ -135,7 +135,7 @@ export const ROTATE_BY_HASH = `WITH presented AS (
     UPDATE refresh_token t SET used_at = $2::bigint, last_used_at = $2::bigint
     FROM presented p
     WHERE t.id = p.id AND t.used_at IS NULL AND t.revoked_at IS NULL
-      AND p.family_client_id = $3 AND p.family_revoked_at IS NULL
+      AND p.family_client_id = $3 AND p.family_revoked_at IS NULL AND p.user_active
       AND p.expires_at > $2::bigint AND p.family_expires_at > $2::bigint
     RETURNING t.id),
   successor AS (
@@ -161,7 +161,7 @@ export const ROTATE_BY_HASH_BATCH = `WITH input AS (
     UPDATE refresh_token t SET used_at = i.now, last_used_at = i.now
     FROM presented p JOIN input i ON i.ord = p.ord
     WHERE t.id = p.id AND t.used_at IS NULL AND t.revoked_at IS NULL
-      AND p.family_client_id = i.client_id AND p.family_revoked_at IS NULL
+      AND p.family_client_id = i.client_id AND p.family_revoked_at IS NULL AND p.user_active
       AND p.expires_at > i.now AND p.family_expires_at > i.now
     RETURNING p.ord),
   successor AS (

@@ -10,11 +10,14 @@ export interface RefreshTokenWithFamily {
   expires_at: number;
   used_at: number | null;
   revoked_at: number | null;
+  revoked_reason: string | null;
   family_client_id: string;
   family_subject: string;
   family_scope: string;
   family_expires_at: number;
   family_revoked_at: number | null;
+  /** The family's user is still there and enabled, and its token epoch has not moved since the family began. */
+  user_active: boolean;
 }
 
 export interface NewRefreshToken {
@@ -52,6 +55,7 @@ export function isRotatable(token: RefreshTokenWithFamily, clientId: string, now
     token.revoked_at === null &&
     token.family_revoked_at === null &&
     token.used_at === null &&
+    token.user_active &&
     now < token.expires_at &&
     now < token.family_expires_at
   );
@@ -79,7 +83,15 @@ export interface NewFamily {
   scope: string;
   created_at: number;
   expires_at: number;
+  /** The user's token epoch read before the password was verified: creation fails once it moved. */
+  user_epoch: number;
 }
+
+/** How a redemption of an authorization code ended. */
+export type CodeRedemption = 'redeemed' | 'already_used' | 'user_changed';
+
+/** How a retry within the reuse interval ended: a new successor, a revoked family, or a replay. */
+export type Reissue = 'reissued' | 'revoked' | 'replay';
 
 /** At least one of subject and client_id. */
 export interface FamilyFilter {
@@ -116,6 +128,9 @@ export const RevocationReason = {
   CodeReplay: 'code_replay',
 } as const;
 
+/** A token's own revocation reason (its family lives on): replaced by a retry within the reuse interval. */
+export const SUPERSEDED = 'superseded';
+
 /**
  * Storage of refresh tokens and their families. Every write that must be atomic is one
  * method here, implemented per dialect so that each is a single transaction (SQLite) or a
@@ -130,18 +145,22 @@ export abstract class RefreshTokenRepository {
    */
   abstract find(key: RefreshTokenKey): Promise<RefreshTokenWithFamily | null>;
   abstract findById(id: string): Promise<RefreshTokenWithFamily | null>;
-  /** Stores a new family with its first token, in one transaction. */
-  abstract createFamily(family: NewFamily, token: NewRefreshToken): Promise<void>;
+  /**
+   * Stores a new family with its first token, in one transaction; false (nothing stored) when the
+   * user is gone, disabled, or its token epoch is no longer `family.user_epoch`.
+   */
+  abstract createFamily(family: NewFamily, token: NewRefreshToken): Promise<boolean>;
   /**
    * Marks the authorization code used, records the family it becomes, and stores that family with
-   * its first refresh token (if any), in one transaction; false when the code was used already.
+   * its first refresh token (if any), in one transaction. Nothing is written when the code was used
+   * already, or when the family cannot be created (`createFamily`).
    */
   abstract redeemAuthorizationCode(
     codeId: string,
     now: number,
     family: NewFamily,
     token: NewRefreshToken | null,
-  ): Promise<boolean>;
+  ): Promise<CodeRedemption>;
   /**
    * Marks `presentedId` used and inserts `successor`, atomically; false when the token was
    * already used or revoked (nothing is written then).
@@ -157,8 +176,12 @@ export abstract class RefreshTokenRepository {
     if (!token || !isRotatable(token, draft.client_id, now)) return { token, rotated: false };
     return { token, rotated: await this.rotate(token.id, now, successorOf(token, draft, now)) };
   }
-  /** Inserts another successor of an already rotated token (reuse interval); false when the family is revoked. */
-  abstract reissue(successor: NewRefreshToken, now: number): Promise<boolean>;
+  /**
+   * Another successor of an already rotated token (`successor.parent_id`, reuse interval), atomically:
+   * the earlier unused successors of that token are revoked as superseded, so the family keeps one live
+   * token. `replay` (nothing written) when a successor of it was used already; `revoked` when the family is.
+   */
+  abstract reissue(successor: NewRefreshToken, now: number): Promise<Reissue>;
   /** Records use of a token that is not rotated and slides its idle expiry; false when revoked. */
   abstract touch(id: string, now: number, expiresAt: number): Promise<boolean>;
   /**

@@ -1,6 +1,8 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { RefreshTokenKey } from '#oauth';
 import {
+  type CodeRedemption,
+  type Reissue,
   FamilyFilter,
   filterSql,
   AuditRecord,
@@ -15,6 +17,8 @@ import {
   INSERT_TOKEN,
   REDEEM_CODE,
   SELECT_TOKEN_WITH_FAMILY,
+  SUCCESSOR_USED,
+  SUPERSEDE_SIBLINGS,
 } from './refresh-token.sql.js';
 import { SqliteWriteBatch } from './sqlite-write-batch.js';
 
@@ -36,6 +40,9 @@ export class SqliteRefreshTokenRepository extends RefreshTokenRepository {
   private readonly revokeFamilyTokens: Statement;
   private readonly insertAudit: Statement;
   private readonly redeemCode: Statement;
+  private readonly supersede: Statement;
+  private readonly userAtEpoch: Statement;
+  private readonly successorUsed: Statement;
   private readonly batch: SqliteWriteBatch;
 
   constructor(private readonly db: Database) {
@@ -51,6 +58,11 @@ export class SqliteRefreshTokenRepository extends RefreshTokenRepository {
     this.insertToken = named(INSERT_TOKEN);
     this.insertAudit = named(INSERT_AUDIT);
     this.redeemCode = named(REDEEM_CODE);
+    this.supersede = named(SUPERSEDE_SIBLINGS);
+    this.userAtEpoch = named(
+      'SELECT 1 AS ok FROM app_user WHERE id = $id AND disabled_at IS NULL AND token_epoch = $user_epoch',
+    );
+    this.successorUsed = named(SUCCESSOR_USED);
     this.markUsed = named(
       'UPDATE refresh_token SET used_at = $now, last_used_at = $now WHERE id = $id AND used_at IS NULL AND revoked_at IS NULL',
     );
@@ -70,17 +82,18 @@ export class SqliteRefreshTokenRepository extends RefreshTokenRepository {
     const found = key.legacy
       ? this.byLegacyHash.get({ hash: key.hash })
       : this.byIdAndHash.get({ id: key.id, hash: key.hash });
-    return (found as RefreshTokenWithFamily | undefined) ?? null;
+    return withFlags(found);
   }
 
   async findById(id: string): Promise<RefreshTokenWithFamily | null> {
-    return (this.byId.get({ key: id }) as RefreshTokenWithFamily | undefined) ?? null;
+    return withFlags(this.byId.get({ key: id }));
   }
 
-  createFamily(family: NewFamily, token: NewRefreshToken): Promise<void> {
+  createFamily(family: NewFamily, token: NewRefreshToken): Promise<boolean> {
     return this.batch.run(() => {
-      this.insertFamily.run(family);
+      if (this.insertFamily.run(family).changes !== 1) return false;
       this.insertToken.run(token);
+      return true;
     });
   }
 
@@ -89,12 +102,15 @@ export class SqliteRefreshTokenRepository extends RefreshTokenRepository {
     now: number,
     family: NewFamily,
     token: NewRefreshToken | null,
-  ): Promise<boolean> {
-    return this.batch.run(() => {
-      if (this.redeemCode.run({ id: codeId, now, family_id: family.id }).changes !== 1) return false;
+  ): Promise<CodeRedemption> {
+    return this.batch.run((): CodeRedemption => {
+      // Synchronous: the user checked here is the user the family is inserted for.
+      if (this.userAtEpoch.get({ id: family.subject, user_epoch: family.user_epoch }) === undefined)
+        return 'user_changed';
+      if (this.redeemCode.run({ id: codeId, now, family_id: family.id }).changes !== 1) return 'already_used';
       this.insertFamily.run(family);
       if (token) this.insertToken.run(token);
-      return true;
+      return 'redeemed';
     });
   }
 
@@ -106,11 +122,14 @@ export class SqliteRefreshTokenRepository extends RefreshTokenRepository {
     });
   }
 
-  reissue(successor: NewRefreshToken): Promise<boolean> {
-    return this.batch.run(() => {
-      if (this.familyActive.get({ id: successor.family_id }) === undefined) return false;
+  reissue(successor: NewRefreshToken, now: number): Promise<Reissue> {
+    return this.batch.run((): Reissue => {
+      if (this.familyActive.get({ id: successor.family_id }) === undefined) return 'revoked';
+      const siblings = { family_id: successor.family_id, parent_id: successor.parent_id };
+      if (this.successorUsed.get(siblings) !== undefined) return 'replay';
+      this.supersede.run({ ...siblings, now });
       this.insertToken.run(successor);
-      return true;
+      return 'reissued';
     });
   }
 
@@ -144,4 +163,12 @@ export class SqliteRefreshTokenRepository extends RefreshTokenRepository {
       return changed;
     })();
   }
+}
+
+/** SQLite answers the user check as 0 or 1. */
+function withFlags(row: unknown): RefreshTokenWithFamily | null {
+  if (row === undefined) return null;
+  const token = row as RefreshTokenWithFamily;
+  token.user_active = Boolean(token.user_active);
+  return token;
 }

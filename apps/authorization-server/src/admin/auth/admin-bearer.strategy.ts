@@ -2,16 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import type { Request } from 'express';
 import { Strategy } from 'passport-strategy';
-import { scopeList } from '#oauth';
-import { ClientsService } from '../../clients/clients.service.js';
-import { AccessTokenClaims, AccessTokenVerifier } from '../../keys/access-token-verifier.service.js';
+import { type AdminPrincipal, TokenStanding } from '../../bearer/token-standing.service.js';
 
-/** The caller of an admin route: the client of the access token and its scopes. */
-export interface AdminPrincipal {
-  clientId: string;
-  scopes: string[];
-  claims: AccessTokenClaims;
-}
+export type { AdminPrincipal };
 
 export type BearerFailure = 'missing' | 'invalid';
 
@@ -37,21 +30,14 @@ export class BearerTokenStrategy extends Strategy {
   }
 }
 
-/** Verifies an access token issued by this server for an admin route. */
+/** Verifies an access token issued by this server for an admin route (TokenStanding.admin). */
 @Injectable()
 export class AdminBearerStrategy extends PassportStrategy(BearerTokenStrategy, 'admin-bearer') {
-  constructor(
-    private readonly verifier: AccessTokenVerifier,
-    private readonly clients: ClientsService,
-  ) {
+  constructor(private readonly standing: TokenStanding) {
     super();
   }
 
   async validate(token: string): Promise<AdminPrincipal | false> {
-    const claims = await this.verifier.verify(token);
-    // A client deleted through the API loses its tokens at once, not when they expire (the cache
-    // is invalidated on every instance); one deleted by hand in the database within CLIENT_CACHE_TTL.
-    if (!claims || !(await this.clients.findCached(claims.client_id))) return false;
-    return { clientId: claims.client_id, scopes: scopeList(claims.scope), claims };
+    return (await this.standing.admin(token)) ?? false;
   }
 }

@@ -4,7 +4,6 @@ import { GrantType, InvalidGrantError, SecretPrefix, hasSecretShape, scopeList }
 import { AuthorizationCodeEntity, ClientEntity, RefreshTokenRepository, RevocationReason } from '#persistence';
 import { AuthorizationCodesService } from '../../authorization/authorization-codes.service.js';
 import { RevocationService } from '../revocation.service.js';
-import { UsersService } from '../../users/users.service.js';
 import { AuthorizationCodeParams } from '../dto/grant-params.dto.js';
 import { GrantHandler, TokenRequestParams, TokenResponse } from '../grant-handler.js';
 import { grantParams } from '../grant-params.js';
@@ -22,7 +21,6 @@ export class AuthorizationCodeGrant implements GrantHandler {
 
   constructor(
     private readonly codes: AuthorizationCodesService,
-    private readonly users: UsersService,
     private readonly tokens: RefreshTokenRepository,
     private readonly issuer: TokenIssuer,
     private readonly clock: Clock,
@@ -35,9 +33,9 @@ export class AuthorizationCodeGrant implements GrantHandler {
     const record = await this.findCode(code, client);
     if (record.used_at !== null) return this.replayed(record, client);
     this.checkBindings(record, client, redirect_uri, code_verifier);
-    if (!(await this.users.isEnabled(record.user_id))) throw invalid();
     const scope = scopeList(record.scope);
-    const { family, first } = this.issuer.newFamily(client, record.user_id, scope);
+    const user = { id: record.user_id, token_epoch: record.user_epoch };
+    const { family, first } = this.issuer.newFamily(client, user, scope);
     const withRefresh = this.refreshTokenAllowed(client, scope);
     const redeemed = await this.tokens.redeemAuthorizationCode(
       record.id,
@@ -45,7 +43,9 @@ export class AuthorizationCodeGrant implements GrantHandler {
       family,
       withRefresh ? first.record : null,
     );
-    if (!redeemed) return this.replayed((await this.codes.findByValue(code)) ?? record, client);
+    // The user was disabled, deleted or changed password since signing in: nothing was written.
+    if (redeemed === 'user_changed') throw invalid();
+    if (redeemed === 'already_used') return this.replayed((await this.codes.findByValue(code)) ?? record, client);
     return this.issuer.respond(
       { grantType: this.grantType, client, subject: record.user_id, scope, familyId: family.id },
       withRefresh ? first.value : undefined,

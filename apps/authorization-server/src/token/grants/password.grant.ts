@@ -26,10 +26,14 @@ export class PasswordGrant implements GrantHandler {
     const user = await this.users.verifyCredentials(username, password);
     // RFC 6749 5.2: invalid resource owner credentials are invalid_grant.
     if (!user) throw new InvalidGrantError('the resource owner credentials are invalid');
+    // The user as read before the password hash: a disable or new password landing during it wins.
+    const changed = () => new InvalidGrantError('the resource owner credentials are invalid');
     if (!client.grant_types.includes(GrantType.RefreshToken)) {
+      if (!(await this.users.isAtEpoch(user.id, user.token_epoch))) throw changed();
       return this.issuer.respond({ grantType: this.grantType, client, subject: user.id, scope: granted });
     }
-    const family = await this.issuer.startFamily(client, user.id, granted);
+    const family = await this.issuer.startFamily(client, user, granted);
+    if (!family) throw changed();
     return this.issuer.respond(
       { grantType: this.grantType, client, subject: user.id, scope: granted, familyId: family.familyId },
       family.value,

@@ -1,7 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '#config';
-import { GrantType, InvalidGrantError, narrowScope, refreshTokenKey, scopeList } from '#oauth';
-import { ClientEntity, RefreshTokenRepository, RefreshTokenWithFamily, RevocationReason } from '#persistence';
+import { GrantType, InvalidGrantError, intersectScope, narrowScope, refreshTokenKey, scopeList } from '#oauth';
+import {
+  ClientEntity,
+  RefreshTokenRepository,
+  RefreshTokenWithFamily,
+  RevocationReason,
+  SUPERSEDED,
+} from '#persistence';
 import { RevocationService } from '../revocation.service.js';
 import { GrantHandler, TokenRequestParams, TokenResponse } from '../grant-handler.js';
 import { grantParams } from '../grant-params.js';
@@ -38,15 +44,15 @@ export class RefreshTokenGrant implements GrantHandler {
       const { token, rotated } = await this.tokens.rotatePresented(key, this.clock.now(), next.draft);
       if (rotated && token) {
         this.metrics.refreshTokenRotated();
-        return this.respond(token, client, scopeList(token.family_scope), next.value);
+        return this.respond(token, client, stillAllowed(token, client), next.value);
       }
-      // Not rotated: unknown, bound to another client, revoked, expired, used before, or a lost race.
-      const usable = this.usable(token, client);
-      return this.respond(usable, client, scopeList(usable.family_scope), await this.renew(usable, client));
+      // Not rotated: unknown, bound to another client, revoked, expired, user changed, used before, or a lost race.
+      const usable = await this.usable(token, client);
+      return this.respond(usable, client, stillAllowed(usable, client), await this.renew(usable, client));
     }
-    const token = this.usable(await this.tokens.find(key), client);
+    const token = await this.usable(await this.tokens.find(key), client);
     // RFC 6749 6: absent scope means the scope originally granted; wider is invalid_scope.
-    const granted = narrowScope(scope, scopeList(token.family_scope));
+    const granted = narrowScope(scope, stillAllowed(token, client));
     return this.respond(token, client, granted, await this.renew(token, client));
   }
 
@@ -62,12 +68,19 @@ export class RefreshTokenGrant implements GrantHandler {
     );
   }
 
-  /** RFC 6749 10.4: bound to its client; unknown, revoked or expired tokens are invalid_grant. */
-  private usable(token: RefreshTokenWithFamily | null, client: ClientEntity): RefreshTokenWithFamily {
+  /**
+   * RFC 6749 10.4: bound to its client; unknown, revoked or expired tokens are invalid_grant, and so is
+   * a grant whose user was disabled, deleted or changed password since it began.
+   */
+  private async usable(token: RefreshTokenWithFamily | null, client: ClientEntity): Promise<RefreshTokenWithFamily> {
     if (!token || token.family_client_id !== client.client_id) throw invalid();
+    // A token a retry replaced: it was handed out, so presenting it again is a replay.
+    if (token.revoked_reason === SUPERSEDED && token.family_revoked_at === null) return this.replayed(token, client);
     if (token.revoked_at !== null || token.family_revoked_at !== null) {
       throw new InvalidGrantError('the refresh token has been revoked');
     }
+    if (!token.user_active)
+      throw new InvalidGrantError('the grant ended: the user was disabled, removed or changed password');
     const now = this.clock.now();
     if (now >= token.expires_at || now >= token.family_expires_at)
       throw new InvalidGrantError('the refresh token has expired');
@@ -94,7 +107,11 @@ export class RefreshTokenGrant implements GrantHandler {
     return this.onReuse((await this.tokens.findById(token.id)) ?? token, client);
   }
 
-  /** RFC 9700 4.14.2: a rotated token presented again is a sign of theft, unless it is a retry. */
+  /**
+   * RFC 9700 4.14.2: a rotated token presented again is a sign of theft, unless it is a retry within
+   * the reuse interval whose successor was not used yet; the retry's successor replaces the earlier one,
+   * so the family never holds two live tokens.
+   */
   private async onReuse(token: RefreshTokenWithFamily, client: ClientEntity): Promise<string> {
     if (token.revoked_at !== null || token.family_revoked_at !== null)
       throw new InvalidGrantError('the refresh token has been revoked');
@@ -102,9 +119,14 @@ export class RefreshTokenGrant implements GrantHandler {
     const usedAt = token.used_at ?? now;
     if (now - usedAt < client.refresh_token_reuse_interval * 1000) {
       const next = this.issuer.successor(client, token);
-      if (await this.tokens.reissue(next.record, now)) return next.value;
-      throw new InvalidGrantError('the refresh token has been revoked');
+      const outcome = await this.tokens.reissue(next.record, now);
+      if (outcome === 'reissued') return next.value;
+      if (outcome === 'revoked') throw new InvalidGrantError('the refresh token has been revoked');
     }
+    return this.replayed(token, client);
+  }
+
+  private async replayed(token: RefreshTokenWithFamily, client: ClientEntity): Promise<never> {
     this.metrics.refreshTokenReuseDetected();
     await this.revocation.revokeFamily(token.family_id, RevocationReason.Replay, client, {
       action: 'refresh_token.reuse_detected',
@@ -113,4 +135,9 @@ export class RefreshTokenGrant implements GrantHandler {
     this.logger.warn(`refresh token reuse detected: family ${token.family_id} of client ${client.client_id} revoked`);
     throw new InvalidGrantError('the refresh token was already used; the grant has been revoked');
   }
+}
+
+/** The family's scope as far as the client's current registration still allows it. */
+function stillAllowed(token: RefreshTokenWithFamily, client: ClientEntity): string[] {
+  return intersectScope(scopeList(token.family_scope), scopeList(client.scope));
 }
