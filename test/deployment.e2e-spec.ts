@@ -148,7 +148,7 @@ const upstreams = Object.fromEntries(
   ]),
 );
 const locations = Object.fromEntries(
-  [...nginx.matchAll(/location\s+(?:=\s+)?(\S+)\s*\{([^}]*)\}/g)].map((m) => [
+  [...nginx.matchAll(/location\s+(?:(?:=|~\*)\s+)?(\S+)\s*\{([^}]*)\}/g)].map((m) => [
     m[1],
     /proxy_pass\s+http:\/\/([^\s;/]+);/.exec(m[2])?.[1] ?? null,
   ]),
@@ -292,7 +292,7 @@ describe('deployment files (docker-compose.yml, Dockerfile, deploy/nginx.conf)',
           db: `/${pg.POSTGRES_DB}`,
         });
         expect(env.REDIS_URL).toBe('redis://redis:6379');
-        expect(env.TRUST_PROXY).toBe('uniquelocal');
+        expect(env.TRUST_PROXY).toBe('1');
       }
     });
 
@@ -358,7 +358,10 @@ describe('deployment files (docker-compose.yml, Dockerfile, deploy/nginx.conf)',
           .map(([name]) => name),
       ).toEqual(['nginx']);
       for (const name of AUTHORIZATION_SERVERS)
-        expect(services[name].expose).toEqual([services[name].environment!.PORT]);
+        expect(services[name].expose).toEqual([
+          services[name].environment!.PORT,
+          services[name].environment!.METRICS_PORT,
+        ]);
       expect(services[DEMO].expose).toEqual([services[DEMO].environment!.DEMO_PORT]);
     });
 
@@ -382,8 +385,8 @@ describe('deployment files (docker-compose.yml, Dockerfile, deploy/nginx.conf)',
       });
       expect(locations).toEqual({
         '/lb-health': null,
-        // The metrics stay internal: the public entry answers 404.
-        '/metrics': null,
+        // The metrics stay internal: the public entry answers 404 (in every spelling: test/metrics-exposure).
+        '^/metrics(/|$)': null,
         '/api/': 'demo_resource_server',
         '/': 'authorization_servers',
       });

@@ -49,9 +49,9 @@ export const httpConfig = registerAs('http', () => {
   };
 });
 
-function parseTrustProxy(value: string | undefined): boolean | number | string {
+/** Express `trust proxy` from TRUST_PROXY (validated: never `true`, which would trust any client's X-Forwarded-For). */
+export function parseTrustProxy(value: string | undefined): false | number | string {
   if (value === undefined || value === 'false') return false;
-  if (value === 'true') return true;
   return /^\d+$/.test(value) ? Number(value) : value;
 }
 
@@ -80,7 +80,10 @@ export const housekeepingConfig = registerAs('housekeeping', () => {
   };
 });
 
-export const metricsConfig = registerAs('metrics', () => ({ enabled: env().METRICS_ENABLED === 'true' }));
+export const metricsConfig = registerAs('metrics', () => {
+  const e = env();
+  return { enabled: e.METRICS_ENABLED === 'true', port: e.METRICS_PORT, host: e.METRICS_HOST };
+});
 
 export type CacheConfig = ReturnType<typeof cacheConfig>;
 export type RateLimitConfig = ReturnType<typeof rateLimitConfig>;

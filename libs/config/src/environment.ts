@@ -2,6 +2,7 @@ import { plainToInstance, Transform } from 'class-transformer';
 import {
   IsIn,
   IsInt,
+  IsIP,
   IsOptional,
   IsString,
   IsUrl,
@@ -177,11 +178,14 @@ export class Environment {
   })
   CORS_ORIGINS?: string;
 
-  /** Express `trust proxy`: false (default), true, a hop count, or comma-separated addresses/CIDRs. */
+  /**
+   * Express `trust proxy`: false (default), a hop count, or comma-separated addresses/CIDRs. `true` is
+   * refused (validateEnvironment): it would believe whatever X-Forwarded-For a client sends.
+   */
   @IsOptional()
   @IsString()
   @Matches(/^(true|false|\d{1,2}|[0-9a-fA-F.:/, ]+|loopback|linklocal|uniquelocal)$/, {
-    message: 'TRUST_PROXY must be true, false, a hop count, or comma-separated addresses',
+    message: 'TRUST_PROXY must be false, a hop count, or comma-separated addresses/CIDRs',
   })
   TRUST_PROXY?: string;
 
@@ -193,7 +197,25 @@ export class Environment {
   @IsOptional()
   @IsIn(['true', 'false'])
   METRICS_ENABLED: 'true' | 'false' = 'true';
+
+  /** A port of its own for GET /metrics (0: any free one); unset means the main port serves it. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  METRICS_PORT?: number;
+
+  /** The address the METRICS_PORT server listens on. */
+  @IsOptional()
+  @IsIP(undefined, { message: 'METRICS_HOST must be an IP address such as 127.0.0.1 or 0.0.0.0' })
+  METRICS_HOST = '127.0.0.1';
 }
+
+const TRUST_PROXY_TRUE =
+  'TRUST_PROXY=true would believe any X-Forwarded-For a client sends: set the number of proxies in front of ' +
+  'the server (1 behind one load balancer such as the bundled nginx) or their addresses/CIDRs (loopback, ' +
+  '10.0.0.0/8, uniquelocal), or false';
 
 /** Validates the environment at boot; the message lists every bad variable. */
 export function validateEnvironment(input: Record<string, unknown>): Environment {
@@ -204,6 +226,12 @@ export function validateEnvironment(input: Record<string, unknown>): Environment
   const messages = errors.flatMap((e) => Object.values(e.constraints ?? {}));
   if ((raw.ADMIN_CLIENT_ID === undefined) !== (raw.ADMIN_CLIENT_SECRET === undefined)) {
     messages.push('ADMIN_CLIENT_ID and ADMIN_CLIENT_SECRET must be set together');
+  }
+  if (typeof raw.TRUST_PROXY === 'string' && raw.TRUST_PROXY.trim().toLowerCase() === 'true') {
+    messages.push(TRUST_PROXY_TRUE);
+  }
+  if (env.METRICS_PORT !== undefined && env.METRICS_PORT !== 0 && env.METRICS_PORT === env.PORT) {
+    messages.push('METRICS_PORT must differ from PORT (unset it to serve /metrics on PORT)');
   }
   try {
     parseDatabaseUrl(env.DATABASE_URL);

@@ -1,10 +1,9 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
 import type { DatabaseConfig } from '#config';
 import { ENTITIES } from './entities/index.js';
 import { POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS } from './migrations/index.js';
 import { FALLBACK_AUTOCHECKPOINT } from './sqlite-checkpointer.js';
+import { secureSqliteFiles } from './sqlite-files.js';
 
 /** TypeORM options for DATABASE_URL. Migrations run at start; never `synchronize`. */
 export function dataSourceOptions(config: DatabaseConfig): DataSourceOptions {
@@ -21,7 +20,8 @@ export function dataSourceOptions(config: DatabaseConfig): DataSourceOptions {
       extra: { connectionTimeoutMillis: 5000, application_name: 'authorization-server' },
     };
   }
-  if (target.path !== ':memory:') mkdirSync(dirname(target.path), { recursive: true });
+  // The file holds the private signing key: private modes before SQLite opens (and creates) it.
+  if (target.path !== ':memory:') secureSqliteFiles(target.path);
   return {
     ...common,
     type: 'better-sqlite3',

@@ -9,8 +9,9 @@ import { ClientsService } from './clients.service.js';
 export const ADMIN_SCOPE = 'admin';
 
 /**
- * Makes sure an admin client exists: the one named by ADMIN_CLIENT_ID/ADMIN_CLIENT_SECRET,
- * or, on a database without any admin client, a new one whose credentials are printed once.
+ * Makes sure an admin client exists: the one named by ADMIN_CLIENT_ID/ADMIN_CLIENT_SECRET (created when
+ * missing, otherwise left as it is), or, on a database without any admin client, a new one whose
+ * credentials are printed once.
  */
 @Injectable()
 export class AdminClientBootstrap implements OnApplicationBootstrap {
@@ -32,24 +33,22 @@ export class AdminClientBootstrap implements OnApplicationBootstrap {
     );
   }
 
+  /**
+   * Creates the client when missing, and never changes an existing one: a secret rotation, scope change or
+   * deletion made through the admin API must survive a restart (a deleted one is created again).
+   */
   private async ensureConfigured(clientId: string, clientSecret: string): Promise<void> {
-    const existing = await this.clients.findById(clientId);
-    if (!existing) {
+    if (!(await this.clients.findById(clientId))) {
       await this.clients.create({ ...adminClientInput(), client_id: clientId }, clientSecret);
       this.logger.log(`admin client ${clientId} created from ADMIN_CLIENT_ID`);
       return;
     }
-    const scopes = new Set([...scopeList(existing.scope), ADMIN_SCOPE]);
-    const grants = new Set([...existing.grant_types, GrantType.ClientCredentials]);
-    await this.repository.update(
-      { client_id: clientId },
-      {
-        scope: [...scopes].join(' '),
-        grant_types: [...grants],
-        token_endpoint_auth_method: ClientAuthMethod.ClientSecretBasic,
-      },
+    if (await this.clients.secretMatches(clientId, clientSecret)) return;
+    this.logger.warn(
+      `admin client ${clientId} exists with another secret than ADMIN_CLIENT_SECRET (rotated through the admin API?): ` +
+        'left unchanged; ADMIN_CLIENT_SECRET does not authenticate it. Update ADMIN_CLIENT_SECRET to the current ' +
+        'secret, or delete the client to have it created again from ADMIN_CLIENT_SECRET at the next start',
     );
-    await this.clients.setSecret(clientId, clientSecret);
   }
 
   private async hasAdminClient(): Promise<boolean> {

@@ -136,6 +136,11 @@ export class ClientsService {
     return (await this.cache.get(clientId, (id) => this.loadCredentials(id)))?.client ?? null;
   }
 
+  /** Whether `secret` is the client's current secret, read from the database (not the cache). */
+  async secretMatches(clientId: string, secret: string): Promise<boolean> {
+    return secretMatchesHash(secret, (await this.loadCredentials(clientId))?.secretHash);
+  }
+
   /** Sets a new secret (hash only stored) for an existing client. */
   async setSecret(clientId: string, secret: string): Promise<void> {
     const now = this.clock.now();

@@ -25,6 +25,8 @@ interface PgPool {
 export class MetricsService implements OnModuleDestroy {
   readonly registry = new Registry();
   readonly enabled: boolean;
+  /** GET /metrics on the main port: enabled and no METRICS_PORT of its own. */
+  readonly onMainPort: boolean;
 
   private readonly httpRequests = new Counter({
     name: 'http_requests_total',
@@ -69,6 +71,7 @@ export class MetricsService implements OnModuleDestroy {
 
   constructor(@Inject(metricsConfig.KEY) config: MetricsConfig, dataSource: DataSource) {
     this.enabled = config.enabled;
+    this.onMainPort = config.enabled && config.port === undefined;
     // Every series that can appear starts at 0, so that rate() and absent() see it from the first scrape.
     for (const grantType of Object.values(GrantType)) {
       this.tokensIssued.inc({ grant_type: grantType, token_type: 'access_token' }, 0);
