@@ -1,5 +1,5 @@
 import { InvalidScopeError } from './oauth-errors.js';
-import { formatScope, narrowScope, parseScope, scopeList } from './scope.js';
+import { formatScope, narrowScope, parseScope, scopeExcess, scopeList } from './scope.js';
 
 /** Runs `fn`, expecting it to throw; returns the thrown value for exact assertions. */
 function thrown(fn: () => unknown): unknown {
@@ -187,5 +187,33 @@ describe('narrowScope', () => {
 
   it('refuses a malformed requested scope even when its tokens are within the ceiling', () => {
     expect(() => narrowScope('read  write', ceiling)).toThrow(InvalidScopeError);
+  });
+});
+
+describe('scope inclusion: admin includes admin:read', () => {
+  it('grants admin:read to a holder of admin', () => {
+    expect(narrowScope('admin:read', ['admin'])).toEqual(['admin:read']);
+  });
+
+  it('grants admin and admin:read together to a holder of admin, in requested order', () => {
+    expect(narrowScope('admin admin:read', ['admin'])).toEqual(['admin', 'admin:read']);
+    expect(narrowScope('admin:read admin', ['read', 'admin'])).toEqual(['admin:read', 'admin']);
+  });
+
+  it('does not grant admin to a holder of admin:read only', () => {
+    expect(() => narrowScope('admin', ['admin:read'])).toThrow('scope exceeds what was granted: admin');
+  });
+
+  it('does not widen the ceiling when nothing is requested', () => {
+    expect(narrowScope(undefined, ['admin'])).toEqual(['admin']);
+  });
+
+  it('includes nothing else: admin does not cover other admin-prefixed scopes', () => {
+    expect(() => narrowScope('admin:write', ['admin'])).toThrow('scope exceeds what was granted: admin:write');
+  });
+
+  it('answers the excess in requested order, inclusion applied', () => {
+    expect(scopeExcess(['admin:read', 'write', 'x'], ['admin', 'read'])).toEqual(['write', 'x']);
+    expect(scopeExcess(['admin:read'], ['admin'])).toEqual([]);
   });
 });

@@ -23,6 +23,18 @@ export function scopeList(stored: string): string[] {
   return stored === '' ? [] : stored.split(' ');
 }
 
+/** Scopes that a held scope includes: `admin` (every admin route) includes `admin:read` (the read-only ones). */
+const INCLUDED_SCOPES: ReadonlyMap<string, readonly string[]> = new Map([['admin', ['admin:read']]]);
+
+/**
+ * The requested scopes not within the held ones, in requested order: the one rule of scope
+ * narrowing (RFC 6749 3.3 and 6). A held scope covers itself and the scopes it includes.
+ */
+export function scopeExcess(wanted: readonly string[], held: readonly string[]): string[] {
+  const allowed = new Set(held.flatMap((s) => [s, ...(INCLUDED_SCOPES.get(s) ?? [])]));
+  return wanted.filter((s) => !allowed.has(s));
+}
+
 /**
  * The scope to grant: the requested one when it is within the ceiling, the whole ceiling
  * when nothing was requested (RFC 6749 3.3 and 6), `invalid_scope` when it asks for more.
@@ -30,8 +42,7 @@ export function scopeList(stored: string): string[] {
 export function narrowScope(requested: string | undefined, ceiling: readonly string[]): string[] {
   if (requested === undefined) return [...ceiling];
   const wanted = parseScope(requested);
-  const allowed = new Set(ceiling);
-  const excess = wanted.filter((s) => !allowed.has(s));
+  const excess = scopeExcess(wanted, ceiling);
   if (excess.length > 0) {
     throw new InvalidScopeError(`scope exceeds what was granted: ${excess.join(' ')}`);
   }

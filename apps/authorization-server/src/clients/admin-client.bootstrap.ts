@@ -41,14 +41,14 @@ export class AdminClientBootstrap implements OnApplicationBootstrap {
     }
     const scopes = new Set([...scopeList(existing.scope), ADMIN_SCOPE]);
     const grants = new Set([...existing.grant_types, GrantType.ClientCredentials]);
-    await this.repository.update(
-      { client_id: clientId },
-      {
-        scope: [...scopes].join(' '),
-        grant_types: [...grants],
-        token_endpoint_auth_method: ClientAuthMethod.ClientSecretBasic,
-      },
-    );
+    const changes = {
+      scope: [...scopes].join(' '),
+      grant_types: [...grants],
+      token_endpoint_auth_method: ClientAuthMethod.ClientSecretBasic,
+    };
+    // The registration rules hold for the admin client too (an admin scope beside a user grant).
+    this.clients.assertAllowed({ ...existing, ...changes });
+    await this.repository.update({ client_id: clientId }, changes);
     await this.clients.setSecret(clientId, clientSecret);
   }
 
