@@ -78,6 +78,7 @@ describe('bootstrap: admin client and migrations', () => {
           ? ['HeapOnlyUpdatesPostgres1764400000000', 'BulkRevocationRoomPostgres1764500000000']
           : []),
         expect.stringMatching(/^RefreshTokenLookupById(Sqlite|Postgres)1764600000000$/),
+        expect.stringMatching(/^AuthorizationCodeRedirectUriSent(Sqlite|Postgres)1764800000000$/),
       ]);
       if (TEST_DIALECT === 'postgres') {
         const options = await t.app

@@ -25,6 +25,7 @@ export class AuthorizationCodesService {
       client_id: request.client.client_id,
       user_id: userId,
       redirect_uri: request.redirectUri,
+      redirect_uri_sent: request.redirectUriSent,
       scope: formatScope(request.scope),
       code_challenge: request.codeChallenge,
       code_challenge_method: request.codeChallenge === null ? null : 'S256',

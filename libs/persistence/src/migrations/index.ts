@@ -16,12 +16,17 @@ import {
   RefreshTokenLookupByIdPostgres1764600000000,
   RefreshTokenLookupByIdSqlite1764600000000,
 } from './1764600000000-refresh-token-lookup-by-id.js';
+import {
+  AuthorizationCodeRedirectUriSentPostgres1764800000000,
+  AuthorizationCodeRedirectUriSentSqlite1764800000000,
+} from './1764800000000-authorization-code-redirect-uri-sent.js';
 
 export const SQLITE_MIGRATIONS = [
   InitialSchemaSqlite1764100000000,
   AuthorizationCodeFlowSqlite1764200000000,
   HousekeepingIndexesSqlite1764300000000,
   RefreshTokenLookupByIdSqlite1764600000000,
+  AuthorizationCodeRedirectUriSentSqlite1764800000000,
 ];
 export const POSTGRES_MIGRATIONS = [
   InitialSchemaPostgres1764100000000,
@@ -30,4 +35,5 @@ export const POSTGRES_MIGRATIONS = [
   HeapOnlyUpdatesPostgres1764400000000,
   BulkRevocationRoomPostgres1764500000000,
   RefreshTokenLookupByIdPostgres1764600000000,
+  AuthorizationCodeRedirectUriSentPostgres1764800000000,
 ];
