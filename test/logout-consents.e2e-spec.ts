@@ -181,6 +181,18 @@ describe('sign-out, consent withdrawal and the redirect_uri of the code exchange
       expect(next.text).toContain('Allow access?');
     });
 
+    it('voids the codes issued under the consent and not yet exchanged', async () => {
+      const browser = new Browser(t.http);
+      await codeFor(browser, other.client_id);
+      const pending = await codeFor(browser, other.client_id);
+      expect((await admin.delete(`/admin/users/${user.id}/consents/${other.client_id}`)).status).toBe(204);
+      const res = await exchange(other.client_id, pending.code, pending.verifier);
+      expect({ status: res.status, body: res.body }).toEqual({
+        status: 400,
+        body: { error: 'invalid_grant', error_description: 'the authorization code is invalid' },
+      });
+    });
+
     it('answers 404 in the admin error shape when there is no such consent', async () => {
       const res = await admin.delete(`/admin/users/${user.id}/consents/no-such-client`);
       expect({ status: res.status, body: res.body }).toEqual({

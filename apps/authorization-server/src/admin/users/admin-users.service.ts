@@ -2,6 +2,7 @@ import { Injectable, NotFoundException } from '@nestjs/common';
 import { Clock } from '#config';
 import { type FamilyFilter, RefreshTokenRepository, RevocationReason } from '#persistence';
 import { AuditService } from '../../audit/audit.service.js';
+import { AuthorizationCodesService } from '../../authorization/authorization-codes.service.js';
 import { ConsentsService } from '../../authorization/consents.service.js';
 import { MetricsService } from '../../metrics/metrics.service.js';
 import { UsersService } from '../../users/users.service.js';
@@ -15,6 +16,7 @@ export class AdminUsersService {
   constructor(
     private readonly users: UsersService,
     private readonly consents: ConsentsService,
+    private readonly codes: AuthorizationCodesService,
     private readonly tokens: RefreshTokenRepository,
     private readonly audit: AuditService,
     private readonly clock: Clock,
@@ -65,13 +67,15 @@ export class AdminUsersService {
   }
 
   /**
-   * Forgets the user's remembered consent for the client and revokes the refresh-token families the
-   * client holds for the user (revocation reason `admin`): the grant ends with the consent.
+   * Forgets the user's remembered consent for the client, discards the codes not yet exchanged and
+   * revokes the refresh-token families the client holds for the user (reason `admin`): the grant ends
+   * with the consent.
    */
   async withdrawConsent(id: string, clientId: string, actor: string): Promise<void> {
     if (!(await this.consents.exists(id, clientId)))
       throw new NotFoundException(`user ${id} has no consent for client ${clientId}`);
-    // Revoked before the consent goes: should the revocation fail, the withdrawal can be retried.
+    // Codes first, so none is redeemed after the revocation; the consent last, so a failure can be retried.
+    await this.codes.discardUnused(id, clientId);
     await this.revoke(
       { subject: id, client_id: clientId },
       RevocationReason.Admin,
