@@ -13,6 +13,7 @@ import {
   expectAdminError,
   expectNoSecrets,
 } from './support/admin-api.js';
+import { Browser, authorizeUrl, pkcePair } from './support/authorization-flow.js';
 import { ADMIN_CLIENT_ID, ISSUER, type TestApp, basic, startTestApp } from './support/test-app.js';
 
 jest.setTimeout(30_000);
@@ -1032,15 +1033,33 @@ describe('admin API', () => {
     });
 
     it('creates a public client without a secret, which uses its client_id alone', async () => {
-      const res = await create({ token_endpoint_auth_method: 'none', grant_types: ['password', 'refresh_token'] });
+      const res = await create({
+        token_endpoint_auth_method: 'none',
+        grant_types: ['authorization_code', 'refresh_token'],
+        redirect_uris: ['https://app.example/cb'],
+      });
       expect(res.status).toBe(201);
       expect(clientFields(res.body).token_endpoint_auth_method).toBe('none');
-      const token = await request(t.http).post('/oauth/token').type('form').send({
-        grant_type: 'password',
-        username: 'client-user',
-        password: 'client-user-password',
-        client_id: res.body.client_id,
-      });
+      const pkce = pkcePair();
+      const location = await new Browser(t.http).authorize(
+        authorizeUrl({
+          response_type: 'code',
+          client_id: res.body.client_id,
+          code_challenge: pkce.challenge,
+          code_challenge_method: 'S256',
+        }),
+        'client-user',
+        'client-user-password',
+      );
+      const token = await request(t.http)
+        .post('/oauth/token')
+        .type('form')
+        .send({
+          grant_type: 'authorization_code',
+          code: location.searchParams.get('code'),
+          code_verifier: pkce.verifier,
+          client_id: res.body.client_id,
+        });
       expect(token.status).toBe(200);
       expectAdminError(await admin.post(`/admin/clients/${res.body.client_id}/secret`), 400);
     });
@@ -1050,7 +1069,11 @@ describe('admin API', () => {
         await create({ token_endpoint_auth_method: 'none', grant_types: ['client_credentials', 'password'] }),
         400,
       );
-      const pub = await create({ token_endpoint_auth_method: 'none', grant_types: ['password'] });
+      const pub = await create({
+        token_endpoint_auth_method: 'none',
+        grant_types: ['authorization_code'],
+        redirect_uris: ['https://app.example/cb'],
+      });
       expectAdminError(
         await admin.patch(`/admin/clients/${pub.body.client_id}`, { grant_types: ['client_credentials'] }),
         400,
@@ -1060,7 +1083,9 @@ describe('admin API', () => {
         await admin.patch(`/admin/clients/${conf.body.client_id}`, { token_endpoint_auth_method: 'none' }),
         400,
       );
-      expect((await admin.get(`/admin/clients/${pub.body.client_id}`)).body.grant_types).toEqual(['password']);
+      expect((await admin.get(`/admin/clients/${pub.body.client_id}`)).body.grant_types).toEqual([
+        'authorization_code',
+      ]);
       expect((await ccToken(conf.body)).status).toBe(200);
     });
 

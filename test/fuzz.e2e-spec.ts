@@ -136,9 +136,10 @@ describe('fuzz: token, revocation and introspection endpoints', () => {
       token_endpoint_auth_method: 'client_secret_post',
     });
     publicClient = await t.createClient({
-      grant_types: ['password', 'refresh_token'],
+      grant_types: ['authorization_code', 'refresh_token'],
       scope: 'read',
       token_endpoint_auth_method: 'none',
+      redirect_uris: ['https://client.example/cb'],
     });
     introspector = await t.createClient({
       grant_types: ['client_credentials'],

@@ -57,6 +57,7 @@ describe('OpenAPI document and Swagger UI', () => {
         'POST /admin/users/{id}/enable',
         'PUT /admin/users/{id}/password',
         'DELETE /admin/users/{id}',
+        'DELETE /admin/users/{id}/consents/{client_id}',
         'GET /admin/audit-events',
       ].sort(),
     );

@@ -20,9 +20,10 @@ describe('POST /oauth/token: client authentication and request hygiene', () => {
       token_endpoint_auth_method: 'client_secret_post',
     });
     publicClient = await t.createClient({
-      grant_types: ['password', 'refresh_token'],
+      grant_types: ['authorization_code', 'refresh_token'],
       scope: 'read',
       token_endpoint_auth_method: 'none',
+      redirect_uris: ['https://app.example/cb'],
     });
     await t.createUser('bob', 'bob-password-123');
   });
@@ -155,31 +156,25 @@ describe('POST /oauth/token: client authentication and request hygiene', () => {
       expect(res.headers['www-authenticate']).toMatch(/^Basic /);
     });
 
+    // A public client may not use the password grant (RFC 9700 2.4): its code is answered
+    // invalid_grant once the client is authenticated, invalid_client before.
+    const badCode = { grant_type: 'authorization_code', code: `asac_${'A'.repeat(43)}`, code_verifier: 'v'.repeat(43) };
+
     it('lets a public client (none) authenticate with client_id alone', async () => {
-      const res = await t.token({
-        grant_type: 'password',
-        client_id: publicClient.client_id,
-        username: 'bob',
-        password: 'bob-password-123',
+      const res = await t.token({ ...badCode, client_id: publicClient.client_id });
+      expect({ status: res.status, body: res.body }).toEqual({
+        status: 400,
+        body: { error: 'invalid_grant', error_description: 'the authorization code is invalid' },
       });
-      expect(res.status).toBe(200);
-      expect(res.body.refresh_token).toMatch(/^asrt_/);
     });
 
     it('refuses a public client that presents a secret', async () => {
-      const viaPost = await t.token({
-        grant_type: 'password',
-        client_id: publicClient.client_id,
-        client_secret: 'x',
-        username: 'bob',
-        password: 'bob-password-123',
-      });
+      const viaPost = await t.token({ ...badCode, client_id: publicClient.client_id, client_secret: 'x' });
       expect(viaPost.status).toBe(401);
-      const viaBasic = await t.token(
-        { grant_type: 'password', username: 'bob', password: 'bob-password-123' },
-        { id: publicClient.client_id, secret: 'x' },
-      );
+      expect(viaPost.body.error).toBe('invalid_client');
+      const viaBasic = await t.token(badCode, { id: publicClient.client_id, secret: 'x' });
       expect(viaBasic.status).toBe(401);
+      expect(viaBasic.body.error).toBe('invalid_client');
     });
 
     it('refuses a confidential client that omits its secret', async () => {

@@ -10,6 +10,7 @@ import {
   httpConfig,
   metricsConfig,
   rateLimitConfig,
+  registrationConfig,
   serverConfig,
 } from './config.namespaces.js';
 import { validateEnvironment } from './environment.js';
@@ -30,6 +31,7 @@ import { validateEnvironment } from './environment.js';
         housekeepingConfig,
         metricsConfig,
         cacheConfig,
+        registrationConfig,
       ],
       validate: (raw) => {
         validateEnvironment(raw);

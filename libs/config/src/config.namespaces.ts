@@ -30,6 +30,11 @@ export const adminConfig = registerAs('admin', () => {
   return { clientId: e.ADMIN_CLIENT_ID, clientSecret: e.ADMIN_CLIENT_SECRET };
 });
 
+/** What a client registration may hold (RFC 9700 rules are fixed; this is the one opt-in). */
+export const registrationConfig = registerAs('registration', () => ({
+  adminScopeWithUserGrants: env().ADMIN_SCOPE_WITH_USER_GRANTS === 'true',
+}));
+
 export const authorizationConfig = registerAs('authorization', () => {
   const e = env();
   return {
@@ -93,4 +98,5 @@ export type HttpConfig = ReturnType<typeof httpConfig>;
 export type AuthorizationConfig = ReturnType<typeof authorizationConfig>;
 export type ServerConfig = ReturnType<typeof serverConfig>;
 export type DatabaseConfig = ReturnType<typeof databaseConfig>;
+export type RegistrationConfig = ReturnType<typeof registrationConfig>;
 export type AdminConfig = ReturnType<typeof adminConfig>;

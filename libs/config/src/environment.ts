@@ -58,6 +58,11 @@ export class Environment {
   @MaxLength(512)
   ADMIN_CLIENT_SECRET?: string;
 
+  /** `true` lets a client hold `admin` or `admin:read` together with `password` or `authorization_code`. */
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  ADMIN_SCOPE_WITH_USER_GRANTS: 'true' | 'false' = 'false';
+
   @IsOptional()
   @IsString()
   @MaxLength(2048)

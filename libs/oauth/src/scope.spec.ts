@@ -1,5 +1,5 @@
 import { InvalidScopeError } from './oauth-errors.js';
-import { formatScope, intersectScope, narrowScope, parseScope, scopeCovers, scopeList } from './scope.js';
+import { formatScope, intersectScope, narrowScope, parseScope, scopeExcess, scopeList } from './scope.js';
 
 /** Runs `fn`, expecting it to throw; returns the thrown value for exact assertions. */
 function thrown(fn: () => unknown): unknown {
@@ -205,10 +205,30 @@ describe(intersectScope.name, () => {
   });
 });
 
-describe(scopeCovers.name, () => {
-  it('covers a scope held itself or implied by one held', () => {
-    expect(scopeCovers(['admin'], 'admin')).toBe(true);
-    expect(scopeCovers(['admin'], 'admin:read')).toBe(true);
-    expect(scopeCovers(['read'], 'admin:read')).toBe(false);
+describe('scope inclusion: admin includes admin:read', () => {
+  it('grants admin:read to a holder of admin', () => {
+    expect(narrowScope('admin:read', ['admin'])).toEqual(['admin:read']);
+  });
+
+  it('grants admin and admin:read together to a holder of admin, in requested order', () => {
+    expect(narrowScope('admin admin:read', ['admin'])).toEqual(['admin', 'admin:read']);
+    expect(narrowScope('admin:read admin', ['read', 'admin'])).toEqual(['admin:read', 'admin']);
+  });
+
+  it('does not grant admin to a holder of admin:read only', () => {
+    expect(() => narrowScope('admin', ['admin:read'])).toThrow('scope exceeds what was granted: admin');
+  });
+
+  it('does not widen the ceiling when nothing is requested', () => {
+    expect(narrowScope(undefined, ['admin'])).toEqual(['admin']);
+  });
+
+  it('includes nothing else: admin does not cover other admin-prefixed scopes', () => {
+    expect(() => narrowScope('admin:write', ['admin'])).toThrow('scope exceeds what was granted: admin:write');
+  });
+
+  it('answers the excess in requested order, inclusion applied', () => {
+    expect(scopeExcess(['admin:read', 'write', 'x'], ['admin', 'read'])).toEqual(['write', 'x']);
+    expect(scopeExcess(['admin:read'], ['admin'])).toEqual([]);
   });
 });

@@ -23,6 +23,31 @@ export function scopeList(stored: string): string[] {
   return stored === '' ? [] : stored.split(' ');
 }
 
+/** Scopes that a held scope includes: `admin` (every admin route) includes `admin:read` (the read-only ones). */
+const INCLUDED_SCOPES: ReadonlyMap<string, readonly string[]> = new Map([['admin', ['admin:read']]]);
+
+/**
+ * The requested scopes not within the held ones, in requested order: the one rule of scope
+ * narrowing (RFC 6749 3.3 and 6). A held scope covers itself and the scopes it includes.
+ */
+export function scopeExcess(wanted: readonly string[], held: readonly string[]): string[] {
+  const allowed = covered(held);
+  return wanted.filter((s) => !allowed.has(s));
+}
+
+/**
+ * What of `granted` is still within `ceiling`, in `granted`'s order (the same inclusion rule): a
+ * grant made before the client's scope was narrowed gives only what the client may still have.
+ */
+export function intersectScope(granted: readonly string[], ceiling: readonly string[]): string[] {
+  const allowed = covered(ceiling);
+  return granted.filter((s) => allowed.has(s));
+}
+
+function covered(held: readonly string[]): Set<string> {
+  return new Set(held.flatMap((s) => [s, ...(INCLUDED_SCOPES.get(s) ?? [])]));
+}
+
 /**
  * The scope to grant: the requested one when it is within the ceiling, the whole ceiling
  * when nothing was requested (RFC 6749 3.3 and 6), `invalid_scope` when it asks for more.
@@ -30,26 +55,9 @@ export function scopeList(stored: string): string[] {
 export function narrowScope(requested: string | undefined, ceiling: readonly string[]): string[] {
   if (requested === undefined) return [...ceiling];
   const wanted = parseScope(requested);
-  const allowed = new Set(ceiling);
-  const excess = wanted.filter((s) => !allowed.has(s));
+  const excess = scopeExcess(wanted, ceiling);
   if (excess.length > 0) {
     throw new InvalidScopeError(`scope exceeds what was granted: ${excess.join(' ')}`);
   }
   return wanted;
-}
-
-/** Scopes that include another: a client or grant holding the key may be given the value too. */
-const IMPLIED: Record<string, readonly string[]> = { admin: ['admin:read'] };
-
-/** True when `held` includes `scope`, itself or through a scope that implies it. */
-export function scopeCovers(held: readonly string[], scope: string): boolean {
-  return held.includes(scope) || held.some((h) => IMPLIED[h]?.includes(scope) === true);
-}
-
-/**
- * What of `granted` is still allowed by `ceiling`, in `granted`'s order: a grant made before the
- * client's scope was narrowed gives only what the client may still have.
- */
-export function intersectScope(granted: readonly string[], ceiling: readonly string[]): string[] {
-  return granted.filter((s) => scopeCovers(ceiling, s));
 }

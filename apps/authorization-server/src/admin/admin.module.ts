@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
+import { AuthorizationModule } from '../authorization/authorization.module.js';
 import { ClientsModule } from '../clients/clients.module.js';
 import { KeysModule } from '../keys/keys.module.js';
 import { UsersModule } from '../users/users.module.js';
@@ -16,7 +17,7 @@ import { AdminUsersController } from './users/admin-users.controller.js';
 import { AdminUsersService } from './users/admin-users.service.js';
 
 @Module({
-  imports: [AuditModule, ClientsModule, UsersModule, KeysModule, BearerModule],
+  imports: [AuditModule, AuthorizationModule, ClientsModule, UsersModule, KeysModule, BearerModule],
   controllers: [AdminRefreshTokensController, AdminClientsController, AdminUsersController, AdminAuditController],
   providers: [
     AdminAuditService,

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { Repository } from 'typeorm';
+import { IsNull, Repository } from 'typeorm';
 import { Clock, authorizationConfig, type AuthorizationConfig } from '#config';
 import { SecretPrefix, formatScope, hashSecret, mintSecret } from '#oauth';
 import { AuthorizationCodeEntity } from '#persistence';
@@ -27,6 +27,7 @@ export class AuthorizationCodesService {
       user_id: user.id,
       user_epoch: user.token_epoch,
       redirect_uri: request.redirectUri,
+      redirect_uri_sent: request.redirectUriSent,
       scope: formatScope(request.scope),
       code_challenge: request.codeChallenge,
       code_challenge_method: request.codeChallenge === null ? null : 'S256',
@@ -40,5 +41,10 @@ export class AuthorizationCodesService {
 
   findByValue(value: string): Promise<AuthorizationCodeEntity | null> {
     return this.codes.findOneBy({ code_hash: hashSecret(value) });
+  }
+
+  /** Deletes the user's unused codes for the client: a withdrawn consent must not be redeemed later. */
+  async discardUnused(userId: string, clientId: string): Promise<void> {
+    await this.codes.delete({ user_id: userId, client_id: clientId, used_at: IsNull() });
   }
 }

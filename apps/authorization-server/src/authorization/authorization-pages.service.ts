@@ -5,10 +5,10 @@ import { OAuthError } from '#oauth';
 import { parseForm, readBody } from '../token/form-body.guard.js';
 import { AuthorizationFlowService, FlowStep } from './authorization-flow.service.js';
 import { AuthorizationPageError, AuthorizationRedirectError, AuthorizationRequest } from './authorization-request.js';
-import { SESSION_COOKIE, readCookie, setCookie } from './cookies.js';
+import { SESSION_COOKIE, clearCookie, readCookie, setCookie } from './cookies.js';
 import { csrfToken, csrfValid } from './csrf.js';
 import { LoginSessionsService } from './login-sessions.service.js';
-import { consentPage, errorPage, loginPage } from './pages/pages.js';
+import { consentPage, errorPage, loginPage, signOutPage, signedOutPage } from './pages/pages.js';
 
 const PAGE_HEADERS = {
   'Cache-Control': 'no-store',
@@ -60,7 +60,30 @@ export class AuthorizationPagesService {
     });
   }
 
+  /** GET /oauth/logout: the sign-out form (a POST, so that a link or an image cannot sign anyone out). */
+  async logoutForm(req: Request, res: Response): Promise<void> {
+    const user = await this.sessions.user(readCookie(req, SESSION_COOKIE));
+    const page = signOutPage({ csrfToken: csrfToken(req, res, this.secure), username: user?.username });
+    res.set(PAGE_HEADERS).status(200).type('html').send(page);
+  }
+
+  /** POST /oauth/logout: ends the sign-in session (row and cookie), CSRF-checked like the sign-in form. */
+  async logout(req: Request, res: Response): Promise<void> {
+    await this.guarded(res, async () => {
+      await this.form(req);
+      await this.sessions.end(readCookie(req, SESSION_COOKIE));
+      clearCookie(res, SESSION_COOKIE, this.secure);
+      res.set(PAGE_HEADERS).status(200).type('html').send(signedOutPage());
+    });
+  }
+
   private async submitted(req: Request): Promise<{ form: Record<string, string>; request: AuthorizationRequest }> {
+    const form = await this.form(req);
+    return { form, request: await this.flow.request(form.authorization_request ?? '') };
+  }
+
+  /** A posted form of our own pages: form-encoded, at most 16 KiB, with a valid CSRF token. */
+  private async form(req: Request): Promise<Record<string, string>> {
     if (!/^application\/x-www-form-urlencoded\b/i.test(req.headers['content-type'] ?? '')) {
       throw new AuthorizationPageError('Invalid request', 'The form could not be read.');
     }
@@ -77,7 +100,7 @@ export class AuthorizationPagesService {
         403,
       );
     }
-    return { form, request: await this.flow.request(form.authorization_request ?? '') };
+    return form;
   }
 
   private show(req: Request, res: Response, step: FlowStep): void {

@@ -1,4 +1,4 @@
-import { parseScope, scopeList } from '#oauth';
+import { parseScope, scopeExcess, scopeList } from '#oauth';
 import type { ClientEntity } from '#persistence';
 import { redirectUriMatches } from './redirect-uri.js';
 
@@ -6,6 +6,8 @@ import { redirectUriMatches } from './redirect-uri.js';
 export interface AuthorizationRequest {
   client: ClientEntity;
   redirectUri: string;
+  /** RFC 6749 4.1.3: redirect_uri was in the request (not the one registered URI by default). */
+  redirectUriSent: boolean;
   scope: string[];
   state?: string;
   codeChallenge: string | null;
@@ -76,6 +78,7 @@ export function validateAuthorizationRequest(
   return {
     client,
     redirectUri,
+    redirectUriSent: params.has('redirect_uri'),
     state,
     query,
     scope: requestedScope(single('scope'), client, fail),
@@ -118,8 +121,7 @@ function requestedScope(value: string | undefined, client: ClientEntity, fail: F
   } catch {
     throw fail('invalid_scope', 'scope is malformed');
   }
-  const allowed = new Set(scopeList(client.scope));
-  const excess = wanted.filter((s) => !allowed.has(s));
+  const excess = scopeExcess(wanted, scopeList(client.scope));
   if (excess.length > 0) throw fail('invalid_scope', `scope not allowed for this client: ${excess.join(' ')}`);
   return wanted;
 }

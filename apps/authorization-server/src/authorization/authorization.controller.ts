@@ -4,7 +4,7 @@ import type { Request, Response } from 'express';
 import { AuthorizationPagesService } from './authorization-pages.service.js';
 import { STYLESHEET } from './pages/stylesheet.js';
 
-/** RFC 6749 3.1: the authorization endpoint and its sign-in and consent pages (HTML, no script). */
+/** RFC 6749 3.1: the authorization endpoint, its sign-in and consent pages, and sign-out (HTML, no script). */
 @ApiExcludeController()
 @Controller('oauth')
 export class AuthorizationController {
@@ -23,6 +23,16 @@ export class AuthorizationController {
   @Post('authorize/consent')
   consent(@Req() req: Request, @Res() res: Response): Promise<void> {
     return this.pages.consent(req, res);
+  }
+
+  @Get('logout')
+  logoutForm(@Req() req: Request, @Res() res: Response): Promise<void> {
+    return this.pages.logoutForm(req, res);
+  }
+
+  @Post('logout')
+  logout(@Req() req: Request, @Res() res: Response): Promise<void> {
+    return this.pages.logout(req, res);
   }
 
   @Get('assets/style.css')

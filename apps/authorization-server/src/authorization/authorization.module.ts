@@ -21,6 +21,6 @@ import { LoginThrottle } from './login-throttle.service.js';
     LoginSessionsService,
     LoginThrottle,
   ],
-  exports: [AuthorizationCodesService],
+  exports: [AuthorizationCodesService, ConsentsService],
 })
 export class AuthorizationModule {}

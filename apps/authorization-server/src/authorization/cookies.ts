@@ -12,7 +12,14 @@ export function readCookie(req: Request, name: string): string | undefined {
   return undefined;
 }
 
+const options = (secure: boolean) => ({ httpOnly: true, sameSite: 'lax' as const, secure, path: '/oauth' });
+
 /** HttpOnly, SameSite=Lax, and Secure whenever the issuer is https. */
 export function setCookie(res: Response, name: string, value: string, maxAgeSeconds: number, secure: boolean): void {
-  res.cookie(name, value, { httpOnly: true, sameSite: 'lax', secure, path: '/oauth', maxAge: maxAgeSeconds * 1000 });
+  res.cookie(name, value, { ...options(secure), maxAge: maxAgeSeconds * 1000 });
+}
+
+/** Tells the browser to drop the cookie (same attributes, expired). */
+export function clearCookie(res: Response, name: string, secure: boolean): void {
+  res.clearCookie(name, options(secure));
 }

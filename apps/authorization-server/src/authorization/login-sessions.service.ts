@@ -6,6 +6,8 @@ import { Clock, authorizationConfig, type AuthorizationConfig } from '#config';
 import { hashSecret } from '#oauth';
 import { LoginSessionEntity, UserEntity } from '#persistence';
 
+const SESSION_VALUE = /^[A-Za-z0-9_-]{43}$/;
+
 /** Signed-in browsers. The cookie value is random; only its SHA-256 is stored. */
 @Injectable()
 export class LoginSessionsService {
@@ -35,9 +37,15 @@ export class LoginSessionsService {
     return value;
   }
 
+  /** Ends the session the cookie names, if any (sign-out). */
+  async end(cookie: string | undefined): Promise<void> {
+    if (!cookie || !SESSION_VALUE.test(cookie)) return;
+    await this.sessions.delete({ session_hash: hashSecret(cookie) });
+  }
+
   /** The enabled user of a live session whose token epoch has not moved since the sign-in, or null. */
   async user(cookie: string | undefined): Promise<UserEntity | null> {
-    if (!cookie || !/^[A-Za-z0-9_-]{43}$/.test(cookie)) return null;
+    if (!cookie || !SESSION_VALUE.test(cookie)) return null;
     const session = await this.sessions.findOneBy({
       session_hash: hashSecret(cookie),
       expires_at: MoreThan(this.clock.now()),

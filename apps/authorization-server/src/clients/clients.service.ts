@@ -1,11 +1,10 @@
-import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
+import { BadRequestException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { Repository } from 'typeorm';
-import { Clock } from '#config';
+import { Clock, registrationConfig, type RegistrationConfig } from '#config';
 import {
   ClientAuthMethod,
-  GrantType,
   InvalidClientError,
   SecretPrefix,
   hashSecret,
@@ -13,10 +12,11 @@ import {
   mintSecret,
   secretMatchesHash,
 } from '#oauth';
-import { ClientEntity, isUniqueViolation, newestFirst } from '#persistence';
+import { ClientEntity, ConsentEntity, UserEntity, isUniqueViolation, newestFirst } from '#persistence';
 import { AuthFailureMonitor } from './auth-failure-monitor.js';
 import { ClientCache, type ClientCredentialsRecord } from './client-cache.js';
 import { CLIENT_POLICY_DEFAULTS } from './client-defaults.js';
+import { type RegisteredClientShape, registrationProblem } from './client-registration-rules.js';
 import type { UpdateClientDto } from './dto/client.dto.js';
 import { CreateClientDto } from './dto/create-client.dto.js';
 
@@ -36,6 +36,9 @@ export interface PresentedClientCredentials {
 export class ClientsService {
   constructor(
     @InjectRepository(ClientEntity) private readonly clients: Repository<ClientEntity>,
+    @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
+    @InjectRepository(ConsentEntity) private readonly consents: Repository<ConsentEntity>,
+    @Inject(registrationConfig.KEY) private readonly registration: RegistrationConfig,
     private readonly clock: Clock,
     private readonly failures: AuthFailureMonitor,
     private readonly cache: ClientCache,
@@ -43,7 +46,6 @@ export class ClientsService {
 
   async create(input: CreateClientDto, fixedSecret?: string): Promise<CreatedClient> {
     const method = input.token_endpoint_auth_method ?? ClientAuthMethod.ClientSecretBasic;
-    assertCoherent(method, input.grant_types, input.redirect_uris ?? []);
     const secret =
       method === ClientAuthMethod.None ? undefined : (fixedSecret ?? mintSecret(SecretPrefix.ClientSecret).value);
     const now = this.clock.now();
@@ -59,6 +61,11 @@ export class ClientsService {
       created_at: now,
       updated_at: now,
     });
+    this.assertAllowed(client);
+    // RFC 9700 2.6: a client whose id is a user's id would get tokens whose sub names that user.
+    if (await this.users.existsBy({ id: client.client_id })) {
+      throw new BadRequestException(`RFC 9700 2.6: client_id ${client.client_id} is the id of a user`);
+    }
     if (await this.clients.existsBy({ client_id: client.client_id })) {
       throw new BadRequestException(`client_id ${client.client_id} is already registered`);
     }
@@ -87,7 +94,7 @@ export class ClientsService {
   async update(clientId: string, changes: UpdateClientDto): Promise<ClientEntity> {
     const client = await this.getOrThrow(clientId);
     const merged = { ...client, ...stripUndefined(changes) };
-    assertCoherent(merged.token_endpoint_auth_method, merged.grant_types, merged.redirect_uris);
+    this.assertAllowed(merged);
     const toPublic = merged.token_endpoint_auth_method === ClientAuthMethod.None;
     if (client.token_endpoint_auth_method === ClientAuthMethod.None && !toPublic) {
       throw new BadRequestException('a public client cannot become confidential; register a new client');
@@ -114,8 +121,10 @@ export class ClientsService {
     return secret;
   }
 
+  /** Deletes the client and the consents users gave it. */
   async delete(clientId: string): Promise<void> {
     await this.getOrThrow(clientId);
+    await this.consents.delete({ client_id: clientId });
     await this.clients.delete({ client_id: clientId });
     await this.cache.invalidate(clientId);
   }
@@ -174,6 +183,14 @@ export class ClientsService {
     return client;
   }
 
+  /** The registration rules (client-registration-rules.ts), for a client as it would be stored. */
+  assertAllowed(client: RegisteredClientShape): void {
+    const problem = registrationProblem(client, {
+      adminScopeWithUserGrants: this.registration.adminScopeWithUserGrants,
+    });
+    if (problem !== null) throw new BadRequestException(problem);
+  }
+
   private async loadCredentials(clientId: string): Promise<ClientCredentialsRecord | null> {
     const client = await this.clients
       .createQueryBuilder('c')
@@ -184,19 +201,6 @@ export class ClientsService {
     const secretHash = client.client_secret_hash;
     delete (client as Partial<ClientEntity>).client_secret_hash;
     return { client, secretHash };
-  }
-}
-
-function assertCoherent(method: string, grants: string[], redirectUris: string[]): void {
-  if (method === ClientAuthMethod.None && grants.includes(GrantType.ClientCredentials)) {
-    // RFC 6749 4.4: the client credentials grant is for confidential clients only.
-    throw new BadRequestException('a public client (token_endpoint_auth_method none) cannot use client_credentials');
-  }
-  // RFC 6749 3.1.2: absolute URIs without a fragment.
-  if (redirectUris.some((u) => u.includes('#')))
-    throw new BadRequestException('redirect_uris must not contain a fragment');
-  if (grants.includes(GrantType.AuthorizationCode) && redirectUris.length === 0) {
-    throw new BadRequestException('a client using authorization_code needs at least one redirect_uri');
   }
 }
 

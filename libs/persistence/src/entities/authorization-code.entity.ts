@@ -20,6 +20,10 @@ export class AuthorizationCodeEntity {
   @Column({ type: 'text' })
   redirect_uri: string;
 
+  /** RFC 6749 4.1.3: the request named redirect_uri itself, so the token request must repeat it. */
+  @Column({ type: 'boolean', default: false })
+  redirect_uri_sent: boolean;
+
   @Column({ type: 'text' })
   scope: string;
 

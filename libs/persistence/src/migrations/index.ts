@@ -17,6 +17,10 @@ import {
   RefreshTokenLookupByIdSqlite1764600000000,
 } from './1764600000000-refresh-token-lookup-by-id.js';
 import { TokenStanding1764700000000 } from './1764700000000-token-standing.js';
+import {
+  AuthorizationCodeRedirectUriSentPostgres1764800000000,
+  AuthorizationCodeRedirectUriSentSqlite1764800000000,
+} from './1764800000000-authorization-code-redirect-uri-sent.js';
 
 export const SQLITE_MIGRATIONS = [
   InitialSchemaSqlite1764100000000,
@@ -24,6 +28,7 @@ export const SQLITE_MIGRATIONS = [
   HousekeepingIndexesSqlite1764300000000,
   RefreshTokenLookupByIdSqlite1764600000000,
   TokenStanding1764700000000,
+  AuthorizationCodeRedirectUriSentSqlite1764800000000,
 ];
 export const POSTGRES_MIGRATIONS = [
   InitialSchemaPostgres1764100000000,
@@ -33,4 +38,5 @@ export const POSTGRES_MIGRATIONS = [
   BulkRevocationRoomPostgres1764500000000,
   RefreshTokenLookupByIdPostgres1764600000000,
   TokenStanding1764700000000,
+  AuthorizationCodeRedirectUriSentPostgres1764800000000,
 ];

@@ -83,6 +83,22 @@ export class AdminUsersController {
     return this.service.setPassword(id, body.password, actorOf(admin));
   }
 
+  @Delete(':id/consents/:client_id')
+  @HttpCode(204)
+  @AdminRoute()
+  @ApiOperation({
+    summary: 'Withdraw the user’s remembered consent for a client and revoke that client’s refresh tokens for the user',
+  })
+  @ApiNoContentResponse({ description: 'Withdrawn' })
+  @ApiNotFoundResponse({ type: AdminErrorDto, description: 'No such consent' })
+  withdrawConsent(
+    @Param('id', uuid) id: string,
+    @Param('client_id') clientId: string,
+    @Admin() admin: AdminPrincipal,
+  ): Promise<void> {
+    return this.service.withdrawConsent(id, clientId, actorOf(admin));
+  }
+
   @Delete(':id')
   @HttpCode(204)
   @AdminRoute()

@@ -1,7 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, NotFoundException } from '@nestjs/common';
 import { Clock } from '#config';
-import { RefreshTokenRepository, RevocationReason } from '#persistence';
+import { type FamilyFilter, RefreshTokenRepository, RevocationReason } from '#persistence';
 import { AuditService } from '../../audit/audit.service.js';
+import { AuthorizationCodesService } from '../../authorization/authorization-codes.service.js';
+import { ConsentsService } from '../../authorization/consents.service.js';
 import { MetricsService } from '../../metrics/metrics.service.js';
 import { UsersService } from '../../users/users.service.js';
 import { decodeCursor, page } from '../common/cursor.js';
@@ -13,6 +15,8 @@ import { CreateUserDto, UserDto, UserPageDto } from './user.dto.js';
 export class AdminUsersService {
   constructor(
     private readonly users: UsersService,
+    private readonly consents: ConsentsService,
+    private readonly codes: AuthorizationCodesService,
     private readonly tokens: RefreshTokenRepository,
     private readonly audit: AuditService,
     private readonly clock: Clock,
@@ -62,14 +66,43 @@ export class AdminUsersService {
     await this.audit.log({ actor, action: 'user.deleted', target_type: 'user', target_id: id });
   }
 
-  private async revokeAll(subject: string, reason: string, actor: string): Promise<void> {
+  /**
+   * Forgets the user's remembered consent for the client, discards the codes not yet exchanged and
+   * revokes the refresh-token families the client holds for the user (reason `admin`): the grant ends
+   * with the consent.
+   */
+  async withdrawConsent(id: string, clientId: string, actor: string): Promise<void> {
+    if (!(await this.consents.exists(id, clientId)))
+      throw new NotFoundException(`user ${id} has no consent for client ${clientId}`);
+    // Codes first, so none is redeemed after the revocation; the consent last, so a failure can be retried.
+    await this.codes.discardUnused(id, clientId);
+    await this.revoke(
+      { subject: id, client_id: clientId },
+      RevocationReason.Admin,
+      actor,
+      `consent withdrawn for client ${clientId}`,
+    );
+    await this.consents.withdraw(id, clientId);
+    await this.audit.log({ actor, action: 'consent.withdrawn', target_type: 'user', target_id: id, reason: clientId });
+  }
+
+  private revokeAll(subject: string, reason: string, actor: string): Promise<void> {
+    return this.revoke({ subject }, reason, actor, reason);
+  }
+
+  private async revoke(
+    filter: FamilyFilter & { subject: string },
+    reason: string,
+    actor: string,
+    why: string,
+  ): Promise<void> {
     const audit = this.audit.record({
       actor,
       action: 'refresh_tokens.bulk_revoked',
       target_type: 'subject',
-      target_id: subject,
-      reason,
+      target_id: filter.subject,
+      reason: why,
     });
-    this.metrics.familyRevoked(reason, await this.tokens.revokeMatching({ subject }, reason, this.clock.now(), audit));
+    this.metrics.familyRevoked(reason, await this.tokens.revokeMatching(filter, reason, this.clock.now(), audit));
   }
 }

@@ -56,6 +56,26 @@ export function consentPage(f: FormContext & { clientName: string; username: str
   );
 }
 
+export function signOutPage(f: { csrfToken: string; username?: string }): string {
+  return layout(
+    'Sign out',
+    html`<h1>Sign out?</h1>
+      ${f.username ? html`<p>You are signed in as <strong>${f.username}</strong>.</p>` : ''}
+      <form method="post" action="/oauth/logout">
+        <input type="hidden" name="csrf_token" value="${f.csrfToken}" />
+        <div class="actions"><button type="submit" class="primary">Sign out</button></div>
+      </form>`,
+  );
+}
+
+export function signedOutPage(): string {
+  return layout(
+    'Signed out',
+    html`<h1>You are signed out</h1>
+      <p class="muted">You can close this page.</p>`,
+  );
+}
+
 export function errorPage(title: string, message: string): string {
   return layout(
     title,

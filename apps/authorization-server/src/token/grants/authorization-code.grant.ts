@@ -32,7 +32,7 @@ export class AuthorizationCodeGrant implements GrantHandler {
     const { code, redirect_uri, code_verifier } = grantParams(AuthorizationCodeParams, params);
     const record = await this.findCode(code, client);
     if (record.used_at !== null) return this.replayed(record, client);
-    this.checkBindings(record, client, redirect_uri, code_verifier);
+    this.checkBindings(record, redirect_uri, code_verifier);
     const scope = scopeList(record.scope);
     const user = { id: record.user_id, token_epoch: record.user_epoch };
     const { family, first } = this.issuer.newFamily(client, user, scope);
@@ -64,13 +64,13 @@ export class AuthorizationCodeGrant implements GrantHandler {
 
   private checkBindings(
     record: AuthorizationCodeEntity,
-    client: ClientEntity,
     redirectUri: string | undefined,
     verifier: string | undefined,
   ): void {
-    // RFC 6749 4.1.3: the redirect_uri of the authorization request, identical; omitted only if it was.
-    const expected = redirectUri ?? (client.redirect_uris.length === 1 ? client.redirect_uris[0] : undefined);
-    if (expected !== record.redirect_uri)
+    // RFC 6749 4.1.3: required if the authorization request sent it, then identical; checked when sent anyway.
+    if (redirectUri === undefined && record.redirect_uri_sent)
+      throw new InvalidGrantError('redirect_uri is required: the authorization request included it');
+    if (redirectUri !== undefined && redirectUri !== record.redirect_uri)
       throw new InvalidGrantError('redirect_uri does not match the authorization request');
     if (record.code_challenge === null) {
       // RFC 9700 2.1.1: a code_verifier without a challenge in the request is refused.

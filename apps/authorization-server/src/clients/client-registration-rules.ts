@@ -1,0 +1,56 @@
+import { ClientAuthMethod, GrantType, scopeList } from '#oauth';
+
+/** What the rules look at: a client as it would be stored after a registration or a change. */
+export interface RegisteredClientShape {
+  token_endpoint_auth_method: string;
+  grant_types: readonly string[];
+  redirect_uris: readonly string[];
+  scope: string;
+  refresh_token_rotation: boolean;
+}
+
+export interface RegistrationPolicy {
+  /** ADMIN_SCOPE_WITH_USER_GRANTS: an admin scope may sit beside a grant a user signs in through. */
+  adminScopeWithUserGrants: boolean;
+}
+
+const ADMIN_SCOPES = ['admin', 'admin:read'];
+const USER_GRANTS: readonly string[] = [GrantType.Password, GrantType.AuthorizationCode];
+// RFC 9700 2.6 (and RFC 8252 7.3): plain http only for loopback redirects of native apps.
+const LOOPBACK_HOSTS = ['127.0.0.1', '[::1]', 'localhost'];
+
+/**
+ * The first rule the client breaks, as the message of a 400, or null. Registration (POST) and change
+ * (PATCH) both check the resulting client here, so one rule cannot be dodged by the other route.
+ */
+export function registrationProblem(client: RegisteredClientShape, policy: RegistrationPolicy): string | null {
+  const isPublic = client.token_endpoint_auth_method === ClientAuthMethod.None;
+  const grants = client.grant_types;
+  // RFC 6749 4.4: the client credentials grant is for confidential clients only.
+  if (isPublic && grants.includes(GrantType.ClientCredentials))
+    return 'a public client (token_endpoint_auth_method none) cannot use client_credentials';
+  // RFC 9700 2.4: the password grant must not be used; never by a client that cannot keep a secret.
+  if (isPublic && grants.includes(GrantType.Password))
+    return 'RFC 9700 2.4: a public client (token_endpoint_auth_method none) cannot use the password grant';
+  // RFC 9700 2.2.2: a public client's refresh tokens must be rotated (they are not sender-constrained here).
+  if (isPublic && !client.refresh_token_rotation)
+    return 'RFC 9700 2.2.2: a public client (token_endpoint_auth_method none) needs refresh_token_rotation true';
+  // RFC 6749 3.1.2: absolute URIs without a fragment.
+  if (client.redirect_uris.some((u) => u.includes('#'))) return 'redirect_uris must not contain a fragment';
+  const plain = client.redirect_uris.find((u) => !secureOrLoopback(u));
+  if (plain !== undefined)
+    return `RFC 9700 2.6: redirect_uris must use https except on a loopback host (127.0.0.1, [::1], localhost): ${plain}`;
+  if (grants.includes(GrantType.AuthorizationCode) && client.redirect_uris.length === 0)
+    return 'a client using authorization_code needs at least one redirect_uri';
+  const admin = scopeList(client.scope).find((s) => ADMIN_SCOPES.includes(s));
+  const userGrant = grants.find((g) => USER_GRANTS.includes(g));
+  if (admin !== undefined && userGrant !== undefined && !policy.adminScopeWithUserGrants)
+    return `a client with the ${admin} scope cannot use the ${userGrant} grant: a user's token would carry admin rights (ADMIN_SCOPE_WITH_USER_GRANTS=true allows it)`;
+  return null;
+}
+
+function secureOrLoopback(uri: string): boolean {
+  if (!URL.canParse(uri)) return false;
+  const url = new URL(uri);
+  return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.includes(url.hostname));
+}
