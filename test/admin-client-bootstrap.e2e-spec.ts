@@ -52,15 +52,17 @@ describe('admin client bootstrap from ADMIN_CLIENT_ID/ADMIN_CLIENT_SECRET', () =
   it('keeps a secret and scope changed through the admin API across a restart, with a warning', async () => {
     t = await startTestApp({ database });
     const api = adminApi(t, await t.adminToken());
-    const changed = await api.patch(`/admin/clients/${ADMIN_CLIENT_ID}`, {
-      scope: 'admin:read read',
-      client_name: 'Ops console',
-    });
-    expect(changed.status).toBe(200);
     const rotated = await api.post(`/admin/clients/${ADMIN_CLIENT_ID}/secret`);
     expect(rotated.status).toBe(200);
     const newSecret = rotated.body.client_secret as string;
     expect(newSecret).toMatch(/^ascs_/);
+    // A token from before the rotation no longer acts as admin: change the scope with a new one.
+    const current = await t.token({ grant_type: 'client_credentials' }, { id: ADMIN_CLIENT_ID, secret: newSecret });
+    const changed = await adminApi(t, current.body.access_token).patch(`/admin/clients/${ADMIN_CLIENT_ID}`, {
+      scope: 'admin:read read',
+      client_name: 'Ops console',
+    });
+    expect(changed.status).toBe(200);
 
     const capture = new Capture();
     const app = await restart(capture);
