@@ -40,6 +40,6 @@ export class TokenController {
   @ApiBadRequestResponse({ type: OAuthErrorDto, description: 'RFC 6749 5.2 error' })
   @ApiUnauthorizedResponse({ type: OAuthErrorDto, description: 'invalid_client' })
   token(@Req() req: Request, @AuthenticatedClient() client: ClientEntity): Promise<TokenResponse> {
-    return this.grants.handle(req.body as TokenRequestParams, client);
+    return this.grants.handle(req.body as TokenRequestParams, client, { address: req.ip ?? 'unknown' });
   }
 }
