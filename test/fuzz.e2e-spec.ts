@@ -125,8 +125,8 @@ describe('fuzz: token, revocation and introspection endpoints', () => {
         RATE_LIMIT_TOKEN_PER_CLIENT: '1000000',
         RATE_LIMIT_TOKEN_PER_ADDRESS: '1000000',
         // The password grant shares the sign-in throttle, whose refusals are audited (a write).
-        LOGIN_MAX_FAILURES: '1000000',
-        LOGIN_MAX_FAILURES_PER_ADDRESS: '1000000',
+        LOGIN_MAX_FAILURES: '1000',
+        LOGIN_MAX_FAILURES_PER_ADDRESS: '100000',
       },
     });
     confidential = await t.createClient({
