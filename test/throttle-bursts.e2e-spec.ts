@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
+import { RateLimitStorage } from '../apps/authorization-server/src/rate-limit/rate-limit.storage.js';
 import { Browser, authorizeUrl, formFields } from './support/authorization-flow.js';
 import { type TestApp, basic, startTestApp } from './support/test-app.js';
 
@@ -185,6 +186,10 @@ describe.each([
       for (let i = 0; i < 2; i++) expect((await signIn(username, 'wrong-password-1')).status).toBe(401);
       for (let i = 0; i < 2; i++) expect((await passwordGrant(address, username, 'wrong-password-1')).status).toBe(400);
       expect((await passwordGrant(address, username, 'right-password-1')).status).toBe(200);
+      // The success reset the username's count and took its own hit on the address back.
+      const counters = t.app.get(RateLimitStorage);
+      expect((await counters.peek(`login:user:${username}`)).hits).toBe(0);
+      expect((await counters.peek(`login:addr:${address}`)).hits).toBe(4);
       for (let i = 0; i < 5; i++) expect((await signIn(username, 'wrong-password-1')).status).toBe(401);
       expectThrottledGrant(await passwordGrant(address, username, 'right-password-1'));
     });
