@@ -117,13 +117,16 @@ describe('fuzz: token, revocation and introspection endpoints', () => {
   let ownAccessToken: string;
 
   beforeAll(async () => {
-    // Rate limiting on (its guard reads the claimed client id before authentication), with limits
+    // Rate limiting on (per address before client authentication, per client after it), with limits
     // the fuzzer never reaches.
     t = await startTestApp({
       env: {
         RATE_LIMITS: 'on',
         RATE_LIMIT_TOKEN_PER_CLIENT: '1000000',
         RATE_LIMIT_TOKEN_PER_ADDRESS: '1000000',
+        // The password grant shares the sign-in throttle, whose refusals are audited (a write).
+        LOGIN_MAX_FAILURES: '1000',
+        LOGIN_MAX_FAILURES_PER_ADDRESS: '100000',
       },
     });
     confidential = await t.createClient({

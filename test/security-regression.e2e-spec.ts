@@ -72,7 +72,8 @@ interface AdminOperation {
   body?: { name: string; schema: Schema };
 }
 
-const t = await startTestApp();
+// The hostile usernames and passwords of the password grant are wrong sign-ins: limits they never reach.
+const t = await startTestApp({ env: { LOGIN_MAX_FAILURES: '1000', LOGIN_MAX_FAILURES_PER_ADDRESS: '100000' } });
 afterAll(() => t.close());
 
 /** What Express serves: every route of the router, as `METHOD /path/{param}`. */

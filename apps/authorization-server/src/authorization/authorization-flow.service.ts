@@ -2,7 +2,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import { serverConfig, type ServerConfig } from '#config';
 import type { UserEntity } from '#persistence';
 import { ClientsService } from '../clients/clients.service.js';
-import { UsersService } from '../users/users.service.js';
 import { AuthorizationCodesService } from './authorization-codes.service.js';
 import {
   AuthorizationRedirectError,
@@ -31,7 +30,6 @@ export type FlowStep =
 export class AuthorizationFlowService {
   constructor(
     private readonly clients: ClientsService,
-    private readonly users: UsersService,
     private readonly consents: ConsentsService,
     private readonly codes: AuthorizationCodesService,
     private readonly throttle: LoginThrottle,
@@ -54,7 +52,7 @@ export class AuthorizationFlowService {
   }
 
   async login(request: AuthorizationRequest, username: string, password: string, address: string): Promise<FlowStep> {
-    const retryAfter = await this.throttle.retryAfter(username, address);
+    const { user, retryAfter } = await this.throttle.verifyCredentials(username, password, address);
     if (retryAfter > 0) {
       return {
         kind: 'login',
@@ -65,12 +63,7 @@ export class AuthorizationFlowService {
         error: 'Too many failed attempts. Try again later.',
       };
     }
-    const user = await this.users.verifyCredentials(username, password);
-    if (!user) {
-      await this.throttle.recordFailure(username, address);
-      return { kind: 'login', request, username, status: 401, error: 'Wrong username or password.' };
-    }
-    await this.throttle.recordSuccess(username);
+    if (!user) return { kind: 'login', request, username, status: 401, error: 'Wrong username or password.' };
     return { kind: 'signed-in', user, request };
   }
 

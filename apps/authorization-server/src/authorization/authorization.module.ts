@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module.js';
 import { ClientsModule } from '../clients/clients.module.js';
 import { RateLimitModule } from '../rate-limit/rate-limit.module.js';
 import { UsersModule } from '../users/users.module.js';
@@ -11,7 +12,7 @@ import { LoginSessionsService } from './login-sessions.service.js';
 import { LoginThrottle } from './login-throttle.service.js';
 
 @Module({
-  imports: [ClientsModule, UsersModule, RateLimitModule],
+  imports: [AuditModule, ClientsModule, UsersModule, RateLimitModule],
   controllers: [AuthorizationController],
   providers: [
     AuthorizationPagesService,
@@ -21,6 +22,6 @@ import { LoginThrottle } from './login-throttle.service.js';
     LoginSessionsService,
     LoginThrottle,
   ],
-  exports: [AuthorizationCodesService, ConsentsService],
+  exports: [AuthorizationCodesService, ConsentsService, LoginThrottle],
 })
 export class AuthorizationModule {}

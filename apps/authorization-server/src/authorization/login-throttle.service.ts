@@ -1,38 +1,59 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { authorizationConfig, type AuthorizationConfig } from '#config';
+import type { UserEntity } from '#persistence';
+import { AuditService } from '../audit/audit.service.js';
 import { RateLimitStorage } from '../rate-limit/rate-limit.storage.js';
+import { UsersService } from '../users/users.service.js';
+
+/** A sign-in attempt: the user, or null with the seconds to wait when the attempt was refused unverified. */
+export type SignInAttempt = { user: UserEntity; retryAfter: 0 } | { user: null; retryAfter: number };
 
 /**
  * Failed sign-ins are counted per username (LOGIN_MAX_FAILURES) and per address
  * (LOGIN_MAX_FAILURES_PER_ADDRESS, higher: many users may share one address) within
  * LOGIN_FAILURE_WINDOW seconds; past either limit, attempts are refused until the window
- * passes. The counters are the rate-limit store's: shared through Redis when REDIS_URL is set.
+ * passes. Each attempt is reserved (counted) before the password is hashed, so a burst of
+ * concurrent attempts gets no more verifications than the limit; a success takes its hits back.
+ * The sign-in page and the password grant both sign in here. The counters are the rate-limit
+ * store's: shared through Redis when REDIS_URL is set.
  */
 @Injectable()
 export class LoginThrottle {
   constructor(
     @Inject(authorizationConfig.KEY) private readonly config: AuthorizationConfig,
     private readonly storage: RateLimitStorage,
+    private readonly users: UsersService,
+    private readonly audit: AuditService,
   ) {}
 
-  /** Seconds until sign-in may be tried again, or 0. */
-  async retryAfter(username: string, address: string): Promise<number> {
-    const limits = [this.config.loginMaxFailures, this.config.loginMaxFailuresPerAddress];
-    const counts = await Promise.all(this.keys(username, address).map((key) => this.storage.peek(key)));
-    const waits = counts.map((c, i) => (c.hits >= limits[i] ? Math.max(1, Math.ceil(c.resetInMs / 1000)) : 0));
-    return Math.max(...waits);
+  async verifyCredentials(username: string, password: string, address: string): Promise<SignInAttempt> {
+    const addressKey = `login:addr:${address}`;
+    const userKey = `login:user:${username.toLowerCase()}`;
+    // The address first: attempts from an address already refused do not touch the username's count.
+    let retryAfter = await this.reserve(addressKey, this.config.loginMaxFailuresPerAddress, 'address', address);
+    if (retryAfter === 0)
+      retryAfter = await this.reserve(userKey, this.config.loginMaxFailures, 'username', username.toLowerCase());
+    if (retryAfter > 0) return { user: null, retryAfter };
+    const user = await this.users.verifyCredentials(username, password);
+    if (!user) return { user: null, retryAfter: 0 };
+    await Promise.all([this.storage.reset(userKey), this.storage.giveBack(addressKey)]);
+    return { user, retryAfter: 0 };
   }
 
-  async recordFailure(username: string, address: string): Promise<void> {
-    const windowMs = this.config.loginFailureWindow * 1000;
-    await Promise.all(this.keys(username, address).map((key) => this.storage.increment(key, windowMs)));
-  }
-
-  async recordSuccess(username: string): Promise<void> {
-    await this.storage.reset(this.keys(username, '')[0]);
-  }
-
-  private keys(username: string, address: string): string[] {
-    return [`login:user:${username.toLowerCase()}`, `login:addr:${address}`];
+  /** Counts an attempt; answers 0 within the limit, else the seconds until the window closes. */
+  private async reserve(key: string, limit: number, targetType: string, target: string): Promise<number> {
+    const { hits, resetInMs } = await this.storage.increment(key, this.config.loginFailureWindow * 1000);
+    if (hits <= limit) return 0;
+    // The count is atomic: exactly one attempt per window sees limit + 1, on any instance.
+    if (hits === limit + 1) {
+      await this.audit.log({
+        actor: 'system',
+        action: 'login.throttled',
+        target_type: targetType,
+        target_id: target,
+        reason: `more than ${limit} failed sign-in attempts within ${this.config.loginFailureWindow} s`,
+      });
+    }
+    return Math.max(1, Math.ceil(resetInMs / 1000));
   }
 }

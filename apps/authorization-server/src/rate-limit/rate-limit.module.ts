@@ -1,10 +1,10 @@
 import { Module } from '@nestjs/common';
 import { RateLimitStorage } from './rate-limit.storage.js';
 import { RedisConnection } from './redis.provider.js';
-import { TokenRateLimitGuard } from './token-rate-limit.guard.js';
+import { ClientRateLimitGuard, RateLimits, TokenRateLimitGuard } from './token-rate-limit.guard.js';
 
 @Module({
-  providers: [RedisConnection, RateLimitStorage, TokenRateLimitGuard],
-  exports: [RedisConnection, RateLimitStorage, TokenRateLimitGuard],
+  providers: [RedisConnection, RateLimitStorage, RateLimits, TokenRateLimitGuard, ClientRateLimitGuard],
+  exports: [RedisConnection, RateLimitStorage, RateLimits, TokenRateLimitGuard, ClientRateLimitGuard],
 })
 export class RateLimitModule {}

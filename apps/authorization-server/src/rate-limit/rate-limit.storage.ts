@@ -13,7 +13,13 @@ const INCREMENT = `local hits = redis.call('INCR', KEYS[1])
 if hits == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return {hits, redis.call('PTTL', KEYS[1])}`;
 
-const MAX_LOCAL_KEYS = 100_000;
+// Takes one hit back from a live window; a window that has closed stays closed.
+const GIVE_BACK = `local hits = tonumber(redis.call('GET', KEYS[1]) or '0')
+if hits > 0 then return redis.call('DECR', KEYS[1]) end
+return 0`;
+
+/** The most windows counted in this process; past it the least recently hit are forgotten first. */
+export const MAX_LOCAL_KEYS = 100_000;
 
 /**
  * Fixed-window counters: in Redis when REDIS_URL is set, so every instance shares them; otherwise
@@ -63,6 +69,17 @@ export class RateLimitStorage {
     }
   }
 
+  /** Takes back a hit that turned out not to count (e.g. a sign-in that succeeded). */
+  async giveBack(key: string): Promise<void> {
+    const client = this.redis.client;
+    if (!client) {
+      const entry = this.local.get(key);
+      if (entry && entry.resetAt > this.clock.now() && entry.hits > 0) entry.hits -= 1;
+      return;
+    }
+    await client.eval(GIVE_BACK, 1, `rl:${key}`).catch(() => undefined);
+  }
+
   async reset(key: string): Promise<void> {
     this.local.delete(key);
     await this.redis.client?.del(`rl:${key}`).catch(() => undefined);
@@ -71,17 +88,18 @@ export class RateLimitStorage {
   private incrementLocal(key: string, windowMs: number): WindowCount {
     const now = this.clock.now();
     let entry = this.local.get(key);
-    if (!entry || entry.resetAt <= now) {
-      if (!entry && this.local.size >= MAX_LOCAL_KEYS) this.sweep(now);
-      entry = { hits: 0, resetAt: now + windowMs };
-      this.local.set(key, entry);
-    }
+    // Re-inserted on every hit, so the Map's order is least recently hit first: a flood of new keys
+    // pushes out idle windows, never a window still in use.
+    this.local.delete(key);
+    if (!entry || entry.resetAt <= now) entry = { hits: 0, resetAt: now + windowMs };
+    if (this.local.size >= MAX_LOCAL_KEYS) this.evictOldest();
+    this.local.set(key, entry);
     entry.hits += 1;
     return { hits: entry.hits, resetInMs: entry.resetAt - now };
   }
 
-  private sweep(now: number): void {
-    for (const [key, entry] of this.local) if (entry.resetAt <= now) this.local.delete(key);
-    if (this.local.size >= MAX_LOCAL_KEYS) this.local.clear();
+  private evictOldest(): void {
+    const oldest = this.local.keys().next();
+    if (!oldest.done) this.local.delete(oldest.value);
   }
 }

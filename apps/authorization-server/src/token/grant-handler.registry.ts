@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InvalidRequestError, UnauthorizedClientError, UnsupportedGrantTypeError } from '#oauth';
 import type { ClientEntity } from '#persistence';
-import { GRANT_HANDLERS, GrantHandler, TokenRequestParams, TokenResponse } from './grant-handler.js';
+import { GRANT_HANDLERS, GrantContext, GrantHandler, TokenRequestParams, TokenResponse } from './grant-handler.js';
 
 /** grant_type -> handler. */
 @Injectable()
@@ -16,7 +16,7 @@ export class GrantHandlerRegistry {
     return [...this.handlers.keys()];
   }
 
-  handle(params: TokenRequestParams, client: ClientEntity): Promise<TokenResponse> {
+  handle(params: TokenRequestParams, client: ClientEntity, context: GrantContext): Promise<TokenResponse> {
     const grantType = params.grant_type;
     if (grantType === undefined) throw new InvalidRequestError('grant_type is required');
     const handler = this.handlers.get(grantType);
@@ -24,7 +24,7 @@ export class GrantHandlerRegistry {
     if (!client.grant_types.includes(grantType)) {
       throw new UnauthorizedClientError(`the client is not allowed to use grant_type ${grantType}`);
     }
-    return handler.handle(params, client);
+    return handler.handle(params, client, context);
   }
 }
 

@@ -13,13 +13,19 @@ export interface TokenResponse {
   scope: string;
 }
 
+/** What a grant may need to know of the request besides its parameters. */
+export interface GrantContext {
+  /** The caller's address (req.ip, as TRUST_PROXY decides), for the sign-in throttle. */
+  address: string;
+}
+
 /**
  * One implementation per grant type, found by grant_type in GrantHandlerRegistry. The client
  * is already authenticated and allowed to use the grant when `handle` is called.
  */
 export interface GrantHandler {
   readonly grantType: GrantType;
-  handle(params: TokenRequestParams, client: ClientEntity): Promise<TokenResponse>;
+  handle(params: TokenRequestParams, client: ClientEntity, context: GrantContext): Promise<TokenResponse>;
 }
 
 export const GRANT_HANDLERS = Symbol('GRANT_HANDLERS');

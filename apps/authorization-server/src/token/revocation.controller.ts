@@ -16,7 +16,7 @@ import type { Request } from 'express';
 import { OAuthExceptionFilter } from '#oauth';
 import type { ClientEntity } from '#persistence';
 import { AuthenticatedClient, ClientAuthGuard } from '../clients/client-auth.guard.js';
-import { TokenRateLimitGuard } from '../rate-limit/token-rate-limit.guard.js';
+import { ClientRateLimitGuard, TokenRateLimitGuard } from '../rate-limit/token-rate-limit.guard.js';
 import { FormBodyGuard } from './form-body.guard.js';
 import type { TokenRequestParams } from './grant-handler.js';
 import { IntrospectionCallerGuard } from './introspection-caller.guard.js';
@@ -36,7 +36,7 @@ export class RevocationController {
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
   @Header('Pragma', 'no-cache')
-  @UseGuards(FormBodyGuard, TokenRateLimitGuard, ClientAuthGuard)
+  @UseGuards(FormBodyGuard, TokenRateLimitGuard, ClientAuthGuard, ClientRateLimitGuard)
   @ApiBasicAuth()
   @ApiOperation({ summary: 'Token revocation (RFC 7009): revokes the whole refresh-token family' })
   @ApiConsumes('application/x-www-form-urlencoded')
@@ -52,7 +52,7 @@ export class RevocationController {
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
   @Header('Pragma', 'no-cache')
-  @UseGuards(FormBodyGuard, TokenRateLimitGuard, IntrospectionCallerGuard)
+  @UseGuards(FormBodyGuard, TokenRateLimitGuard, IntrospectionCallerGuard, ClientRateLimitGuard)
   @ApiBasicAuth()
   @ApiBearerAuth()
   @ApiOperation({ summary: 'Token introspection (RFC 7662) for refresh and access tokens' })

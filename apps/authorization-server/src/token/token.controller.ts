@@ -14,7 +14,7 @@ import type { Request } from 'express';
 import { OAuthExceptionFilter } from '#oauth';
 import type { ClientEntity } from '#persistence';
 import { AuthenticatedClient, ClientAuthGuard } from '../clients/client-auth.guard.js';
-import { TokenRateLimitGuard } from '../rate-limit/token-rate-limit.guard.js';
+import { ClientRateLimitGuard, TokenRateLimitGuard } from '../rate-limit/token-rate-limit.guard.js';
 import { FormBodyGuard } from './form-body.guard.js';
 import type { TokenRequestParams, TokenResponse } from './grant-handler.js';
 import { GrantHandlerRegistry } from './grant-handler.registry.js';
@@ -29,7 +29,7 @@ export class TokenController {
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
   @Header('Pragma', 'no-cache')
-  @UseGuards(FormBodyGuard, TokenRateLimitGuard, ClientAuthGuard)
+  @UseGuards(FormBodyGuard, TokenRateLimitGuard, ClientAuthGuard, ClientRateLimitGuard)
   @ApiOperation({
     summary: 'Token endpoint (RFC 6749 3.2): authorization_code, client_credentials, password, refresh_token',
   })
@@ -40,6 +40,6 @@ export class TokenController {
   @ApiBadRequestResponse({ type: OAuthErrorDto, description: 'RFC 6749 5.2 error' })
   @ApiUnauthorizedResponse({ type: OAuthErrorDto, description: 'invalid_client' })
   token(@Req() req: Request, @AuthenticatedClient() client: ClientEntity): Promise<TokenResponse> {
-    return this.grants.handle(req.body as TokenRequestParams, client);
+    return this.grants.handle(req.body as TokenRequestParams, client, { address: req.ip ?? 'unknown' });
   }
 }

@@ -1,8 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { GrantType, InvalidGrantError, narrowScope, scopeList } from '#oauth';
 import type { ClientEntity } from '#persistence';
+import { LoginThrottle } from '../../authorization/login-throttle.service.js';
 import { UsersService } from '../../users/users.service.js';
-import { GrantHandler, TokenRequestParams, TokenResponse } from '../grant-handler.js';
+import { TooManyRequestsError } from '../../rate-limit/token-rate-limit.guard.js';
+import { GrantContext, GrantHandler, TokenRequestParams, TokenResponse } from '../grant-handler.js';
 import { grantParams } from '../grant-params.js';
 import { PasswordParams } from '../dto/grant-params.dto.js';
 import { TokenIssuer } from '../token-issuer.service.js';
@@ -16,14 +18,17 @@ export class PasswordGrant implements GrantHandler {
   readonly grantType = GrantType.Password;
 
   constructor(
+    private readonly throttle: LoginThrottle,
     private readonly users: UsersService,
     private readonly issuer: TokenIssuer,
   ) {}
 
-  async handle(params: TokenRequestParams, client: ClientEntity): Promise<TokenResponse> {
+  async handle(params: TokenRequestParams, client: ClientEntity, context: GrantContext): Promise<TokenResponse> {
     const { username, password, scope } = grantParams(PasswordParams, params);
     const granted = narrowScope(scope, scopeList(client.scope));
-    const user = await this.users.verifyCredentials(username, password);
+    // The sign-in page's throttle: the same counters per username and per address.
+    const { user, retryAfter } = await this.throttle.verifyCredentials(username, password, context.address);
+    if (retryAfter > 0) throw new TooManyRequestsError(retryAfter);
     // RFC 6749 5.2: invalid resource owner credentials are invalid_grant.
     if (!user) throw new InvalidGrantError('the resource owner credentials are invalid');
     // The user as read before the password hash: a disable or new password landing during it wins.
