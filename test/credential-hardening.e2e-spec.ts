@@ -194,6 +194,18 @@ describe('credentials presented by people', () => {
     });
   });
 
+  describe('malformed text', () => {
+    it('a lone surrogate (JSON escape) in a new password is a 400, not a 500, and is not hashed', async () => {
+      scrypt.reset();
+      const res = await admin('post', '/admin/users', { username: username(), password: 'password\ud800' });
+      expect({ status: res.status, body: res.body }).toEqual({
+        status: 400,
+        body: { status: 400, error: 'bad_request', message: 'password must be valid Unicode text' },
+      });
+      expect(scrypt.inputs).toEqual([]);
+    });
+  });
+
   describe('control characters in a username', () => {
     it('are refused before any lookup: invalid_grant at the grant, the wrong-credentials page at sign-in', async () => {
       const user = await createUser('username-password');
