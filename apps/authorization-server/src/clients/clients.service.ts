@@ -6,6 +6,7 @@ import { Clock, registrationConfig, type RegistrationConfig } from '#config';
 import {
   ClientAuthMethod,
   InvalidClientError,
+  NO_CONTROL_CHARACTERS,
   SecretPrefix,
   hashSecret,
   isStorableText,
@@ -162,14 +163,15 @@ export class ClientsService {
 
   /**
    * RFC 6749 2.3: authenticates the client by the one method it used. Every failure is the
-   * same `invalid_client`, so the answer tells nothing about which part was wrong.
+   * same `invalid_client`, so the answer tells nothing about which part was wrong. Credentials
+   * with control characters belong to no client and are not looked up.
    */
   async authenticate(presented: PresentedClientCredentials): Promise<ClientEntity> {
     const basic = presented.method === ClientAuthMethod.ClientSecretBasic;
     const failed = () => new InvalidClientError('client authentication failed', basic);
-    const found = isStorableText(presented.clientId, 200)
-      ? await this.cache.get(presented.clientId, (id) => this.loadCredentials(id))
-      : null;
+    const presentable =
+      isStorableText(presented.clientId, 200) && NO_CONTROL_CHARACTERS.test(presented.clientSecret ?? '');
+    const found = presentable ? await this.cache.get(presented.clientId, (id) => this.loadCredentials(id)) : null;
     const secretOk = secretMatchesHash(presented.clientSecret ?? '', found?.secretHash);
     if (!found) throw failed();
     const { client } = found;

@@ -5,9 +5,9 @@ import { IsNull, Repository } from 'typeorm';
 import { Clock } from '#config';
 import { LoginSessionEntity, UserEntity, isUniqueViolation, newestFirst } from '#persistence';
 import { decoyHash, hashPassword, verifyPassword } from './password-hasher.js';
+import { passwordToSet, presentedPassword } from './password-policy.js';
 
 export const USERNAME_PATTERN = /^[^\s\p{Cc}]{1,200}$/u;
-export const PASSWORD_LENGTH = { min: 8, max: 1024 };
 
 @Injectable()
 export class UsersService {
@@ -20,13 +20,13 @@ export class UsersService {
   async create(username: string, password: string): Promise<UserEntity> {
     if (!USERNAME_PATTERN.test(username))
       throw new BadRequestException('username must be 1-200 characters without spaces or control characters');
-    assertPassword(password);
+    const stored = passwordToSet(password);
     if (await this.users.existsBy({ username })) throw new BadRequestException(`username ${username} is taken`);
     const now = this.clock.now();
     const user = this.users.create({
       id: randomUUID(),
       username,
-      password_hash: await hashPassword(password),
+      password_hash: await hashPassword(stored),
       disabled_at: null,
       created_at: now,
       updated_at: now,
@@ -78,8 +78,7 @@ export class UsersService {
   /** A new password moves the token epoch: every session, code and grant made with the old one is refused. */
   async setPassword(id: string, password: string): Promise<void> {
     await this.getOrThrow(id);
-    assertPassword(password);
-    const hash = await hashPassword(password);
+    const hash = await hashPassword(passwordToSet(password));
     await this.users.update(
       { id },
       { password_hash: hash, updated_at: this.clock.now(), token_epoch: () => 'token_epoch + 1' },
@@ -99,19 +98,24 @@ export class UsersService {
   }
 
   /**
-   * The enabled user with these credentials, or null; takes the same time either way. The user is
-   * read before the password is hashed: its `token_epoch` is what grants made from it must still match.
+   * The enabled user with these credentials, or null; takes the same time either way. A username or
+   * password that breaks a rule (password-policy.ts) is refused before any lookup, after the same scrypt
+   * work on the decoy hash. The user is read before the password is hashed: its `token_epoch` is what
+   * grants made from it must still match.
    */
   async verifyCredentials(username: string, password: string): Promise<UserEntity | null> {
+    const presented = presentedPassword(password);
     const user =
-      USERNAME_PATTERN.test(username) && password.length <= PASSWORD_LENGTH.max
+      USERNAME_PATTERN.test(username) && !presented.refused
         ? await this.users
             .createQueryBuilder('u')
             .addSelect('u.password_hash')
             .where('u.username = :username', { username })
             .getOne()
         : null;
-    const ok = await verifyPassword(password.slice(0, PASSWORD_LENGTH.max), user?.password_hash ?? (await decoyHash()));
+    const stored = user?.password_hash ?? (await decoyHash());
+    let ok = false;
+    for (const form of presented.forms) ok ||= await verifyPassword(form, stored);
     if (!user || !ok || user.disabled_at !== null) return null;
     delete (user as Partial<UserEntity>).password_hash;
     return user;
@@ -120,9 +124,3 @@ export class UsersService {
 
 /** User ids are UUIDs (varchar 36): anything longer is no user and is not looked up. */
 const isStorableId = (id: string): boolean => id.length <= 36;
-
-function assertPassword(password: string): void {
-  if (password.length < PASSWORD_LENGTH.min || password.length > PASSWORD_LENGTH.max) {
-    throw new BadRequestException(`password must be ${PASSWORD_LENGTH.min}-${PASSWORD_LENGTH.max} characters`);
-  }
-}
