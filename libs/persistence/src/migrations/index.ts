@@ -17,6 +17,7 @@ import {
   RefreshTokenLookupByIdSqlite1764600000000,
 } from './1764600000000-refresh-token-lookup-by-id.js';
 import { TokenStanding1764700000000 } from './1764700000000-token-standing.js';
+import { SigningKeyRotation1764900000000 } from './1764900000000-signing-key-rotation.js';
 
 export const SQLITE_MIGRATIONS = [
   InitialSchemaSqlite1764100000000,
@@ -24,6 +25,7 @@ export const SQLITE_MIGRATIONS = [
   HousekeepingIndexesSqlite1764300000000,
   RefreshTokenLookupByIdSqlite1764600000000,
   TokenStanding1764700000000,
+  SigningKeyRotation1764900000000,
 ];
 export const POSTGRES_MIGRATIONS = [
   InitialSchemaPostgres1764100000000,
@@ -33,4 +35,5 @@ export const POSTGRES_MIGRATIONS = [
   BulkRevocationRoomPostgres1764500000000,
   RefreshTokenLookupByIdPostgres1764600000000,
   TokenStanding1764700000000,
+  SigningKeyRotation1764900000000,
 ];
