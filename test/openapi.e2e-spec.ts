@@ -58,6 +58,8 @@ describe('OpenAPI document and Swagger UI', () => {
         'PUT /admin/users/{id}/password',
         'DELETE /admin/users/{id}',
         'GET /admin/audit-events',
+        'GET /admin/signing-keys',
+        'POST /admin/signing-keys/rotate',
       ].sort(),
     );
     for (const { route, op } of adminOps) {
