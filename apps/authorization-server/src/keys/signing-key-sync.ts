@@ -78,14 +78,16 @@ export class SigningKeySync implements OnApplicationBootstrap, OnApplicationShut
       const interval = this.config.rotationIntervalSeconds * 1000;
       const since = interval > 0 ? await this.keys.activeSince() : null;
       if (since === null || since + interval > this.clock.now()) return;
-      const outcome = await this.keys.rotate((previous, active) =>
-        this.audit.record({
-          actor: 'system:schedule',
-          action: 'signing_key.rotated',
-          target_type: 'signing_key',
-          target_id: active,
-          reason: `previous ${previous}`,
-        }),
+      const outcome = await this.keys.rotate(
+        (previous, active) =>
+          this.audit.record({
+            actor: 'system:schedule',
+            action: 'signing_key.rotated',
+            target_type: 'signing_key',
+            target_id: active,
+            reason: `previous ${previous}`,
+          }),
+        interval,
       );
       if (outcome.rotated) {
         this.logger.log(`signing key rotated on schedule: ${outcome.active} signs, ${outcome.previous} retiring`);

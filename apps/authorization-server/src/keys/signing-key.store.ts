@@ -9,9 +9,12 @@ export type SigningKeyRow = SigningKeyEntity & { private_jwk: string };
 
 export interface RotationPlan {
   alg: string;
-  now: number;
+  /** Read after the next keys are: a key another instance just published is never newer than `now`. */
+  clock: () => number;
   /** A `next` key must have been published this long before it signs. */
   publishAheadMs: number;
+  /** The schedule: rotate only when the active key has signed this long, judged inside the transaction. */
+  minActiveMs?: number;
   /** Added to the longest access-token lifetime: how long the old key stays published. */
   retireMarginMs: number;
   /** Stored as the new `next` key when none of `alg` is left. */
@@ -22,7 +25,7 @@ export interface RotationPlan {
 export type RotationOutcome =
   | { rotated: true; previous: string; active: string }
   | { rotated: false; reason: 'not_ready'; activatableAt: number }
-  | { rotated: false; reason: 'concurrent' };
+  | { rotated: false; reason: 'concurrent' | 'not_due' };
 
 /** The signing_key table: every state change is a conditional update, so instances agree on the one active key. */
 @Injectable()
@@ -97,30 +100,32 @@ export class SigningKeyStore {
           where: { status: 'next', alg: plan.alg },
           order: { created_at: 'ASC', kid: 'ASC' },
         });
-        const ready = candidates.find((k) => k.created_at + plan.publishAheadMs <= plan.now);
+        const now = plan.clock();
+        const ready = candidates.find((k) => k.created_at + plan.publishAheadMs <= now);
         if (!ready) {
           if (candidates.length === 0) await keys.insert(plan.fresh);
-          const publishedAt = candidates[0]?.created_at ?? plan.now;
+          const publishedAt = candidates[0]?.created_at ?? now;
           return { rotated: false, reason: 'not_ready', activatableAt: publishedAt + plan.publishAheadMs };
         }
         const active = await keys.findOneBy({ status: 'active' });
-        const retireAfter = plan.now + (await longestAccessTokenLifetimeMs(m)) + plan.retireMarginMs;
+        // Another instance may have rotated since the caller looked: the schedule is checked on what is stored.
+        if (plan.minActiveMs !== undefined && (active?.activated_at ?? 0) + plan.minActiveMs > now) {
+          return { rotated: false, reason: 'not_due' };
+        }
+        const retireAfter = now + (await longestAccessTokenLifetimeMs(m)) + plan.retireMarginMs;
         if (active) {
           const demoted = await keys.update(
             { kid: active.kid, status: 'active' },
-            { status: 'retiring', retired_at: plan.now, retire_after: retireAfter },
+            { status: 'retiring', retired_at: now, retire_after: retireAfter },
           );
           if (demoted.affected !== 1) return { rotated: false, reason: 'concurrent' };
         }
-        const promoted = await keys.update(
-          { kid: ready.kid, status: 'next' },
-          { status: 'active', activated_at: plan.now },
-        );
+        const promoted = await keys.update({ kid: ready.kid, status: 'next' }, { status: 'active', activated_at: now });
         if (promoted.affected !== 1) throw new ConcurrentRotation();
         // Next keys of another algorithm (SIGNING_ALG changed) never signed: they leave the JWKS at once.
         await keys.update(
           { status: 'next', alg: Not(plan.alg) },
-          { status: 'retired', retired_at: plan.now, retire_after: plan.now },
+          { status: 'retired', retired_at: now, retire_after: now },
         );
         if (candidates.length === 1) await keys.insert(plan.fresh);
         await m.getRepository(AuditEventEntity).insert(plan.audit(active?.kid ?? '', ready.kid));

@@ -21,6 +21,8 @@ export const RETIRE_MARGIN_SECONDS = 300;
 @Injectable()
 export class SigningKeysService implements OnModuleInit {
   private signer?: JwsSigner;
+  /** Moves whenever this instance learns of a rotation: key sets read earlier are out of date. */
+  private keysVersion = 0;
   private readonly logger = new Logger('SigningKeys');
   private readonly encryption: KeyEncryption;
 
@@ -55,7 +57,13 @@ export class SigningKeysService implements OnModuleInit {
     if (!row || row.status !== 'active') return this.signer !== undefined;
     const privateJwk = JSON.parse(this.encryption.open(row.private_jwk, row.kid)) as JWK;
     this.signer = new JwsSigner(row.kid, row.alg, privateJwk, ACCESS_TOKEN_TYP);
+    this.keysVersion += 1;
     return true;
+  }
+
+  /** Changes whenever the keys changed as far as this instance knows (see AccessTokenVerifier). */
+  get version(): number {
+    return this.keysVersion;
   }
 
   /** The active key's activation time, for the rotation schedule. */
@@ -76,18 +84,21 @@ export class SigningKeysService implements OnModuleInit {
   }
 
   /** The next key becomes active and the active one retiring (see SigningKeyStore.rotate). */
-  async rotate(audit: (previous: string, active: string) => AuditRecord): Promise<RotationOutcome> {
-    const now = this.clock.now();
+  async rotate(
+    audit: (previous: string, active: string) => AuditRecord,
+    minActiveMs?: number,
+  ): Promise<RotationOutcome> {
     const outcome = await this.store.rotate({
       alg: this.config.alg,
-      now,
+      minActiveMs,
+      clock: () => this.clock.now(),
       publishAheadMs: this.config.publishAheadSeconds * 1000,
       retireMarginMs: RETIRE_MARGIN_SECONDS * 1000,
       fresh: await this.newKey('next'),
       audit,
     });
     if (outcome.rotated) {
-      await this.store.sweep(now);
+      await this.store.sweep(this.clock.now());
       await this.reload();
     }
     return outcome;

@@ -27,7 +27,7 @@ export class AdminSigningKeysService {
         reason: `previous ${previous}`,
       }),
     );
-    if (!outcome.rotated && outcome.reason === 'concurrent') {
+    if (!outcome.rotated && outcome.reason !== 'not_ready') {
       throw new ConflictException('another rotation happened at the same time; the keys have changed');
     }
     if (!outcome.rotated) {
