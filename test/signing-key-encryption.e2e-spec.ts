@@ -61,6 +61,7 @@ describe('signing keys encrypted at rest (KEY_ENCRYPTION_KEY)', () => {
   /** Starts the app as startTestApp does, and returns the reason it refused to start. */
   async function startFailure(env: Record<string, string>): Promise<unknown> {
     Object.assign(process.env, { DATABASE_URL: database.url, KEY_ENCRYPTION_KEY_PREVIOUS: '', ...env });
+    // The error is the whole message an operator sees (main.ts prints it alone, without a stack trace).
     const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
     const app = moduleRef.createNestApplication({ logger: false });
     try {
@@ -155,9 +156,22 @@ describe('signing keys encrypted at rest (KEY_ENCRYPTION_KEY)', () => {
     const error = await startFailure({ KEY_ENCRYPTION_KEY: other });
     expect(error).toBeInstanceOf(KeyConfigurationError);
     expect((error as Error).message).toBe(
-      `the signing keys in the database are encrypted with the key-encryption key ${kekId(kek)}, which is neither ` +
+      `the signing keys in the database are encrypted with the key-encryption key ${kekId(kek)}, which is not ` +
         `KEY_ENCRYPTION_KEY (${kekId(other)}): set KEY_ENCRYPTION_KEY to that key, or KEY_ENCRYPTION_KEY_PREVIOUS to it ` +
         'to re-encrypt them with a new KEY_ENCRYPTION_KEY',
+    );
+  });
+
+  it('refuses to start when neither KEY_ENCRYPTION_KEY nor KEY_ENCRYPTION_KEY_PREVIOUS opens the keys, naming both', async () => {
+    const kek = newKek();
+    await stop(await start({ KEY_ENCRYPTION_KEY: kek }));
+    const [current, previous] = [newKek(), newKek()];
+    const error = await startFailure({ KEY_ENCRYPTION_KEY: current, KEY_ENCRYPTION_KEY_PREVIOUS: previous });
+    expect(error).toBeInstanceOf(KeyConfigurationError);
+    expect((error as Error).message).toBe(
+      `the signing keys in the database are encrypted with the key-encryption key ${kekId(kek)}, which is neither ` +
+        `KEY_ENCRYPTION_KEY (${kekId(current)}) nor KEY_ENCRYPTION_KEY_PREVIOUS (${kekId(previous)}): set ` +
+        'KEY_ENCRYPTION_KEY to that key, or KEY_ENCRYPTION_KEY_PREVIOUS to it to re-encrypt them with a new KEY_ENCRYPTION_KEY',
     );
   });
 

@@ -102,9 +102,11 @@ export class KeyEncryption {
         'set KEY_ENCRYPTION_KEY to the key they were encrypted with'
       );
     }
+    const configured = this.previous
+      ? `neither KEY_ENCRYPTION_KEY (${this.current.id}) nor KEY_ENCRYPTION_KEY_PREVIOUS (${this.previous.id})`
+      : `not KEY_ENCRYPTION_KEY (${this.current.id})`;
     return (
-      `the signing keys in the database are encrypted with the key-encryption key ${kekId}, which is neither ` +
-      `KEY_ENCRYPTION_KEY (${this.current.id})${this.previous ? ` nor KEY_ENCRYPTION_KEY_PREVIOUS (${this.previous.id})` : ''}: ` +
+      `the signing keys in the database are encrypted with the key-encryption key ${kekId}, which is ${configured}: ` +
       'set KEY_ENCRYPTION_KEY to that key, or KEY_ENCRYPTION_KEY_PREVIOUS to it to re-encrypt them with a new KEY_ENCRYPTION_KEY'
     );
   }
