@@ -1,4 +1,11 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { Clock, signingKeysConfig, type SigningKeysConfig } from '#config';
 import { AuditService } from '../audit/audit.service.js';
@@ -18,7 +25,7 @@ const POLL_WITH_REDIS_MS = 30_000;
  * (SIGNING_KEY_ROTATION_INTERVAL) on every instance; the store's conditional update lets one rotate.
  */
 @Injectable()
-export class SigningKeySync implements OnApplicationBootstrap, OnApplicationShutdown {
+export class SigningKeySync implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger('SigningKeys');
   private subscriber: Redis | null = null;
   private timer: NodeJS.Timeout | undefined;
@@ -48,10 +55,14 @@ export class SigningKeySync implements OnApplicationBootstrap, OnApplicationShut
     this.timer = setInterval(() => void this.tick(), fast ? POLL_MS : POLL_WITH_REDIS_MS).unref();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before the database closes: no poll may start or still run then. */
+  async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
-    this.subscriber?.disconnect();
     await this.ticking;
+  }
+
+  onApplicationShutdown(): void {
+    this.subscriber?.disconnect();
   }
 
   /** One poll: reload the active key, and rotate when the schedule says so. */

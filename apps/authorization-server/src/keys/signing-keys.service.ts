@@ -131,7 +131,8 @@ export class SigningKeysService implements OnModuleInit {
    */
   private async secureStoredKeys(): Promise<void> {
     if (!this.encryption.enabled) {
-      this.logger.warn('KEY_ENCRYPTION_KEY is not set: signing keys are stored unencrypted in the database');
+      // Info, not a warning: the embedded two-command start runs this way on purpose.
+      this.logger.log('KEY_ENCRYPTION_KEY is not set: signing keys are stored unencrypted in the database');
     }
     let encrypted = 0;
     let reencrypted = 0;
