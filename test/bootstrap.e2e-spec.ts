@@ -81,6 +81,7 @@ describe('bootstrap: admin client and migrations', () => {
         expect.stringMatching(/^RefreshTokenLookupById(Sqlite|Postgres)1764600000000$/),
         'TokenStanding1764700000000',
         expect.stringMatching(/^AuthorizationCodeRedirectUriSent(Sqlite|Postgres)1764800000000$/),
+        'SigningKeyRotation1764900000000',
       ]);
       if (TEST_DIALECT === 'postgres') {
         const options = await t.app

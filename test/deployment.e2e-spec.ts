@@ -34,12 +34,13 @@ interface Compose {
 const AUTHORIZATION_SERVERS = ['authorization-server-1', 'authorization-server-2'];
 const DEMO = 'demo-resource-server';
 const APP_SERVICES = [...AUTHORIZATION_SERVERS, DEMO];
-const REQUIRED_SECRETS = ['ADMIN_CLIENT_ID', 'ADMIN_CLIENT_SECRET', 'POSTGRES_PASSWORD'];
+const REQUIRED_SECRETS = ['ADMIN_CLIENT_ID', 'ADMIN_CLIENT_SECRET', 'POSTGRES_PASSWORD', 'KEY_ENCRYPTION_KEY'];
 /** Values for the variables docker-compose.yml requires, as an operator would export them. */
 const OPERATOR_ENV = {
   ADMIN_CLIENT_ID: 'admin',
   ADMIN_CLIENT_SECRET: 'an-admin-secret-of-at-least-32-characters',
   POSTGRES_PASSWORD: 'a-postgres-password',
+  KEY_ENCRYPTION_KEY: 'AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8',
 };
 /**
  * Variables the compose file may set before the app reads them: the Redis integration of the
@@ -255,7 +256,12 @@ describe('deployment files (docker-compose.yml, Dockerfile, deploy/nginx.conf)',
         expect(() => interpolateDeep(raw, { ...rest, [secret]: '' })).toThrow(`required variable ${secret} is missing`);
       }
       // The admin client on the x-authorization-server anchor; the database password on postgres and in DATABASE_URL.
-      expect(counts).toEqual({ ADMIN_CLIENT_ID: 1, ADMIN_CLIENT_SECRET: 1, POSTGRES_PASSWORD: 2 });
+      expect(counts).toEqual({
+        ADMIN_CLIENT_ID: 1,
+        ADMIN_CLIENT_SECRET: 1,
+        POSTGRES_PASSWORD: 2,
+        KEY_ENCRYPTION_KEY: 1,
+      });
       // Any variable named like a secret, on any service, is exactly such a reference.
       for (const [name, service] of Object.entries(raw.services)) {
         for (const [key, value] of Object.entries(service.environment ?? {})) {

@@ -59,6 +59,8 @@ describe('OpenAPI document and Swagger UI', () => {
         'DELETE /admin/users/{id}',
         'DELETE /admin/users/{id}/consents/{client_id}',
         'GET /admin/audit-events',
+        'GET /admin/signing-keys',
+        'POST /admin/signing-keys/rotate',
       ].sort(),
     );
     for (const { route, op } of adminOps) {

@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { serverConfig, validateEnvironment } from '#config';
 import { AppModule } from './app.module.js';
 import { configureApp } from './configure-app.js';
+import { KeyConfigurationError } from './keys/key-encryption.js';
 import { JsonLogger } from './logging/json-logger.js';
 import { tuneHeap } from './runtime/heap-tuning.js';
 
@@ -20,7 +21,15 @@ async function bootstrap(): Promise<void> {
   const app = await NestFactory.create(AppModule, { bodyParser: false, logger });
   const config = app.get<ReturnType<typeof serverConfig>>(serverConfig.KEY);
   configureApp(app, config.issuer, logger);
-  await app.listen(config.port);
+  try {
+    await app.listen(config.port);
+  } catch (e) {
+    if (!(e instanceof KeyConfigurationError)) throw e;
+    // The operator's to fix (KEY_ENCRYPTION_KEY): the message says how; a stack trace would not help.
+    process.stderr.write(`${e.message}\n`);
+    await app.close().catch(() => undefined);
+    process.exit(1);
+  }
 }
 
 void bootstrap();

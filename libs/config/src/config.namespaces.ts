@@ -16,6 +16,18 @@ export const serverConfig = registerAs('server', () => {
   };
 });
 
+export const signingKeysConfig = registerAs('signingKeys', () => {
+  const e = env();
+  return {
+    alg: e.SIGNING_ALG,
+    publishAheadSeconds: e.SIGNING_KEY_PUBLISH_AHEAD,
+    rotationIntervalSeconds: e.SIGNING_KEY_ROTATION_INTERVAL,
+    keyEncryptionKey: e.KEY_ENCRYPTION_KEY,
+    previousKeyEncryptionKey: e.KEY_ENCRYPTION_KEY_PREVIOUS,
+    redisUrl: e.REDIS_URL,
+  };
+});
+
 export const databaseConfig = registerAs('database', () => {
   const e = env();
   return {
@@ -90,6 +102,7 @@ export const metricsConfig = registerAs('metrics', () => {
   return { enabled: e.METRICS_ENABLED === 'true', port: e.METRICS_PORT, host: e.METRICS_HOST };
 });
 
+export type SigningKeysConfig = ReturnType<typeof signingKeysConfig>;
 export type CacheConfig = ReturnType<typeof cacheConfig>;
 export type RateLimitConfig = ReturnType<typeof rateLimitConfig>;
 export type MetricsConfig = ReturnType<typeof metricsConfig>;

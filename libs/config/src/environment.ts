@@ -15,6 +15,9 @@ import {
 } from 'class-validator';
 import { parseDatabaseUrl } from './database-url.js';
 
+/** 32 bytes in unpadded base64url: 43 characters, the last one carrying 4 bits. */
+const KEY_ENCRYPTION_KEY_FORMAT = /^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/;
+
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
 
@@ -71,6 +74,41 @@ export class Environment {
   @IsOptional()
   @IsIn(['ES256', 'RS256', 'EdDSA'])
   SIGNING_ALG: 'ES256' | 'RS256' | 'EdDSA' = 'ES256';
+
+  /**
+   * Seconds a new signing key is published in the JWKS (status `next`) before it may sign: longer than any
+   * resource server caches the JWKS. The JWKS answer's max-age never exceeds it.
+   */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(30 * 24 * 3600)
+  SIGNING_KEY_PUBLISH_AHEAD = 3600;
+
+  /** Seconds between scheduled signing-key rotations; 0 (default) rotates only on POST /admin/signing-keys/rotate. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(3650 * 24 * 3600)
+  SIGNING_KEY_ROTATION_INTERVAL = 0;
+
+  /** 32 random bytes, base64url: the key that encrypts signing keys at rest (AES-256-GCM); unset stores them in clear. */
+  @IsOptional()
+  @IsString()
+  @Matches(KEY_ENCRYPTION_KEY_FORMAT, {
+    message: 'KEY_ENCRYPTION_KEY must be 32 random bytes, base64url (43 characters)',
+  })
+  KEY_ENCRYPTION_KEY?: string;
+
+  /** The key-encryption key being replaced: keys sealed with it are re-encrypted with KEY_ENCRYPTION_KEY at start. */
+  @IsOptional()
+  @IsString()
+  @Matches(KEY_ENCRYPTION_KEY_FORMAT, {
+    message: 'KEY_ENCRYPTION_KEY_PREVIOUS must be 32 random bytes, base64url (43 characters)',
+  })
+  KEY_ENCRYPTION_KEY_PREVIOUS?: string;
 
   @IsOptional()
   @Transform(toInt)
@@ -234,6 +272,9 @@ export function validateEnvironment(input: Record<string, unknown>): Environment
   }
   if (typeof raw.TRUST_PROXY === 'string' && raw.TRUST_PROXY.trim().toLowerCase() === 'true') {
     messages.push(TRUST_PROXY_TRUE);
+  }
+  if (raw.KEY_ENCRYPTION_KEY_PREVIOUS !== undefined && raw.KEY_ENCRYPTION_KEY === undefined) {
+    messages.push('KEY_ENCRYPTION_KEY_PREVIOUS needs KEY_ENCRYPTION_KEY (the key to re-encrypt the signing keys with)');
   }
   if (env.METRICS_PORT !== undefined && env.METRICS_PORT !== 0 && env.METRICS_PORT === env.PORT) {
     messages.push('METRICS_PORT must differ from PORT (unset it to serve /metrics on PORT)');

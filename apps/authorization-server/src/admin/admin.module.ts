@@ -13,12 +13,20 @@ import { AdminClientsController } from './clients/admin-clients.controller.js';
 import { AdminClientsService } from './clients/admin-clients.service.js';
 import { AdminRefreshTokensController } from './refresh-tokens/admin-refresh-tokens.controller.js';
 import { AdminRefreshTokensService } from './refresh-tokens/admin-refresh-tokens.service.js';
+import { AdminSigningKeysController } from './signing-keys/admin-signing-keys.controller.js';
+import { AdminSigningKeysService } from './signing-keys/admin-signing-keys.service.js';
 import { AdminUsersController } from './users/admin-users.controller.js';
 import { AdminUsersService } from './users/admin-users.service.js';
 
 @Module({
   imports: [AuditModule, AuthorizationModule, ClientsModule, UsersModule, KeysModule, BearerModule],
-  controllers: [AdminRefreshTokensController, AdminClientsController, AdminUsersController, AdminAuditController],
+  controllers: [
+    AdminRefreshTokensController,
+    AdminClientsController,
+    AdminUsersController,
+    AdminAuditController,
+    AdminSigningKeysController,
+  ],
   providers: [
     AdminAuditService,
     AdminBearerStrategy,
@@ -26,6 +34,7 @@ import { AdminUsersService } from './users/admin-users.service.js';
     AdminRefreshTokensService,
     AdminClientsService,
     AdminUsersService,
+    AdminSigningKeysService,
   ],
 })
 export class AdminModule {}

@@ -21,7 +21,12 @@ export interface AccessTokenClaims extends JWTPayload {
  */
 @Injectable()
 export class AccessTokenVerifier {
-  private keySet?: { jwks: JSONWebKeySet; verify: ReturnType<typeof createLocalJWKSet>; loadedAt: number };
+  private keySet?: {
+    jwks: JSONWebKeySet;
+    verify: ReturnType<typeof createLocalJWKSet>;
+    loadedAt: number;
+    version: number;
+  };
 
   constructor(
     private readonly keys: SigningKeysService,
@@ -56,9 +61,12 @@ export class AccessTokenVerifier {
     const known = this.keySet?.jwks.keys.some((k) => k.kid === kid);
     // An unknown kid re-reads the keys, at most once per interval: forged kids cannot flood the database.
     const stale = !this.keySet || Date.now() - this.keySet.loadedAt > KEY_RELOAD_INTERVAL_MS;
-    if (!this.keySet || (!known && stale)) {
+    // After a rotation this instance knows of, the next unknown kid re-reads them at once.
+    const rotated = this.keySet?.version !== this.keys.version;
+    if (!this.keySet || (!known && (stale || rotated))) {
+      const version = this.keys.version;
       const jwks = (await this.keys.jwks()) as JSONWebKeySet;
-      this.keySet = { jwks, verify: createLocalJWKSet(jwks), loadedAt: Date.now() };
+      this.keySet = { jwks, verify: createLocalJWKSet(jwks), loadedAt: Date.now(), version };
     }
     return this.keySet;
   }

@@ -1,6 +1,14 @@
 import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module.js';
+import { RateLimitModule } from '../rate-limit/rate-limit.module.js';
 import { AccessTokenVerifier } from './access-token-verifier.service.js';
+import { SigningKeySync } from './signing-key-sync.js';
+import { SigningKeyStore } from './signing-key.store.js';
 import { SigningKeysService } from './signing-keys.service.js';
 
-@Module({ providers: [SigningKeysService, AccessTokenVerifier], exports: [SigningKeysService, AccessTokenVerifier] })
+@Module({
+  imports: [AuditModule, RateLimitModule],
+  providers: [SigningKeyStore, SigningKeysService, SigningKeySync, AccessTokenVerifier],
+  exports: [SigningKeysService, SigningKeySync, AccessTokenVerifier],
+})
 export class KeysModule {}

@@ -1,8 +1,11 @@
-import { Controller, Get, Header, Inject } from '@nestjs/common';
+import { Controller, Get, Header, Inject, Res } from '@nestjs/common';
+import type { Response } from 'express';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { serverConfig, type ServerConfig } from '#config';
 import { CLIENT_AUTH_METHODS, ClientAuthMethod } from '#oauth';
 
+/** Seconds the JWKS may be cached, at most (and never longer than SIGNING_KEY_PUBLISH_AHEAD). */
+const JWKS_MAX_AGE = 300;
 const CONFIDENTIAL_AUTH_METHODS = [ClientAuthMethod.ClientSecretBasic, ClientAuthMethod.ClientSecretPost];
 import { SigningKeysService } from '../keys/signing-keys.service.js';
 import { GrantHandlerRegistry } from '../token/grant-handler.registry.js';
@@ -42,10 +45,11 @@ export class WellKnownController {
   }
 
   @Get('jwks.json')
-  @Header('Cache-Control', 'public, max-age=300')
   @ApiOperation({ summary: 'JSON Web Key Set of the access-token signing keys (RFC 7517)' })
   @ApiOkResponse({ description: 'JWKS' })
-  jwks() {
+  jwks(@Res({ passthrough: true }) res: Response) {
+    // Cached no longer than a new key is published before it signs: a cache never misses the signing key.
+    res.setHeader('Cache-Control', `public, max-age=${Math.min(JWKS_MAX_AGE, this.keys.publishAheadSeconds)}`);
     return this.keys.jwks();
   }
 }

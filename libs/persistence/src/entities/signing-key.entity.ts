@@ -1,7 +1,14 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { InstantColumn } from './columns.js';
 
-/** An access-token signing key, shared by every instance through the database. */
+export const SIGNING_KEY_STATUSES = ['next', 'active', 'retiring', 'retired'] as const;
+export type SigningKeyStatus = (typeof SIGNING_KEY_STATUSES)[number];
+
+/**
+ * An access-token signing key, shared by every instance through the database. Its life:
+ * `next` (published in the JWKS, not yet signing), `active` (the one key that signs; a partial unique
+ * index allows one), `retiring` (stopped signing, published until `retire_after`), `retired`.
+ */
 @Entity('signing_key')
 export class SigningKeyEntity {
   @PrimaryColumn({ type: 'varchar', length: 64 })
@@ -10,17 +17,31 @@ export class SigningKeyEntity {
   @Column({ type: 'varchar', length: 16 })
   alg: string;
 
-  /** Private JWK (JSON); never served. */
+  /**
+   * The private key: an AES-256-GCM envelope (JSON naming the key-encryption key's id) when
+   * KEY_ENCRYPTION_KEY is set, else the private JWK in clear. Never served, not even sealed.
+   */
   @Column({ type: 'text', select: false })
   private_jwk: string;
 
   @Column({ type: 'text' })
   public_jwk: string;
 
+  @Column({ type: 'varchar', length: 16 })
+  status: SigningKeyStatus;
+
+  /** When it was published (a `next` key may sign once SIGNING_KEY_PUBLISH_AHEAD has passed since). */
   @InstantColumn()
   created_at: number;
 
-  /** Set when the key stops signing; it stays in the JWKS until its tokens expired. */
+  @InstantColumn({ nullable: true })
+  activated_at: number | null;
+
+  /** When it stopped signing. */
   @InstantColumn({ nullable: true })
   retired_at: number | null;
+
+  /** When a retiring key leaves the JWKS: every access token it signed has expired by then. */
+  @InstantColumn({ nullable: true })
+  retire_after: number | null;
 }

@@ -21,6 +21,7 @@ import {
   AuthorizationCodeRedirectUriSentPostgres1764800000000,
   AuthorizationCodeRedirectUriSentSqlite1764800000000,
 } from './1764800000000-authorization-code-redirect-uri-sent.js';
+import { SigningKeyRotation1764900000000 } from './1764900000000-signing-key-rotation.js';
 
 export const SQLITE_MIGRATIONS = [
   InitialSchemaSqlite1764100000000,
@@ -29,6 +30,7 @@ export const SQLITE_MIGRATIONS = [
   RefreshTokenLookupByIdSqlite1764600000000,
   TokenStanding1764700000000,
   AuthorizationCodeRedirectUriSentSqlite1764800000000,
+  SigningKeyRotation1764900000000,
 ];
 export const POSTGRES_MIGRATIONS = [
   InitialSchemaPostgres1764100000000,
@@ -39,4 +41,5 @@ export const POSTGRES_MIGRATIONS = [
   RefreshTokenLookupByIdPostgres1764600000000,
   TokenStanding1764700000000,
   AuthorizationCodeRedirectUriSentPostgres1764800000000,
+  SigningKeyRotation1764900000000,
 ];
