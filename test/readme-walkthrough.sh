@@ -46,6 +46,21 @@ kill -TERM "$SERVER"
 wait "$CURL" || true
 for _ in $(seq 1 100); do kill -0 "$SERVER" 2>/dev/null || break; sleep 0.1; done
 
+# Keys encrypted at rest: a start with KEY_ENCRYPTION_KEY encrypts the walkthrough's keys; a start with
+# another key, or none, then stops with a message naming the variable and no stack trace.
+KEK=$(node -p "require('crypto').randomBytes(32).toString('base64url')")
+OTHER_KEK=$(node -p "require('crypto').randomBytes(32).toString('base64url')")
+(cd "$WORK" && KEY_ENCRYPTION_KEY=$KEK exec node dist/apps/authorization-server/src/main.js >"$WORK/kek.log" 2>&1) &
+KEK_SERVER=$!
+for _ in $(seq 1 50); do
+  curl -s -o /dev/null http://localhost:3000/.well-known/jwks.json && break
+  sleep 0.2
+done
+kill -TERM "$KEK_SERVER"
+wait "$KEK_SERVER" || true
+WRONG_KEK=$(cd "$WORK" && KEY_ENCRYPTION_KEY=$OTHER_KEK node dist/apps/authorization-server/src/main.js 2>&1 && echo "exit 0" || echo "exit $?")
+NO_KEK=$(cd "$WORK" && node dist/apps/authorization-server/src/main.js 2>&1 && echo "exit 0" || echo "exit $?")
+
 passed=0 failed=0
 check() {
   if eval "$2"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAILED: $1"; fi
@@ -60,5 +75,10 @@ check "a bad PORT stops the server with a clear message" 'grep -q "PORT must not
 check "a request in flight at SIGTERM gets its answer (200)" '[ "$(cat "$WORK/inflight.code")" = 200 ]'
 check "the server exits by itself after SIGTERM" '! kill -0 "$SERVER" 2>/dev/null'
 check "the server logged no secret" '! grep -v "^  ADMIN_CLIENT_SECRET=" "$WORK/server.log" | grep -q -e asrt_ -e ascs_ -e "correct horse"'
+check "a start with KEY_ENCRYPTION_KEY encrypts the stored keys" 'grep -q "encrypted [0-9]* signing keys stored in clear" "$WORK/kek.log"'
+check "a wrong KEY_ENCRYPTION_KEY stops the server with a message naming it, no stack trace" \
+  'grep -q "set KEY_ENCRYPTION_KEY to that key" <<<"$WRONG_KEK" && grep -q "exit 1" <<<"$WRONG_KEK" && ! grep -q "^ *at " <<<"$WRONG_KEK"'
+check "a missing KEY_ENCRYPTION_KEY stops the server with a message naming it, no stack trace" \
+  'grep -q "KEY_ENCRYPTION_KEY is not set: set KEY_ENCRYPTION_KEY" <<<"$NO_KEK" && grep -q "exit 1" <<<"$NO_KEK" && ! grep -q "^ *at " <<<"$NO_KEK"'
 echo "walkthrough: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
