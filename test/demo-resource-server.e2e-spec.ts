@@ -1,20 +1,11 @@
-import { createServer } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import { decodeJwt, decodeProtectedHeader, generateKeyPair, SignJWT } from 'jose';
 import request from 'supertest';
-import { createDemoApp } from '../apps/demo-resource-server/src/create-demo-app.js';
+import { freePort, startDemo } from './support/demo-server.js';
 import { SAMPLE_NOTES } from '../apps/demo-resource-server/src/notes/notes.js';
 import { basic, startTestApp, type TestApp, TestClock } from './support/test-app.js';
 
 /** The authorization server's issuer must be its real URL: the demo fetches the JWKS from it. */
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 const invalidToken = (description: string) => ({
   header: `Bearer realm="api", error="invalid_token", error_description="${description}"`,
   body: { error: 'invalid_token', error_description: description },
@@ -31,9 +22,7 @@ describe('demo resource server protected by #resource-guard, with the real autho
     const port = await freePort();
     const issuer = `http://127.0.0.1:${port}`;
     t = await startTestApp({ port, env: { ISSUER: issuer } });
-    demo = await createDemoApp({ port: 0, issuer, audience: issuer }, { clock: demoClock, logger: ['error'] });
-    await demo.listen(0, '127.0.0.1');
-    api = await demo.getUrl();
+    ({ demo, api } = await startDemo(issuer, demoClock));
     client = await t.createClient({ grant_types: ['client_credentials'], scope: 'read write' });
   });
   afterAll(async () => {

@@ -1,18 +1,9 @@
-import { createServer } from 'node:net';
 import { jest } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import { SignJWT, generateKeyPair } from 'jose';
 import request from 'supertest';
-import { createDemoApp } from '../apps/demo-resource-server/src/create-demo-app.js';
+import { freePort, startDemo } from './support/demo-server.js';
 import { type TestApp, TestClock, basic, startTestApp } from './support/test-app.js';
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /**
  * libs/resource-guard in the demo resource server, across rotations of the real authorization server: a key
@@ -36,9 +27,7 @@ describe('the demo resource server across signing-key rotations', () => {
       port,
       env: { ISSUER: issuer, SIGNING_KEY_PUBLISH_AHEAD: '0', REDIS_URL: '', METRICS_ENABLED: 'true', METRICS_PORT: '' },
     });
-    demo = await createDemoApp({ port: 0, issuer, audience: issuer }, { clock: new TestClock(), logger: ['error'] });
-    await demo.listen(0, '127.0.0.1');
-    api = await demo.getUrl();
+    ({ demo, api } = await startDemo(issuer, new TestClock()));
     client = await t.createClient({ grant_types: ['client_credentials'], scope: 'read' });
   });
   afterAll(async () => {

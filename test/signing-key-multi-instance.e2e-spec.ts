@@ -1,21 +1,12 @@
-import { createServer } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import { decodeProtectedHeader } from 'jose';
 import request from 'supertest';
-import { createDemoApp } from '../apps/demo-resource-server/src/create-demo-app.js';
+import { freePort, startDemo } from './support/demo-server.js';
 import { SigningKeySync } from '../apps/authorization-server/src/keys/signing-key-sync.js';
 import { type TestApp, TestClock, basic, startTestApp } from './support/test-app.js';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** Two instances on one database; the first listens on the issuer's own URL, so the demo server can fetch its JWKS. */
 async function startPair(env: Record<string, string>): Promise<{ a: TestApp; b: TestApp; issuer: string }> {
@@ -77,12 +68,7 @@ describe('signing-key rotation across two instances sharing one database and Red
   beforeAll(async () => {
     const pair = await startPair({ REDIS_URL });
     ({ a, b } = pair);
-    demo = await createDemoApp(
-      { port: 0, issuer: pair.issuer, audience: pair.issuer },
-      { clock: demoClock, logger: ['error'] },
-    );
-    await demo.listen(0, '127.0.0.1');
-    api = await demo.getUrl();
+    ({ demo, api } = await startDemo(pair.issuer, demoClock));
     client = await a.createClient({ grant_types: ['client_credentials'], scope: 'read' });
   });
   afterAll(async () => {
