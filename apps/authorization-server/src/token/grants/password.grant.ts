@@ -9,6 +9,9 @@ import { grantParams } from '../grant-params.js';
 import { PasswordParams } from '../dto/grant-params.dto.js';
 import { TokenIssuer } from '../token-issuer.service.js';
 
+/** RFC 6749 5.2: invalid resource owner credentials are invalid_grant, whatever made them invalid. */
+const invalidCredentials = () => new InvalidGrantError('the resource owner credentials are invalid');
+
 /**
  * RFC 6749 4.3, legacy: RFC 9700 2.4 says it MUST NOT be used. Only clients registered for
  * it (trusted first-party clients, migrations) reach this handler.
@@ -29,16 +32,14 @@ export class PasswordGrant implements GrantHandler {
     // The sign-in page's throttle: the same counters per username and per address.
     const { user, retryAfter } = await this.throttle.verifyCredentials(username, password, context.address);
     if (retryAfter > 0) throw new TooManyRequestsError(retryAfter);
-    // RFC 6749 5.2: invalid resource owner credentials are invalid_grant.
-    if (!user) throw new InvalidGrantError('the resource owner credentials are invalid');
+    if (!user) throw invalidCredentials();
     // The user as read before the password hash: a disable or new password landing during it wins.
-    const changed = () => new InvalidGrantError('the resource owner credentials are invalid');
     if (!client.grant_types.includes(GrantType.RefreshToken)) {
-      if (!(await this.users.isAtEpoch(user.id, user.token_epoch))) throw changed();
+      if (!(await this.users.isAtEpoch(user.id, user.token_epoch))) throw invalidCredentials();
       return this.issuer.respond({ grantType: this.grantType, client, subject: user.id, scope: granted });
     }
     const family = await this.issuer.startFamily(client, user, granted);
-    if (!family) throw changed();
+    if (!family) throw invalidCredentials();
     return this.issuer.respond(
       { grantType: this.grantType, client, subject: user.id, scope: granted, familyId: family.familyId },
       family.value,
