@@ -3,13 +3,15 @@
 # test/deployment.e2e-spec.ts checks this file's shape.
 
 # Build: compile TypeScript, then keep only the production dependencies.
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 # better-sqlite3 compiles its native module when no prebuilt binary fits.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends python3 make g++ \
     && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
+# npm ci's postinstall step checks that better-sqlite3's native module loads on this Node.js.
+COPY libs/persistence/install/sqlite-binding.mjs libs/persistence/install/sqlite-binding.mjs
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json nest-cli.json ./
 COPY apps apps
@@ -17,7 +19,7 @@ COPY libs libs
 RUN npm run build && npm prune --omit=dev
 
 # Runtime: no compiler, no sources, no dev dependencies, no secrets; configured by the environment only.
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /app/package.json ./

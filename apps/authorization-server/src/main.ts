@@ -6,9 +6,11 @@ import { configureApp } from './configure-app.js';
 import { KeyConfigurationError } from './keys/key-encryption.js';
 import { JsonLogger } from './logging/json-logger.js';
 import { tuneHeap } from './runtime/heap-tuning.js';
+import { warnOnUnsupportedNode } from './runtime/node-version.js';
 
 async function bootstrap(): Promise<void> {
   tuneHeap();
+  warnOnUnsupportedNode();
   let env;
   try {
     env = validateEnvironment(process.env);
@@ -23,6 +25,11 @@ async function bootstrap(): Promise<void> {
   configureApp(app, config.issuer, logger);
   try {
     await app.listen(config.port);
+    // The runtime is in the start line: operators and the benchmark see which Node.js serves.
+    logger.pino.info(
+      { port: config.port, node: process.version },
+      `listening on port ${config.port} (Node.js ${process.version})`,
+    );
   } catch (e) {
     if (!(e instanceof KeyConfigurationError)) throw e;
     // The operator's to fix (KEY_ENCRYPTION_KEY): the message says how; a stack trace would not help.
