@@ -5,13 +5,11 @@
 # Build: compile TypeScript, then keep only the production dependencies.
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
-# better-sqlite3 compiles its native module when no prebuilt binary fits.
+# better-sqlite3 ships prebuilt Node-API binaries; a dev dependency's native addon may still compile.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends python3 make g++ \
     && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
-# npm ci's postinstall step checks that better-sqlite3's native module loads on this Node.js.
-COPY libs/persistence/install/sqlite-binding.mjs libs/persistence/install/sqlite-binding.mjs
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json nest-cli.json ./
 COPY apps apps

@@ -37,11 +37,6 @@ export default tseslint.config(
     },
   },
   {
-    // Install-time scripts (npm's postinstall) report on the console.
-    files: ['libs/*/install/**/*.mjs'],
-    rules: { 'no-console': 'off' },
-  },
-  {
     // The report's unit tests run under Jest.
     files: ['bench/**/*.spec.mjs'],
     languageOptions: { globals: { describe: 'readonly', it: 'readonly', expect: 'readonly' } },

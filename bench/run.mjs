@@ -2,17 +2,19 @@
 // npm run bench: the performance suite of the authorization server, side by side with the peers of
 // ../shared/peer-bench, written to docs/benchmarks.md and docs/benchmarks.json.
 // Settings: bench/README.md. Loopback only; every load run and loop is bounded.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { adminToken } from './lib/app.mjs';
 import { ROOT, baseVariant, benchEnv, loadConfig } from './lib/config.mjs';
 import { postgresVersion, sqliteVersion } from './lib/db.mjs';
 import { cleanupStack, gitDescribe, logger, pinSelf, snapshotBuild } from './lib/harness.mjs';
-import { prepareOurs, refreshBookkeeping } from './lib/ours.mjs';
+import { chainBookkeeping, prepareOurs, refreshBookkeeping } from './lib/ours.mjs';
 import { PEERS, PEER_CLIENT, preparePeers } from './lib/peers.mjs';
 import { loadavg, machine, sleep, uidOf } from './lib/proc.mjs';
 import { writeReport } from './lib/report.mjs';
+import { appFor, resolveRuntimes } from './lib/runtimes.mjs';
+import { probeOf } from './lib/load.mjs';
 import {
   LIST_FILTERS,
   adminListScenario,
@@ -32,6 +34,10 @@ const log = logger();
 const cleanups = cleanupStack(log);
 const postgresUid = uidOf('postgres');
 const INTROSPECTION_POOL = 10_000;
+const TOKEN_SCENARIOS = ['cc', 'refresh', 'chain'];
+/** The chain scenario's minted starting tokens per variant: a chain per connection, replacements for broken ones. */
+const chainStarts = () => Math.max(...cfg.connections) * 4 + 1000;
+const probeFor = (pid) => (cfg.probe && cfg.probeDir ? probeOf(cfg.probeDir, pid) : undefined);
 
 /** Waits (full runs only) for the 1-minute load average to drop below BENCH_MAX_LOAD, checking every minute. */
 async function waitForQuietMachine() {
@@ -107,17 +113,23 @@ async function startPeers(peersDir, tmp, results) {
         paths: { token: '/token' },
         client: PEER_CLIENT,
         pid: server.pid,
+        probe: probeFor(server.pid),
         log,
       };
-      const scenarios = {
-        cc: await prepareTokenScenario(cfg, { ...common, scenario: 'cc' }),
-        refresh: await prepareTokenScenario(cfg, { ...common, scenario: 'refresh', supply }),
-      };
+      const scenarios = {};
+      const wanted = TOKEN_SCENARIOS.filter((x) => cfg.scenarios.includes(x));
+      for (const scenario of wanted)
+        scenarios[scenario] = await prepareTokenScenario(cfg, {
+          ...common,
+          scenario,
+          ...(scenario === 'cc' ? {} : { supply }),
+        });
       const k = contender(name, scenarios, async (error) => {
-        entry.scenarios.cc = scenarios.cc.result();
-        const refresh = scenarios.refresh.result();
-        refresh.unanswered = refresh.unanswered.length;
-        entry.scenarios.refresh = refresh;
+        for (const [scenario, prepared] of Object.entries(scenarios)) {
+          const r = prepared.result();
+          r.unanswered = r.unanswered.length;
+          entry.scenarios[scenario] = r;
+        }
         await stop();
         entry.vm_hwm_mb = vmHwm;
         entry.restarted_each_round = true;
@@ -127,7 +139,7 @@ async function startPeers(peersDir, tmp, results) {
         if (round === 1) return;
         await stop();
         supply.replace(await launch(round));
-        for (const s of Object.values(scenarios)) s.rebind(server.pid);
+        for (const s of Object.values(scenarios)) s.rebind(server.pid, probeFor(server.pid));
       };
       out.push(k);
     } catch (e) {
@@ -143,14 +155,23 @@ async function startPeers(peersDir, tmp, results) {
  * on its own port (BENCH_PORT + index) with its scenarios checked. Answers the contender (null when
  * no token-endpoint scenario is wanted) and the prepared variant for the admin phase.
  */
-async function prepareVariant(variant, index, tmp, app, results) {
-  const v = { variant, phases: [], scenarios: {}, checks: {} };
+async function prepareVariant(variant, index, tmp, runtime, results) {
+  const v = { variant, runtime: runtime.version, phases: [], scenarios: {}, checks: {} };
   results.variants.push(v);
   const wants = (s) => cfg.scenarios.includes(s);
   const nRefresh = wants('refresh') ? refreshTokensNeeded(cfg) : 0;
   const nPool = wants('introspect') ? INTROSPECTION_POOL : 0;
   const vcfg = { ...cfg, port: cfg.port + index };
-  const ours = await prepareOurs(vcfg, { variant, tmp, app, cleanups, log, mint: nRefresh + nPool });
+  const ours = await prepareOurs(vcfg, {
+    variant,
+    tmp,
+    app: runtime.app,
+    nodeBin: runtime.bin,
+    cleanups,
+    log,
+    mint: nRefresh + nPool,
+    mintChain: wants('chain') ? chainStarts() : 0,
+  });
   const { db, handle, origin, clients } = ours;
   v.database = db.dialect === 'postgres' ? `PostgreSQL database ${db.name} (created and dropped)` : db.file;
   if (db.sqliteSynchronous) v.sqlite_synchronous = db.sqliteSynchronous;
@@ -160,7 +181,7 @@ async function prepareVariant(variant, index, tmp, app, results) {
   // PostgreSQL's CPU: the backends serving the bench database (not other databases' work on the machine).
   const other = db.dialect === 'postgres' && postgresUid !== null ? { uid: postgresUid, match: ` ${db.name} ` } : null;
   const prepared = { variant, v, ours, other };
-  if (!(wants('cc') || wants('refresh') || wants('introspect'))) return { prepared, contender: null };
+  if (!(wants('cc') || wants('refresh') || wants('chain') || wants('introspect'))) return { prepared, contender: null };
 
   const pool = ours.minted.slice(0, nPool);
   const supply = tokenSupply(ours.minted.slice(nPool));
@@ -172,6 +193,7 @@ async function prepareVariant(variant, index, tmp, app, results) {
     origin,
     paths: { token: '/oauth/token', introspect: '/oauth/introspect' },
     pid: server.pid,
+    probe: probeFor(server.pid),
     other,
     log,
   };
@@ -184,6 +206,13 @@ async function prepareVariant(variant, index, tmp, app, results) {
       scenario: 'refresh',
       client: id(clients.rt),
       supply,
+    });
+  if (wants('chain'))
+    scenarios.chain = await prepareTokenScenario(cfg, {
+      ...common,
+      scenario: 'chain',
+      client: id(clients.chain),
+      supply: tokenSupply(ours.chainStarts),
     });
   if (wants('introspect'))
     scenarios.introspect = await prepareTokenScenario(cfg, {
@@ -218,6 +247,19 @@ async function prepareVariant(variant, index, tmp, app, results) {
           `successors in the database ${book.successors_of_minted}; minted tokens used ${book.minted_marked_used}${match ? ' (match)' : ' MISMATCH'}`,
       );
     }
+    const chain = v.scenarios.chain;
+    if (chain) {
+      await sleep(500);
+      const book = await chainBookkeeping(handle, clients.chain.client_id, chain.unanswered);
+      chain.unanswered = chain.unanswered.length;
+      const expected = chain.ok200 + book.unanswered_but_rotated;
+      const match = book.successors === expected && chain.bad_bodies === 0;
+      v.checks.chain = { responses_200: chain.ok200, broken_chains: chain.broken_chains, ...book, match };
+      log(
+        `${variant}: chain 200s ${chain.ok200} + ${book.unanswered_but_rotated} unanswered-but-rotated = ${expected}; ` +
+          `successors in the database ${book.successors}${match ? ' (match)' : ' MISMATCH'}`,
+      );
+    }
     v.phases.push({ phase: 'token endpoint', ...(await server.stop()) });
     if (error) v.error = error;
   };
@@ -249,7 +291,7 @@ async function tokenRounds(contenders) {
           k.error = `restart for round ${round}: ${e.message}`;
           log(`[${k.name}] FAILED ${k.error}: left out of the remaining runs`);
         }
-    for (const scenario of ['cc', 'refresh'])
+    for (const scenario of TOKEN_SCENARIOS)
       for (const c of cfg.connections) {
         const ks = live().filter((k) => k.scenarios[scenario]);
         const shift = (round - 1) % Math.max(1, ks.length);
@@ -271,6 +313,7 @@ async function tokenRounds(contenders) {
 async function runAdmin({ variant, v, ours, other }) {
   const wants = (s) => cfg.scenarios.includes(s);
   if (
+    variant.includes('@') ||
     cfg.tokenOnlyDatabases.includes(variant) ||
     cfg.tokenOnlyDatabases.includes(baseVariant(variant)) ||
     !(wants('list') || wants('revoke'))
@@ -326,6 +369,10 @@ async function main() {
   const tmp = mkdtempSync(join(tmpdir(), 'as-bench-'));
   cleanups.push(() => (cfg.keep ? log(`kept ${tmp}`) : rmSync(tmp, { recursive: true, force: true })));
   const build = snapshotBuild(cfg, tmp, log);
+  cfg.probeDir = join(tmp, 'probe');
+  mkdirSync(cfg.probeDir);
+  const runtimes = resolveRuntimes(cfg.runtimes);
+  for (const r of runtimes) Object.assign(r, appFor(r, build.app, tmp, log));
   const pkg = (p) => JSON.parse(readFileSync(join(ROOT, 'node_modules', p, 'package.json'), 'utf8')).version;
   const versions = {
     node: process.version,
@@ -333,6 +380,13 @@ async function main() {
     postgres: null,
     autocannon: pkg('autocannon'),
     app_nestjs_core: pkg('@nestjs/core'),
+    runtimes: runtimes.map((r) => ({
+      version: r.version,
+      bin: r.bin,
+      primary: r.primary,
+      suffix: r.suffix,
+      better_sqlite3: r.better_sqlite3,
+    })),
   };
   const dbs = [...cfg.databases];
   if (dbs.some((d) => baseVariant(d) === 'postgres')) {
@@ -390,9 +444,10 @@ async function main() {
   } else results.peers_skipped = 'not run (BENCH_PEERS=none)';
 
   const variants = [];
-  for (const [index, variant] of dbs.entries()) {
+  const planned = runtimes.flatMap((r) => dbs.map((d) => ({ variant: `${d}${r.suffix}`, runtime: r })));
+  for (const [index, { variant, runtime }] of planned.entries()) {
     try {
-      const { prepared, contender: k } = await prepareVariant(variant, index, tmp, build.app, results);
+      const { prepared, contender: k } = await prepareVariant(variant, index, tmp, runtime, results);
       variants.push(prepared);
       if (k) contenders.push(k);
     } catch (e) {

@@ -229,6 +229,18 @@ describe('GET /metrics (Prometheus)', () => {
     }
   });
 
+  it('reports the event-loop delay of the last window as p50, p99 and max, in seconds', () => {
+    expect(scrape.text).toContain('# TYPE eventloop_delay_seconds gauge');
+    const [p50, p99, max] = ['p50', 'p99', 'max'].map((stat) => value('eventloop_delay_seconds', { stat })!);
+    for (const v of [p50, p99, max]) {
+      expect(Number.isFinite(v)).toBe(true);
+      expect(v).toBeGreaterThanOrEqual(0);
+      expect(v).toBeLessThan(10);
+    }
+    expect(p50).toBeLessThanOrEqual(p99);
+    expect(p99).toBeLessThanOrEqual(max);
+  });
+
   it('counts the scrape itself once it has been answered', async () => {
     const again = parseScrape((await request(t.http).get('/metrics')).text);
     expect(again.get(series('http_requests_total', { method: 'GET', route: '/metrics', status: '200' }))).toBe(1);

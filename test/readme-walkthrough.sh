@@ -75,6 +75,8 @@ check "a bad PORT stops the server with a clear message" 'grep -q "PORT must not
 check "a request in flight at SIGTERM gets its answer (200)" '[ "$(cat "$WORK/inflight.code")" = 200 ]'
 check "the server exits by itself after SIGTERM" '! kill -0 "$SERVER" 2>/dev/null'
 check "the server logged no secret" '! grep -v "^  ADMIN_CLIENT_SECRET=" "$WORK/server.log" | grep -q -e asrt_ -e ascs_ -e "correct horse"'
+check "the start line names the runtime, Node.js 24 or later" \
+  'grep -o "\"node\":\"v[0-9]*\.[0-9.]*\",\"msg\":\"listening on port 3000" "$WORK/server.log" | grep -qE "\"v(2[4-9]|[3-9][0-9])\."'
 check "a start with KEY_ENCRYPTION_KEY encrypts the stored keys" 'grep -q "encrypted [0-9]* signing keys stored in clear" "$WORK/kek.log"'
 check "a wrong KEY_ENCRYPTION_KEY stops the server with a message naming it, no stack trace" \
   'grep -q "set KEY_ENCRYPTION_KEY to that key" <<<"$WRONG_KEK" && grep -q "exit 1" <<<"$WRONG_KEK" && ! grep -q "^ *at " <<<"$WRONG_KEK"'

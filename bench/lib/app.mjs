@@ -29,6 +29,12 @@ const CLIENTS = {
     grant_types: ['password', 'refresh_token'],
     refresh_token_rotation: true,
   },
+  chain: {
+    client_id: 'bench-chain',
+    client_name: 'bench refresh chains (each connection presents the token it got back)',
+    grant_types: ['password', 'refresh_token'],
+    refresh_token_rotation: true,
+  },
   pw: {
     client_id: 'bench-pw',
     client_name: 'bench password grant (shape check)',

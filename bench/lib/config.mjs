@@ -30,8 +30,10 @@ const bool = (name, fallback) => {
  * started with the node flags of `BENCH_NODE_FLAGS_<label>` and the settings of
  * `BENCH_SERVER_ENV_<label>` as well, for an A/B of two settings measured interleaved in one run.
  */
-export const baseVariant = (variant) => variant.split(':')[0];
-const labelOf = (variant) => variant.split(':')[1];
+export const baseVariant = (variant) => variant.split('@')[0].split(':')[0];
+const labelOf = (variant) => variant.split('@')[0].split(':')[1];
+/** `sqlite-full@node20` runs on the second runtime of BENCH_RUNTIMES (see run.mjs); none: the first. */
+export const runtimeSuffixOf = (variant) => (variant.includes('@') ? `@${variant.split('@')[1]}` : '');
 
 /** The extra node flags of a labelled variant (BENCH_NODE_FLAGS_<label>). */
 export function variantNodeFlags(variant) {
@@ -72,8 +74,20 @@ export function loadConfig() {
     rounds: num('BENCH_ROUNDS', quick ? 1 : 5),
     /** Database variants: sqlite-normal, sqlite-full, postgres. */
     databases: list('BENCH_DBS', 'sqlite-normal,sqlite-full,postgres').filter((d) => d !== 'none'),
-    /** Scenarios of the token endpoint (cc, refresh, introspect) and of the admin API (list, revoke). */
-    scenarios: list('BENCH_SCENARIOS', 'cc,refresh,introspect,list,revoke'),
+    /**
+     * Scenarios of the token endpoint (cc, refresh: a fresh pre-minted token per request, chain: every
+     * connection presents the token it got back last, introspect) and of the admin API (list, revoke).
+     */
+    scenarios: list('BENCH_SCENARIOS', 'cc,refresh,chain,introspect,list,revoke'),
+    /**
+     * Node.js binaries our server runs on, side by side in the same rounds: `node` is the one running
+     * the suite (npm's: node_modules/.bin/node); others are paths (e.g. /usr/bin/node). The first is
+     * the primary one (the variants' plain names and the admin phase); each other one adds every
+     * database variant again as `<variant>@node<major>`, token endpoint only.
+     */
+    runtimes: list('BENCH_RUNTIMES', 'node'),
+    /** The event-loop delay and GC probe in every server under test (bench/lib/eld-probe.mjs). */
+    probe: bool('BENCH_PROBE', true),
     /** Variants that only run the token-endpoint scenarios (no 1,000,000-row seed). */
     tokenOnlyDatabases: list('BENCH_TOKEN_ONLY_DBS', 'sqlite-full'),
     peers: list('BENCH_PEERS', 'ceiling-nest,oidc-jwt').filter((p) => p !== 'none'),

@@ -1,7 +1,34 @@
 // The load generator: autocannon with exact per-response latencies (its own histogram is 1 ms
 // granular), a count per status code, and the server's CPU and RSS over the measured run.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { startSampler } from './proc.mjs';
+import { sleep, startSampler } from './proc.mjs';
+
+/**
+ * The event-loop and GC probe of a server started with bench/lib/eld-probe.mjs: `take()` signals it
+ * and answers the figures since the previous take (null when it does not answer within 2 s).
+ */
+export function probeOf(dir, pid) {
+  const file = join(dir, `${pid}.jsonl`);
+  const lines = () => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : []);
+  return {
+    async take() {
+      const before = lines().length;
+      try {
+        process.kill(pid, 'SIGWINCH');
+      } catch {
+        return null;
+      }
+      for (let i = 0; i < 100; i += 1) {
+        const now = lines();
+        if (now.length > before) return JSON.parse(now[now.length - 1]);
+        await sleep(20);
+      }
+      return null;
+    },
+  };
+}
 
 export const basic = (id, secret) =>
   'Basic ' + Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64');
@@ -23,6 +50,7 @@ export function latencyStats(values) {
     p90_ms: pct(sorted, 0.9),
     p95_ms: pct(sorted, 0.95),
     p99_ms: pct(sorted, 0.99),
+    p999_ms: pct(sorted, 0.999),
     max_ms: sorted.length ? sorted[sorted.length - 1] : null,
   };
 }
@@ -34,7 +62,18 @@ export function latencyStats(values) {
  * context its request was built with (costs the driver a little CPU).
  * With `pid`, the server's CPU and RSS are sampled over the run.
  */
-export function load({
+export async function load(opts) {
+  // The probe's figures cover the measured run only: one take before it (discarded), one after.
+  if (opts.probe) await opts.probe.take();
+  const run = await loadRun(opts);
+  if (opts.probe) {
+    const p = await opts.probe.take();
+    if (p) for (const [k, v] of Object.entries(p)) if (k !== 'at') run[k] = v;
+  }
+  return run;
+}
+
+function loadRun({
   origin,
   request,
   nextBody,
@@ -129,7 +168,7 @@ export function load({
 
 /** Warm-up (discarded), then the measured run. */
 export async function warmAndMeasure(opts, warmup) {
-  const warm = warmup > 0 ? await load({ ...opts, duration: warmup, pid: undefined }) : null;
+  const warm = warmup > 0 ? await load({ ...opts, duration: warmup, pid: undefined, probe: undefined }) : null;
   const measured = await load(opts);
   return { warm, measured };
 }

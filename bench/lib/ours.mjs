@@ -9,7 +9,7 @@ import { pinPostgres } from './harness.mjs';
 import { mintRefreshTokens, tokenIdOf } from './seed.mjs';
 import { startOurServer } from './server.mjs';
 
-export async function prepareOurs(cfg, { variant, tmp, app, cleanups, log, mint }) {
+export async function prepareOurs(cfg, { variant, tmp, app, cleanups, log, mint, mintChain = 0, nodeBin = 'node' }) {
   const db = await freshDatabase(variant, tmp, cfg);
   cleanups.push(() => db.drop());
   if (db.dialect === 'postgres') pinPostgres(cfg, cleanups, log);
@@ -26,6 +26,7 @@ export async function prepareOurs(cfg, { variant, tmp, app, cleanups, log, mint 
       logFile: join(tmp, `${variant.replace(':', '-')}-${phase}.log`),
       nodeFlags: [...variantNodeFlags(variant), ...nodeFlags],
       serverEnv: variantServerEnv(variant),
+      nodeBin,
     });
     let stopped = null;
     const stop = async () => (stopped ??= await s.stop());
@@ -46,13 +47,15 @@ export async function prepareOurs(cfg, { variant, tmp, app, cleanups, log, mint 
   const minted = await mintRefreshTokens(handle, clients.rt, Math.max(1, mint));
   const mintSeconds = (Date.now() - t) / 1000;
   log(`${variant}: minted ${minted.length} refresh tokens in ${mintSeconds.toFixed(1)} s`);
+  // The chain scenario's starting tokens: one per connection, plus replacements for broken chains.
+  const chainStarts = mintChain > 0 ? await mintRefreshTokens(handle, clients.chain, mintChain) : [];
   // Autovacuum would otherwise analyze the minted rows during the first measured runs, on the
   // driver's core; do it before any measurement, as a database in steady state would have.
   if (db.dialect === 'postgres') await handle.exec('VACUUM ANALYZE');
   const shapeDiffs = await compareShapes(handle, pw.refresh_token, minted[0]);
   if (shapeDiffs.length)
     log(`${variant}: WARNING minted rows differ from the password grant's: ${shapeDiffs.join('; ')}`);
-  return { db, handle, admin, origin, clients, minted, mintSeconds, shapeDiffs, setupPhase, start };
+  return { db, handle, admin, origin, clients, minted, chainStarts, mintSeconds, shapeDiffs, setupPhase, start };
 }
 
 /**
@@ -88,5 +91,31 @@ export async function refreshBookkeeping(handle, clientId, unanswered) {
     successors_of_minted: Number(succ.n),
     minted_marked_used: Number(used.n),
     all_successors: Number(all.n),
+  };
+}
+
+/**
+ * The database side of the chain scenario's check: every 200 stored exactly one successor, so the
+ * successors of the chain client's tokens equal the 200s plus the requests left unanswered when a run
+ * stopped that the server rotated anyway.
+ */
+export async function chainBookkeeping(handle, clientId, unanswered) {
+  let unansweredRotated = 0;
+  for (let i = 0; i < unanswered.length; i += 200) {
+    const ids = unanswered.slice(i, i + 200).map(tokenIdOf);
+    const [row] = await handle.all(
+      `SELECT count(*) AS n FROM refresh_token WHERE used_at IS NOT NULL AND id IN (${ids.map(() => '?').join(', ')})`,
+      ids,
+    );
+    unansweredRotated += Number(row.n);
+  }
+  const [all] = await handle.all(
+    'SELECT count(*) AS n FROM refresh_token WHERE client_id = ? AND parent_id IS NOT NULL',
+    [clientId],
+  );
+  return {
+    unanswered_requests: unanswered.length,
+    unanswered_but_rotated: unansweredRotated,
+    successors: Number(all.n),
   };
 }

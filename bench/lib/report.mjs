@@ -25,6 +25,8 @@ export const TARGETS = {
   listP95: 10,
   revokeMs: 1000,
   rssMb: 250,
+  /** p99 at most this many times the bare NestJS ceiling's p99 in the same round (cc and chain). */
+  tailP99: 1.3,
 };
 
 const f = (x, d = 1) => (x === null || x === undefined || Number.isNaN(x) ? '–' : Number(x).toFixed(d));
@@ -38,7 +40,20 @@ export function median(xs) {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-const MEDIAN_FIELDS = ['rps_2xx', 'p50_ms', 'p99_ms', 'server_cpu_pct', 'postgres_cpu_pct', 'driver_cpu_pct'];
+const MEDIAN_FIELDS = [
+  'rps_2xx',
+  'p50_ms',
+  'p90_ms',
+  'p99_ms',
+  'p999_ms',
+  'server_cpu_pct',
+  'postgres_cpu_pct',
+  'driver_cpu_pct',
+  'eld_p99_ms',
+  'eld_max_ms',
+  'gc_max_ms',
+  'gc_major',
+];
 
 /**
  * The runs of `scenario` at `c` connections folded into one: medians over the rounds (a report
@@ -86,6 +101,33 @@ function ratioVerdict(ours, ref, need) {
   };
 }
 
+/**
+ * A latency target `ours p99 / reference p99 <= need`, paired round by round like ratioVerdict: the
+ * verdict uses the median of the per-round ratios.
+ */
+export function tailVerdict(ours, ref, need) {
+  if (!ours || !ref) return { met: null, value: null, text: 'not measured' };
+  if (!ours.valid || !ref.valid) return { met: null, value: null, text: 'not evaluable: a run was invalid' };
+  const ratios = [];
+  for (const o of ours.rounds) {
+    const p = ref.rounds.find((x) => x.round === o.round);
+    if (p && p.p99_ms > 0) ratios.push(o.p99_ms / p.p99_ms);
+  }
+  const r = median(ratios);
+  if (r === null) return { met: null, value: null, text: 'not evaluable: no round measured both' };
+  const per = ratios.length > 1 ? `; per round ${ratios.map((x) => f(x, 2)).join(', ')}` : '';
+  if (r <= need) return { met: true, value: r, ratios, text: `met (${f(r, 2)}× ≤ ${need}×${per})` };
+  return { met: false, value: r, ratios, text: `missed: ${f(r, 2)}× > ${need}×${per}` };
+}
+
+/** "p99 12.3 vs 9.8 ms (p50 …, p99.9 …)": our tail beside the reference's, medians of the rounds. */
+function tailText(ours, ref) {
+  if (!ours) return '–';
+  const one = (r) =>
+    `p50 ${f(r.p50_ms, 1)} / p90 ${f(r.p90_ms, 1)} / p99 ${f(r.p99_ms, 1)} / p99.9 ${f(r.p999_ms, 1)} ms`;
+  return `ours ${one(ours)}${ref ? `; ceiling ${one(ref)}` : ''}`;
+}
+
 /** "1,234 vs 1,100 req/s" (medians), with the rounds' figures when there are several. */
 function versus(ours, ref) {
   if (!ours || !ref) return ours ? `${int(ours.rps_2xx)} req/s` : '–';
@@ -128,34 +170,59 @@ export function evaluateTargets(results) {
   const peer = (name) => results.peers.find((p) => p.peer === name);
   const variant = (name) => results.variants.find((v) => v.variant === name);
   const oidc = runAt(peer('oidc-jwt'), 'refresh', c);
+  const oidcChain = runAt(peer('oidc-jwt'), 'chain', c);
   const ceiling = runAt(peer('ceiling-nest'), 'cc', c);
+  const ceilingChain = runAt(peer('ceiling-nest'), 'chain', c);
   const out = [];
-  for (const name of ['sqlite-normal', 'sqlite-full']) {
-    const v = variant(name);
-    if (!v) continue;
-    const ours = runAt(v, 'refresh', c);
-    out.push({
-      id: `refresh-${name}`,
-      target: `refresh with rotation, c=${c}: ${name} ≥ ${TARGETS.refreshSqlite}× oidc-provider (JWT)`,
-      measured: versus(ours, oidc),
-      ...ratioVerdict(ours, oidc, TARGETS.refreshSqlite),
-    });
-  }
-  const pgv = variant('postgres');
-  if (pgv) {
-    const ours = runAt(pgv, 'refresh', c);
-    out.push({
-      id: 'refresh-postgres',
-      target: `refresh with rotation, c=${c}: postgres ≥ ${TARGETS.refreshPostgres}× oidc-provider (JWT)`,
-      measured: versus(ours, oidc),
-      ...ratioVerdict(ours, oidc, TARGETS.refreshPostgres),
-    });
-    out.push({
-      id: 'refresh-postgres-p99',
-      target: `refresh with rotation, c=${c}: postgres p99 < ${TARGETS.refreshPostgresP99} ms`,
-      measured: ours ? p99Text(ours, runAt(peer('ceiling-nest'), 'refresh', c), oidc, c) : '–',
-      ...maxVerdict(ours?.valid ? ours.p99_ms : null, TARGETS.refreshPostgresP99, 'ms'),
-    });
+  // Every target once per runtime (BENCH_RUNTIMES): `sqlite-full`, then `sqlite-full@node20`, ...
+  const suffixes = (results.versions.runtimes ?? [{ suffix: '' }]).map((r) => r.suffix);
+  for (const suffix of suffixes) {
+    for (const name of ['sqlite-normal', 'sqlite-full']) {
+      const v = variant(`${name}${suffix}`);
+      if (!v) continue;
+      const ours = runAt(v, 'refresh', c);
+      if (ours)
+        out.push({
+          id: `refresh-${v.variant}`,
+          target: `refresh with rotation, c=${c}: ${v.variant} ≥ ${TARGETS.refreshSqlite}× oidc-provider (JWT)`,
+          measured: versus(ours, oidc),
+          ...ratioVerdict(ours, oidc, TARGETS.refreshSqlite),
+        });
+      const chain = runAt(v, 'chain', c);
+      if (chain)
+        out.push({
+          id: `chain-${v.variant}`,
+          target: `refresh chains, c=${c}: ${v.variant} ≥ ${TARGETS.refreshSqlite}× oidc-provider (JWT)`,
+          measured: versus(chain, oidcChain),
+          ...ratioVerdict(chain, oidcChain, TARGETS.refreshSqlite),
+        });
+    }
+    const pgv = variant(`postgres${suffix}`);
+    if (pgv) {
+      const ours = runAt(pgv, 'refresh', c);
+      if (ours) {
+        out.push({
+          id: `refresh-${pgv.variant}`,
+          target: `refresh with rotation, c=${c}: ${pgv.variant} ≥ ${TARGETS.refreshPostgres}× oidc-provider (JWT)`,
+          measured: versus(ours, oidc),
+          ...ratioVerdict(ours, oidc, TARGETS.refreshPostgres),
+        });
+        out.push({
+          id: `refresh-${pgv.variant}-p99`,
+          target: `refresh with rotation, c=${c}: ${pgv.variant} p99 < ${TARGETS.refreshPostgresP99} ms`,
+          measured: p99Text(ours, runAt(peer('ceiling-nest'), 'refresh', c), oidc, c),
+          ...maxVerdict(ours?.valid ? ours.p99_ms : null, TARGETS.refreshPostgresP99, 'ms'),
+        });
+      }
+      const chain = runAt(pgv, 'chain', c);
+      if (chain)
+        out.push({
+          id: `chain-${pgv.variant}`,
+          target: `refresh chains, c=${c}: ${pgv.variant} ≥ ${TARGETS.refreshPostgres}× oidc-provider (JWT)`,
+          measured: versus(chain, oidcChain),
+          ...ratioVerdict(chain, oidcChain, TARGETS.refreshPostgres),
+        });
+    }
   }
   for (const v of results.variants) {
     const ours = runAt(v, 'cc', c);
@@ -167,6 +234,21 @@ export function evaluateTargets(results) {
       ...ratioVerdict(ours, ceiling, TARGETS.ccCeiling),
     });
   }
+  // Tail latency: p99 against the ceiling's p99 of the same scenario in the same round.
+  for (const v of results.variants)
+    for (const [scenario, ref, what] of [
+      ['cc', ceiling, 'client_credentials'],
+      ['chain', ceilingChain, 'refresh chains'],
+    ]) {
+      const ours = runAt(v, scenario, c);
+      if (!ours) continue;
+      out.push({
+        id: `tail-${scenario}-${v.variant}`,
+        target: `${what}, c=${c}: ${v.variant} p99 ≤ ${TARGETS.tailP99}× the bare NestJS ceiling's p99`,
+        measured: tailText(ours, ref),
+        ...tailVerdict(ours, ref, TARGETS.tailP99),
+      });
+    }
   for (const v of results.variants) {
     if (!v.scenarios?.list) continue;
     let worst = null;
@@ -224,19 +306,31 @@ function table(head, rows) {
 
 function tokenRows(results) {
   const rows = [];
-  const push = (server, db, entry) => {
-    for (const scenario of ['cc', 'refresh', 'introspect'])
+  const names = {
+    cc: 'client_credentials',
+    refresh: 'refresh (rotation)',
+    chain: 'refresh (chains)',
+    introspect: 'introspection',
+  };
+  const push = (server, db, entry, node) => {
+    for (const scenario of ['cc', 'refresh', 'chain', 'introspect'])
       for (const c of [...new Set((entry.scenarios?.[scenario]?.runs ?? []).map((x) => x.connections))]) {
         const r = runAt(entry, scenario, c);
         rows.push([
           server,
           db,
-          scenario === 'cc' ? 'client_credentials' : scenario === 'refresh' ? 'refresh (rotation)' : 'introspection',
+          node ?? '–',
+          names[scenario],
           String(r.connections),
           int(r.rps_2xx),
           r.rounds.map((x) => int(x.rps_2xx)).join(' / '),
           f(r.p50_ms, 2),
+          f(r.p90_ms, 2),
           f(r.p99_ms, 2),
+          f(r.p999_ms, 2),
+          f(r.eld_p99_ms, 1),
+          f(r.eld_max_ms, 1),
+          f(r.gc_max_ms, 1),
           int(r.non2xx),
           f(r.server_cpu_pct, 0),
           r.postgres_cpu_pct === null || r.postgres_cpu_pct === undefined ? '–' : f(r.postgres_cpu_pct, 0),
@@ -246,8 +340,8 @@ function tokenRows(results) {
         ]);
       }
   };
-  for (const p of results.peers) push(p.peer, 'in memory', p);
-  for (const v of results.variants) push('ours', v.variant, v);
+  for (const p of results.peers) push(p.peer, 'in memory', p, results.versions.node);
+  for (const v of results.variants) push('ours', v.variant, v, v.runtime ?? results.versions.node);
   return rows;
 }
 
@@ -277,7 +371,7 @@ export function renderMarkdown(results) {
   out.push('## Conditions', '');
   out.push(
     `- Machine: ${m.nproc} × ${m.cpu_model}, ${m.mem_gib} GiB, Linux ${m.kernel}.`,
-    `- Versions: Node ${results.versions.node}, SQLite ${results.versions.sqlite} (better-sqlite3), PostgreSQL ${results.versions.postgres ?? 'not used'}, autocannon ${results.versions.autocannon}, NestJS ${results.versions.app_nestjs_core}` +
+    `- Versions: Node ${results.versions.node} (the suite and the peers)${(results.versions.runtimes ?? []).length > 1 ? `; our server on ${results.versions.runtimes.map((r) => `Node ${r.version} (${r.primary ? 'variants without a suffix' : `variants \`…${r.suffix}\``}, better-sqlite3 ${r.better_sqlite3})`).join(' and ')}, in the same rounds` : ''}, SQLite ${results.versions.sqlite} (better-sqlite3), PostgreSQL ${results.versions.postgres ?? 'not used'}, autocannon ${results.versions.autocannon}, NestJS ${results.versions.app_nestjs_core}` +
       (results.versions.peers
         ? `; peers: oidc-provider ${results.versions.peers['oidc-provider']}, NestJS ${results.versions.peers['@nestjs/core']}, jose ${results.versions.peers.jose}.`
         : '.'),
@@ -320,12 +414,18 @@ export function renderMarkdown(results) {
       [
         'Server',
         'Database',
+        'Node',
         'Scenario',
         'Conns',
         'req/s',
         'req/s by round',
         'p50 ms',
+        'p90 ms',
         'p99 ms',
+        'p99.9 ms',
+        'Loop delay p99 ms',
+        'Loop delay max ms',
+        'GC max ms',
         'non-2xx',
         'Server CPU %',
         'PG CPU %',
@@ -420,11 +520,16 @@ export function renderMarkdown(results) {
       lines.push(
         `refresh: ${int(sc.responses_200)} responses 200 (functional check, warm-ups and runs; ${int(sc.responses_200_without_rotated_token)} without a new refresh token) + ${int(sc.unanswered_but_rotated)} of ${int(sc.unanswered_requests)} requests in flight when a run stopped that the server rotated = ${int(sc.responses_200 + sc.unanswered_but_rotated)}; successors of minted tokens in the database ${int(sc.successors_of_minted)}, minted tokens marked used ${int(sc.minted_marked_used)} — ${sc.match ? 'match' : '**MISMATCH**'}`,
       );
+    const cc = ch.chain;
+    if (cc)
+      lines.push(
+        `chains: ${int(cc.responses_200)} responses 200 + ${int(cc.unanswered_but_rotated)} of ${int(cc.unanswered_requests)} unanswered requests rotated anyway = ${int(cc.responses_200 + cc.unanswered_but_rotated)}; successors of the chain client's tokens in the database ${int(cc.successors)}; chains broken by a non-200 ${int(cc.broken_chains)} — ${cc.match ? 'match' : '**MISMATCH**'}`,
+      );
     if (ch.minted_shape)
       lines.push(
         `minted rows vs a password-grant token: ${Array.isArray(ch.minted_shape) ? `**differ**: ${ch.minted_shape.join('; ')}` : ch.minted_shape}`,
       );
-    for (const s of ['cc', 'refresh', 'introspect'])
+    for (const s of ['cc', 'refresh', 'chain', 'introspect'])
       if (v.scenarios?.[s]?.checks) lines.push(`${s} functional check: ${v.scenarios[s].checks.join('; ')}`);
     if (v.error) lines.push(`**failed**: ${v.error}`);
     out.push(`- ${v.variant}: ${lines.join('. ') || 'no checks'}.`);

@@ -1,7 +1,7 @@
 // The benchmark report's arithmetic: medians over rounds, ratio targets paired round by round, and
 // the variant labels of an A/B run. (The bench scripts themselves are not run by the test suite.)
-import { baseVariant, variantNodeFlags, variantServerEnv } from './config.mjs';
-import { evaluateTargets, median, renderMarkdown, runAt } from './report.mjs';
+import { baseVariant, runtimeSuffixOf, variantNodeFlags, variantServerEnv } from './config.mjs';
+import { evaluateTargets, median, renderMarkdown, runAt, tailVerdict } from './report.mjs';
 
 const run = (round, rps, extra = {}) => ({
   connections: 50,
@@ -158,5 +158,57 @@ describe('bench report', () => {
       delete process.env.BENCH_SERVER_ENV_small;
       delete process.env.BENCH_SERVER_ENV_bad;
     }
+  });
+
+  it('a tail target takes the median of the same-round p99 ratios, lower being better', () => {
+    const rounds = (p99s) => ({
+      valid: true,
+      rounds: p99s.map((p, i) => ({ round: i + 1, p99_ms: p })),
+    });
+    // Per round 1.0, 2.0, 1.2: median 1.2 <= 1.3 (met), though the worst round is 2x.
+    const met = tailVerdict(rounds([50, 120, 72]), rounds([50, 60, 60]), 1.3);
+    expect(met).toMatchObject({ met: true, value: 1.2, ratios: [1, 2, 1.2] });
+    const missed = tailVerdict(rounds([70, 140, 90]), rounds([50, 60, 60]), 1.3);
+    expect(missed.met).toBe(false);
+    expect(missed.value).toBe(1.5);
+    expect(missed.text).toContain('1.50× > 1.3×');
+    expect(tailVerdict(null, rounds([1]), 1.3).met).toBeNull();
+  });
+
+  it('evaluates the tail and chain targets for every variant, and every target again per runtime', () => {
+    const r = results({ ours: [2200, 2200, 2200], oidc: [2000, 2000, 2000] });
+    r.versions.runtimes = [
+      { version: 'v24.21.0', suffix: '', primary: true },
+      { version: 'v20.20.2', suffix: '@node20', primary: false },
+    ];
+    const ceiling = r.peers.find((p) => p.peer === 'ceiling-nest');
+    ceiling.scenarios.chain = { runs: [3000, 3000, 3000].map((x, i) => run(i + 1, x, { p99_ms: 40 })) };
+    r.peers.find((p) => p.peer === 'oidc-jwt').scenarios.chain = {
+      runs: [2000, 2000, 2000].map((x, i) => run(i + 1, x)),
+    };
+    const chainRuns = (p99) => ({ runs: [2300, 2300, 2300].map((x, i) => run(i + 1, x, { p99_ms: p99 })) });
+    r.variants[0].scenarios.chain = chainRuns(48);
+    r.variants.push({
+      variant: 'sqlite-normal@node20',
+      runtime: 'v20.20.2',
+      phases: [],
+      checks: {},
+      scenarios: { refresh: { runs: [1000, 1000, 1000].map((x, i) => run(i + 1, x)) }, chain: chainRuns(80) },
+    });
+    const t = evaluateTargets(r);
+    expect(t.find((x) => x.id === 'chain-sqlite-normal')).toMatchObject({ met: true, value: 1.15 });
+    expect(t.find((x) => x.id === 'tail-chain-sqlite-normal')).toMatchObject({ met: true, value: 1.2 });
+    expect(t.find((x) => x.id === 'tail-chain-sqlite-normal@node20')).toMatchObject({ met: false, value: 2 });
+    expect(t.find((x) => x.id === 'refresh-sqlite-normal@node20')).toMatchObject({ met: false, value: 0.5 });
+    const { markdown } = renderMarkdown(r);
+    expect(markdown).toContain('refresh (chains)');
+    expect(markdown).toContain('v20.20.2');
+  });
+
+  it('runtime suffixes: the database kind and label before the @', () => {
+    expect(baseVariant('sqlite-full@node20')).toBe('sqlite-full');
+    expect(baseVariant('postgres:small@node20')).toBe('postgres');
+    expect(runtimeSuffixOf('postgres:small@node20')).toBe('@node20');
+    expect(runtimeSuffixOf('postgres')).toBe('');
   });
 });

@@ -73,7 +73,7 @@ export async function tokenEndpointScenario(cfg, opts) {
  */
 export async function prepareTokenScenario(
   cfg,
-  { label, scenario, origin, paths, client, supply, pool, pid, other, log },
+  { label, scenario, origin, paths, client, supply, pool, pid, other, probe, log },
 ) {
   const auth = basic(client.id, client.secret);
   const headers = { authorization: auth, 'content-type': FORM, accept: 'application/json' };
@@ -101,7 +101,7 @@ export async function prepareTokenScenario(
     if (r.status !== 200 || !r.data.access_token)
       throw new Error(`[${label}] cc check: ${r.status} ${JSON.stringify(r.data)}`);
     checks.push('client_credentials -> 200 with an access token');
-  } else if (scenario === 'refresh') {
+  } else if (scenario === 'refresh' || scenario === 'chain') {
     const t = supply.take();
     const r = await post(path, refreshBody(t));
     if (r.status !== 200 || !r.data.access_token || !r.data.refresh_token)
@@ -120,7 +120,7 @@ export async function prepareTokenScenario(
   }
   log(`[${label}] ${scenario}: ${checks.join('; ')}`);
 
-  const base = { origin, request: { path, headers }, pid, other };
+  const base = { origin, request: { path, headers }, pid, other, probe };
   if (scenario === 'cc') base.request.body = ccBody;
   // Refresh: every response is checked (a 200 carries an access token and a new refresh token), and
   // tokens sent but never answered (in flight when a run stops) are kept for the database check.
@@ -145,6 +145,37 @@ export async function prepareTokenScenario(
       }
     };
   }
+  // Chain: every connection presents the refresh token it got back last, as real clients do. A 200
+  // puts its new token on a stack, and the connection that received it takes it for its next request
+  // (autocannon builds that request right after the response's callback: last in, first out), so
+  // there are as many chains as connections, each started from one minted token; a run that stops
+  // leaves the last tokens on the stack for the next run. A non-200 ends a chain (counted as a
+  // problem) and the connection starts another from a minted token.
+  const heads = [];
+  let broken = 0;
+  if (scenario === 'chain') {
+    base.nextBody = (context) => {
+      const t = heads.pop() ?? supply.take();
+      if (t === null) return null;
+      context.token = t;
+      pending.add(t);
+      return refreshBody(t);
+    };
+    base.onResponse = (status, body, context) => {
+      pending.delete(context.token);
+      if (status !== 200) {
+        broken += 1;
+        return;
+      }
+      try {
+        const j = JSON.parse(body);
+        if (!j.access_token || !j.refresh_token || j.refresh_token === context.token) badBodies += 1;
+        else heads.push(j.refresh_token);
+      } catch {
+        badBodies += 1;
+      }
+    };
+  }
   if (scenario === 'introspect') base.nextBody = introspectBody;
 
   const runs = [];
@@ -152,12 +183,13 @@ export async function prepareTokenScenario(
     let warm = null;
     const badWarm = badBodies;
     if (cfg.warmup > 0) {
-      warm = await load({ ...base, pid: undefined, connections: c, duration: cfg.warmup });
+      warm = await load({ ...base, pid: undefined, probe: undefined, connections: c, duration: cfg.warmup });
       ok200 += warm.status[200] ?? 0;
     }
     const load1 = loadavg()[0];
     const usedBefore = supply?.used ?? null;
     const badBefore = badBodies;
+    const brokenBefore = broken;
     const m = await load({ ...base, connections: c, duration: cfg.duration });
     ok200 += m.status[200] ?? 0;
     const problems = [...problemsOf(m), ...(warm ? problemsOf(warm).map((p) => `warm-up: ${p}`) : [])];
@@ -166,13 +198,14 @@ export async function prepareTokenScenario(
       problems.push(`warm-up: ${badBefore - badWarm} 200 answers without a rotated refresh token`);
     if (scenario === 'refresh' && supply.used - usedBefore < m['2xx'])
       problems.push('more 2xx than distinct tokens sent');
+    if (broken > brokenBefore) problems.push(`${broken - brokenBefore} chains broken by a non-200 answer`);
     const run = compact({
       label,
       scenario,
       round,
       ...m,
-      tokens_used: scenario === 'refresh' ? supply.used - usedBefore : undefined,
-      tokens_left: scenario === 'refresh' ? supply.left : undefined,
+      tokens_used: scenario === 'refresh' || scenario === 'chain' ? supply.used - usedBefore : undefined,
+      tokens_left: scenario === 'refresh' || scenario === 'chain' ? supply.left : undefined,
       loadavg1_before: load1,
     });
     run.valid = problems.length === 0;
@@ -181,18 +214,24 @@ export async function prepareTokenScenario(
     run.status_counts = m.status;
     runs.push(run);
     log(
-      `[${label}] ${scenario} c=${c}${cfg.rounds > 1 ? ` round ${round}` : ''}: ${run.rps_2xx} req/s (2xx) p50 ${run.p50_ms} ms p99 ${run.p99_ms} ms non-2xx ${run.non2xx}` +
-        ` cpu ${run.server_cpu_pct}% rss peak ${run.rss_peak_mb} MB${run.valid ? '' : ` INVALID: ${problems.join('; ')}`}`,
+      `[${label}] ${scenario} c=${c}${cfg.rounds > 1 ? ` round ${round}` : ''}: ${run.rps_2xx} req/s (2xx) p50 ${run.p50_ms} ms p99 ${run.p99_ms} ms p99.9 ${run.p999_ms} ms non-2xx ${run.non2xx}` +
+        ` cpu ${run.server_cpu_pct}% rss peak ${run.rss_peak_mb} MB` +
+        (run.eld_p99_ms !== undefined
+          ? ` loop delay p99 ${run.eld_p99_ms} max ${run.eld_max_ms} ms gc max ${run.gc_max_ms} ms (${run.gc_major} major)`
+          : '') +
+        (run.valid ? '' : ` INVALID: ${problems.join('; ')}`),
     );
     return run;
   };
   return {
     measure,
-    /** Points the runs at a restarted server process (its CPU and RSS are sampled). */
-    rebind: (newPid) => {
+    /** Points the runs at a restarted server process (its CPU and RSS are sampled); its chains start afresh. */
+    rebind: (newPid, newProbe) => {
       base.pid = newPid;
+      base.probe = newProbe;
+      heads.length = 0;
     },
-    result: () => ({ checks, runs, ok200, bad_bodies: badBodies, unanswered: [...pending] }),
+    result: () => ({ checks, runs, ok200, bad_bodies: badBodies, broken_chains: broken, unanswered: [...pending] }),
   };
 }
 

@@ -1,10 +1,16 @@
 // Starting and stopping the servers under test (ours and the peers), pinned to one core.
 import { spawn } from 'node:child_process';
 import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { hwmMB, sleep } from './proc.mjs';
 import { parseEnvPairs } from './config.mjs';
 
 export const OUR_ENTRY = 'dist/apps/authorization-server/src/main.js';
+
+/** bench/lib/eld-probe.mjs, preloaded into every server under test when cfg.probe and cfg.probeDir. */
+const PROBE = fileURLToPath(new URL('./eld-probe.mjs', import.meta.url));
+const probeArgs = (cfg) => (cfg.probe && cfg.probeDir ? ['--import', PROBE] : []);
+const probeEnv = (cfg) => (cfg.probe && cfg.probeDir ? { BENCH_PROBE_DIR: cfg.probeDir } : {});
 
 function pinned(cfg, cpu, argv) {
   return cfg.pin ? ['taskset', ['-c', String(cpu), ...argv]] : [argv[0], argv.slice(1)];
@@ -75,7 +81,7 @@ export const extraServerEnv = () => parseEnvPairs(process.env.BENCH_SERVER_ENV, 
 /** Our built server from `appDir` (a snapshot of the build), as `node dist/.../main.js`. */
 export async function startOurServer(
   cfg,
-  { appDir, databaseUrl, sqliteSynchronous, admin, logFile, nodeFlags = [], serverEnv = {} },
+  { appDir, databaseUrl, sqliteSynchronous, admin, logFile, nodeFlags = [], serverEnv = {}, nodeBin = 'node' },
 ) {
   const env = {
     NODE_ENV: 'production',
@@ -91,11 +97,12 @@ export async function startOurServer(
     RATE_LIMITS: 'off',
     ...extraServerEnv(),
     ...serverEnv,
+    ...probeEnv(cfg),
   };
   const origin = `http://127.0.0.1:${cfg.port}`;
   return launch(cfg, {
     name: 'authorization-server',
-    argv: ['node', ...(cfg.nodeFlags ?? []), ...nodeFlags, OUR_ENTRY],
+    argv: [nodeBin, ...(cfg.nodeFlags ?? []), ...nodeFlags, ...probeArgs(cfg), OUR_ENTRY],
     env,
     shownEnv: { ...env, ADMIN_CLIENT_SECRET: '<random>' },
     cwd: appDir,
@@ -106,10 +113,10 @@ export async function startOurServer(
 
 /** A peer-bench server (servers/<script>), ready when it prints its READY line. */
 export async function startPeerServer(cfg, { peerDir, script, env, logFile }) {
-  const fullEnv = { NODE_ENV: 'production', PORT: String(cfg.peerPort), ...env };
+  const fullEnv = { NODE_ENV: 'production', PORT: String(cfg.peerPort), ...env, ...probeEnv(cfg) };
   return launch(cfg, {
     name: script,
-    argv: ['node', `servers/${script}`],
+    argv: ['node', ...probeArgs(cfg), `servers/${script}`],
     env: fullEnv,
     cwd: peerDir,
     logFile,

@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { metricsConfig, type MetricsConfig } from '#config';
 import { GrantType } from '#oauth';
 import { RevocationReason } from '#persistence';
+import { EventLoopDelayWindow } from './event-loop-delay.js';
 
 export type IssuedTokenType = 'access_token' | 'refresh_token';
 
@@ -63,6 +64,7 @@ export class MetricsService implements OnModuleDestroy {
     help: 'Rotated refresh tokens presented again outside the reuse interval (suspected theft)',
     registers: [this.registry],
   });
+  private eventLoop: EventLoopDelayWindow | null = null;
   private readonly authorizationCodeReuse = new Counter({
     name: 'oauth_authorization_code_reuse_detected_total',
     help: 'Authorization codes presented again after being redeemed',
@@ -92,7 +94,23 @@ export class MetricsService implements OnModuleDestroy {
       },
     });
     // The standard process_* and nodejs_* metrics, without a prefix.
-    if (this.enabled) collectDefaultMetrics({ register: this.registry });
+    if (this.enabled) {
+      collectDefaultMetrics({ register: this.registry });
+      const loop = new EventLoopDelayWindow();
+      this.eventLoop = loop;
+      new Gauge({
+        name: 'eventloop_delay_seconds',
+        help: 'Event-loop delay over the last complete 10 s window: p50, p99 and max (how long a request waited before its code could run)',
+        labelNames: ['stat'] as const,
+        registers: [this.registry],
+        collect() {
+          const f = loop.figures();
+          this.set({ stat: 'p50' }, f.p50);
+          this.set({ stat: 'p99' }, f.p99);
+          this.set({ stat: 'max' }, f.max);
+        },
+      });
+    }
   }
 
   /** One token handed out; call once the response carrying it is built. */
@@ -135,6 +153,7 @@ export class MetricsService implements OnModuleDestroy {
   }
 
   onModuleDestroy(): void {
+    this.eventLoop?.stop();
     this.registry.clear();
   }
 }
