@@ -413,6 +413,7 @@ async function main() {
       quick: cfg.quick,
       duration_s: cfg.duration,
       warmup_s: cfg.warmup,
+      rate: cfg.rate || null,
       connections: cfg.connections,
       pinning: cfg.pin
         ? { server_cpu: cfg.serverCpu, driver_cpu: cfg.driverCpu, postgres_cpu: cfg.pinPostgres ? cfg.driverCpu : null }

@@ -86,6 +86,11 @@ export function loadConfig() {
      * database variant again as `<variant>@node<major>`, token endpoint only.
      */
     runtimes: list('BENCH_RUNTIMES', 'node'),
+    /**
+     * Requests/s offered in all, spread over the connections, for the token-endpoint runs (0: as fast as
+     * the server answers). Below every server's capacity, a run's p99 shows stalls rather than queueing.
+     */
+    rate: num('BENCH_RATE', 0),
     /** The event-loop delay and GC probe in every server under test (bench/lib/eld-probe.mjs). */
     probe: bool('BENCH_PROBE', true),
     /** Variants that only run the token-endpoint scenarios (no 1,000,000-row seed). */

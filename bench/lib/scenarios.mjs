@@ -120,7 +120,7 @@ export async function prepareTokenScenario(
   }
   log(`[${label}] ${scenario}: ${checks.join('; ')}`);
 
-  const base = { origin, request: { path, headers }, pid, other, probe };
+  const base = { origin, request: { path, headers }, pid, other, probe, overallRate: cfg.rate || undefined };
   if (scenario === 'cc') base.request.body = ccBody;
   // Refresh: every response is checked (a 200 carries an access token and a new refresh token), and
   // tokens sent but never answered (in flight when a run stops) are kept for the database check.
