@@ -58,20 +58,26 @@ export async function prepareOurs(cfg, { variant, tmp, app, cleanups, log, mint,
   return { db, handle, admin, origin, clients, minted, chainStarts, mintSeconds, shapeDiffs, setupPhase, start };
 }
 
+/** How many of `tokens` (sent, never answered) the server rotated anyway. */
+async function rotatedAmong(handle, tokens) {
+  let n = 0;
+  for (let i = 0; i < tokens.length; i += 200) {
+    const ids = tokens.slice(i, i + 200).map(tokenIdOf);
+    const [row] = await handle.all(
+      `SELECT count(*) AS n FROM refresh_token WHERE used_at IS NOT NULL AND id IN (${ids.map(() => '?').join(', ')})`,
+      ids,
+    );
+    n += Number(row.n);
+  }
+  return n;
+}
+
 /**
  * The database side of the refresh check: successors of minted tokens, minted tokens marked used,
  * and how many of the requests left unanswered (in flight when a run stopped) were rotated anyway.
  */
 export async function refreshBookkeeping(handle, clientId, unanswered) {
-  let unansweredRotated = 0;
-  for (let i = 0; i < unanswered.length; i += 200) {
-    const ids = unanswered.slice(i, i + 200).map(tokenIdOf);
-    const [row] = await handle.all(
-      `SELECT count(*) AS n FROM refresh_token WHERE used_at IS NOT NULL AND id IN (${ids.map(() => '?').join(', ')})`,
-      ids,
-    );
-    unansweredRotated += Number(row.n);
-  }
+  const unansweredRotated = await rotatedAmong(handle, unanswered);
   const [succ] = await handle.all(
     `SELECT count(*) AS n FROM refresh_token c JOIN refresh_token p ON p.id = c.parent_id
      WHERE p.client_id = ? AND p.parent_id IS NULL`,
@@ -100,15 +106,7 @@ export async function refreshBookkeeping(handle, clientId, unanswered) {
  * stopped that the server rotated anyway.
  */
 export async function chainBookkeeping(handle, clientId, unanswered) {
-  let unansweredRotated = 0;
-  for (let i = 0; i < unanswered.length; i += 200) {
-    const ids = unanswered.slice(i, i + 200).map(tokenIdOf);
-    const [row] = await handle.all(
-      `SELECT count(*) AS n FROM refresh_token WHERE used_at IS NOT NULL AND id IN (${ids.map(() => '?').join(', ')})`,
-      ids,
-    );
-    unansweredRotated += Number(row.n);
-  }
+  const unansweredRotated = await rotatedAmong(handle, unanswered);
   const [all] = await handle.all(
     'SELECT count(*) AS n FROM refresh_token WHERE client_id = ? AND parent_id IS NOT NULL',
     [clientId],
