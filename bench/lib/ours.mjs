@@ -58,6 +58,15 @@ export async function prepareOurs(cfg, { variant, tmp, app, cleanups, log, mint,
   return { db, handle, admin, origin, clients, minted, chainStarts, mintSeconds, shapeDiffs, setupPhase, start };
 }
 
+/** Refresh tokens of `clientId` that succeeded another (one per rotation). */
+async function successorsOf(handle, clientId) {
+  const [row] = await handle.all(
+    'SELECT count(*) AS n FROM refresh_token WHERE client_id = ? AND parent_id IS NOT NULL',
+    [clientId],
+  );
+  return Number(row.n);
+}
+
 /** How many of `tokens` (sent, never answered) the server rotated anyway. */
 async function rotatedAmong(handle, tokens) {
   let n = 0;
@@ -87,16 +96,12 @@ export async function refreshBookkeeping(handle, clientId, unanswered) {
     'SELECT count(*) AS n FROM refresh_token WHERE client_id = ? AND parent_id IS NULL AND used_at IS NOT NULL',
     [clientId],
   );
-  const [all] = await handle.all(
-    'SELECT count(*) AS n FROM refresh_token WHERE client_id = ? AND parent_id IS NOT NULL',
-    [clientId],
-  );
   return {
     unanswered_requests: unanswered.length,
     unanswered_but_rotated: unansweredRotated,
     successors_of_minted: Number(succ.n),
     minted_marked_used: Number(used.n),
-    all_successors: Number(all.n),
+    all_successors: await successorsOf(handle, clientId),
   };
 }
 
@@ -107,13 +112,9 @@ export async function refreshBookkeeping(handle, clientId, unanswered) {
  */
 export async function chainBookkeeping(handle, clientId, unanswered) {
   const unansweredRotated = await rotatedAmong(handle, unanswered);
-  const [all] = await handle.all(
-    'SELECT count(*) AS n FROM refresh_token WHERE client_id = ? AND parent_id IS NOT NULL',
-    [clientId],
-  );
   return {
     unanswered_requests: unanswered.length,
     unanswered_but_rotated: unansweredRotated,
-    successors: Number(all.n),
+    successors: await successorsOf(handle, clientId),
   };
 }

@@ -122,40 +122,22 @@ export async function prepareTokenScenario(
 
   const base = { origin, request: { path, headers }, pid, other, probe, overallRate: cfg.rate || undefined };
   if (scenario === 'cc') base.request.body = ccBody;
-  // Refresh: every response is checked (a 200 carries an access token and a new refresh token), and
-  // tokens sent but never answered (in flight when a run stops) are kept for the database check.
+  // Refresh: every request presents a fresh pre-minted token. Chain: every connection presents the
+  // refresh token it got back last, as real clients do: a 200 puts its new token on a stack, and the
+  // connection that received it takes it for its next request (autocannon builds that request right
+  // after the response's callback: last in, first out), so there are as many chains as connections,
+  // each started from one minted token; a run that stops leaves the last tokens on the stack for the
+  // next run, and a non-200 ends a chain (a problem of the run) and the connection starts another.
+  // Every response is checked (a 200 carries an access token and a new refresh token), and tokens
+  // sent but never answered (in flight when a run stops) are kept for the database check.
   const pending = new Set();
   let badBodies = 0;
-  if (scenario === 'refresh') {
-    base.nextBody = (context) => {
-      const t = supply.take();
-      if (t === null) return null;
-      context.token = t;
-      pending.add(t);
-      return refreshBody(t);
-    };
-    base.onResponse = (status, body, context) => {
-      pending.delete(context.token);
-      if (status !== 200) return;
-      try {
-        const j = JSON.parse(body);
-        if (!j.access_token || !j.refresh_token || j.refresh_token === context.token) badBodies += 1;
-      } catch {
-        badBodies += 1;
-      }
-    };
-  }
-  // Chain: every connection presents the refresh token it got back last, as real clients do. A 200
-  // puts its new token on a stack, and the connection that received it takes it for its next request
-  // (autocannon builds that request right after the response's callback: last in, first out), so
-  // there are as many chains as connections, each started from one minted token; a run that stops
-  // leaves the last tokens on the stack for the next run. A non-200 ends a chain (counted as a
-  // problem) and the connection starts another from a minted token.
   const heads = [];
   let broken = 0;
-  if (scenario === 'chain') {
+  if (scenario === 'refresh' || scenario === 'chain') {
+    const chain = scenario === 'chain';
     base.nextBody = (context) => {
-      const t = heads.pop() ?? supply.take();
+      const t = (chain ? heads.pop() : undefined) ?? supply.take();
       if (t === null) return null;
       context.token = t;
       pending.add(t);
@@ -164,13 +146,13 @@ export async function prepareTokenScenario(
     base.onResponse = (status, body, context) => {
       pending.delete(context.token);
       if (status !== 200) {
-        broken += 1;
+        if (chain) broken += 1;
         return;
       }
       try {
         const j = JSON.parse(body);
         if (!j.access_token || !j.refresh_token || j.refresh_token === context.token) badBodies += 1;
-        else heads.push(j.refresh_token);
+        else if (chain) heads.push(j.refresh_token);
       } catch {
         badBodies += 1;
       }
