@@ -11,6 +11,7 @@ import { getMetadataStorage } from 'class-validator';
 import { parse } from 'yaml';
 import { Environment, parseDatabaseUrl, validateEnvironment } from '#config';
 import { HealthController } from '../apps/authorization-server/src/health/health.controller.js';
+import { SERVER_NODE_FLAGS } from '../apps/authorization-server/src/runtime/heap-tuning.js';
 import { loadDemoConfig } from '../apps/demo-resource-server/src/demo-config.js';
 import { HealthController as DemoHealthController } from '../apps/demo-resource-server/src/health.controller.js';
 
@@ -446,7 +447,17 @@ describe('deployment files (docker-compose.yml, Dockerfile, deploy/nginx.conf)',
       expect(finalStage.filter((line) => /^ENV\s/i.test(line))).toEqual(['ENV NODE_ENV=production']);
       expect(instructions.filter((line) => /^(ENV|ARG)\s/i.test(line) && /SECRET|PASSWORD/i.test(line))).toEqual([]);
       expect(finalStage).toContain('EXPOSE 3000');
-      expect(finalStage[finalStage.length - 1]).toBe('CMD ["node", "dist/apps/authorization-server/src/main.js"]');
+      expect(finalStage[finalStage.length - 1]).toBe(
+        `CMD [${['node', ...SERVER_NODE_FLAGS, 'dist/apps/authorization-server/src/main.js'].map((a) => JSON.stringify(a)).join(', ')}]`,
+      );
+    });
+
+    it('starts the server with the same node flags as npm start and start:prod (the young-generation cap)', () => {
+      expect(SERVER_NODE_FLAGS).toEqual(['--max-semi-space-size=16']);
+      const scripts = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts;
+      const entry = `node ${SERVER_NODE_FLAGS.join(' ')} dist/apps/authorization-server/src/main.js`;
+      expect(scripts['start:prod']).toBe(entry);
+      expect(scripts.start).toBe(`npm run build && ${entry}`);
     });
 
     it('health-checks /health/live with node fetch on PORT', () => {

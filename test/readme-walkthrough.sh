@@ -17,8 +17,10 @@ WORK=$(mktemp -d)
 ln -s "$ROOT/package.json" "$ROOT/node_modules" "$ROOT/dist" "$WORK/"
 export PORT=3000 LOG_LEVEL=verbose
 unset DATABASE_URL ISSUER ADMIN_CLIENT_ID ADMIN_CLIENT_SECRET
-BAD_CONFIG=$(cd "$WORK" && PORT=abc node dist/apps/authorization-server/src/main.js 2>&1 && echo "exit 0" || echo "exit $?")
-(cd "$WORK" && exec node dist/apps/authorization-server/src/main.js >"$WORK/server.log" 2>&1) &
+# The node flags npm start passes (package.json start:prod: node <flags> <entry>).
+read -r -a FLAGS <<<"$(node -p "require('./package.json').scripts['start:prod'].split(' ').slice(1, -1).join(' ')")"
+BAD_CONFIG=$(cd "$WORK" && PORT=abc node "${FLAGS[@]}" dist/apps/authorization-server/src/main.js 2>&1 && echo "exit 0" || echo "exit $?")
+(cd "$WORK" && exec node "${FLAGS[@]}" dist/apps/authorization-server/src/main.js >"$WORK/server.log" 2>&1) &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true; rm -rf "$WORK"' EXIT
 for _ in $(seq 1 50); do
@@ -50,7 +52,7 @@ for _ in $(seq 1 100); do kill -0 "$SERVER" 2>/dev/null || break; sleep 0.1; don
 # another key, or none, then stops with a message naming the variable and no stack trace.
 KEK=$(node -p "require('crypto').randomBytes(32).toString('base64url')")
 OTHER_KEK=$(node -p "require('crypto').randomBytes(32).toString('base64url')")
-(cd "$WORK" && KEY_ENCRYPTION_KEY=$KEK exec node dist/apps/authorization-server/src/main.js >"$WORK/kek.log" 2>&1) &
+(cd "$WORK" && KEY_ENCRYPTION_KEY=$KEK exec node "${FLAGS[@]}" dist/apps/authorization-server/src/main.js >"$WORK/kek.log" 2>&1) &
 KEK_SERVER=$!
 for _ in $(seq 1 50); do
   curl -s -o /dev/null http://localhost:3000/.well-known/jwks.json && break
@@ -58,8 +60,8 @@ for _ in $(seq 1 50); do
 done
 kill -TERM "$KEK_SERVER"
 wait "$KEK_SERVER" || true
-WRONG_KEK=$(cd "$WORK" && KEY_ENCRYPTION_KEY=$OTHER_KEK node dist/apps/authorization-server/src/main.js 2>&1 && echo "exit 0" || echo "exit $?")
-NO_KEK=$(cd "$WORK" && node dist/apps/authorization-server/src/main.js 2>&1 && echo "exit 0" || echo "exit $?")
+WRONG_KEK=$(cd "$WORK" && KEY_ENCRYPTION_KEY=$OTHER_KEK node "${FLAGS[@]}" dist/apps/authorization-server/src/main.js 2>&1 && echo "exit 0" || echo "exit $?")
+NO_KEK=$(cd "$WORK" && node "${FLAGS[@]}" dist/apps/authorization-server/src/main.js 2>&1 && echo "exit 0" || echo "exit $?")
 
 passed=0 failed=0
 check() {
@@ -77,6 +79,8 @@ check "the server exits by itself after SIGTERM" '! kill -0 "$SERVER" 2>/dev/nul
 check "the server logged no secret" '! grep -v "^  ADMIN_CLIENT_SECRET=" "$WORK/server.log" | grep -q -e asrt_ -e ascs_ -e "correct horse"'
 check "the start line names the runtime, Node.js 24 or later" \
   'grep -o "\"node\":\"v[0-9]*\.[0-9.]*\",\"msg\":\"listening on port 3000" "$WORK/server.log" | grep -qE "\"v(2[4-9]|[3-9][0-9])\."'
+check "started with npm start's node flags, the server does not warn about the young generation" \
+  '[ "${#FLAGS[@]}" -ge 1 ] && ! grep -q "started without --max-semi-space-size" "$WORK/server.log"'
 check "a start with KEY_ENCRYPTION_KEY encrypts the stored keys" 'grep -q "encrypted [0-9]* signing keys stored in clear" "$WORK/kek.log"'
 check "a wrong KEY_ENCRYPTION_KEY stops the server with a message naming it, no stack trace" \
   'grep -q "set KEY_ENCRYPTION_KEY to that key" <<<"$WRONG_KEK" && grep -q "exit 1" <<<"$WRONG_KEK" && ! grep -q "^ *at " <<<"$WRONG_KEK"'

@@ -7,6 +7,20 @@ import { parseEnvPairs } from './config.mjs';
 
 export const OUR_ENTRY = 'dist/apps/authorization-server/src/main.js';
 
+/**
+ * The node options our server is started with in production: the words between `node` and the entry
+ * point in package.json's `start:prod` (the Dockerfile passes the same, test/deployment checks it), so
+ * the benchmark measures what operators run. A variant's own flags come after them and win.
+ */
+export function productionNodeFlags(packageJson) {
+  const script = String(packageJson.scripts?.['start:prod'] ?? '');
+  const words = script.trim().split(/\s+/);
+  if (words[0] !== 'node' || words[words.length - 1] !== OUR_ENTRY) {
+    throw new Error(`package.json start:prod is not "node [flags] ${OUR_ENTRY}": ${script}`);
+  }
+  return words.slice(1, -1);
+}
+
 /** bench/lib/eld-probe.mjs, preloaded into every server under test when cfg.probe and cfg.probeDir. */
 const PROBE = fileURLToPath(new URL('./eld-probe.mjs', import.meta.url));
 const probeArgs = (cfg) => (cfg.probe && cfg.probeDir ? ['--import', PROBE] : []);
@@ -102,7 +116,14 @@ export async function startOurServer(
   const origin = `http://127.0.0.1:${cfg.port}`;
   return launch(cfg, {
     name: 'authorization-server',
-    argv: [nodeBin, ...(cfg.nodeFlags ?? []), ...nodeFlags, ...probeArgs(cfg), OUR_ENTRY],
+    argv: [
+      nodeBin,
+      ...productionNodeFlags(JSON.parse(readFileSync(`${appDir}/package.json`, 'utf8'))),
+      ...(cfg.nodeFlags ?? []),
+      ...nodeFlags,
+      ...probeArgs(cfg),
+      OUR_ENTRY,
+    ],
     env,
     shownEnv: { ...env, ADMIN_CLIENT_SECRET: '<random>' },
     cwd: appDir,

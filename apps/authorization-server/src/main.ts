@@ -5,11 +5,12 @@ import { AppModule } from './app.module.js';
 import { configureApp } from './configure-app.js';
 import { KeyConfigurationError } from './keys/key-encryption.js';
 import { JsonLogger } from './logging/json-logger.js';
-import { tuneHeap } from './runtime/heap-tuning.js';
+import { tuneHeap, warnOnUncappedYoungGeneration } from './runtime/heap-tuning.js';
 import { warnOnUnsupportedNode } from './runtime/node-version.js';
 
 async function bootstrap(): Promise<void> {
   tuneHeap();
+  warnOnUncappedYoungGeneration();
   warnOnUnsupportedNode();
   let env;
   try {
