@@ -5,3 +5,4 @@ export * from './oauth-exception.filter.js';
 export * from './opaque-secrets.js';
 export * from './text.js';
 export * from './time-ordered-id.js';
+export * from './dpop/index.js';

@@ -1,0 +1,3 @@
+export * from './dpop-proof.js';
+export * from './dpop-nonces.js';
+export * from './memory-replay-cache.js';
