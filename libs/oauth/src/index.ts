@@ -6,3 +6,5 @@ export * from './opaque-secrets.js';
 export * from './text.js';
 export * from './time-ordered-id.js';
 export * from './dpop/index.js';
+export * from './replay-cache.js';
+export * from './client-assertion/index.js';

@@ -9,7 +9,7 @@ import {
   UseDpopNonceError,
   verifyDpopProof,
 } from './dpop-proof.js';
-import { MemoryDpopReplayCache } from './memory-replay-cache.js';
+import { MemoryReplayCache } from '../replay-cache.js';
 
 const URL_ = 'https://as.example.com/oauth/token';
 const NOW = 1_800_000_000_000;
@@ -42,7 +42,7 @@ async function proof({ header = {}, claims = {}, key = es256, alg = 'ES256' }: P
 const options = (extra: Partial<DpopProofOptions> = {}): DpopProofOptions => ({
   maxAgeSeconds: 60,
   skewSeconds: 5,
-  replay: new MemoryDpopReplayCache(() => NOW),
+  replay: new MemoryReplayCache(() => NOW),
   now: () => NOW,
   ...extra,
 });
@@ -208,7 +208,7 @@ describe('verifyDpopProof', () => {
 
   it('keeps the jti while the proof could be accepted, then forgets it', async () => {
     let now = NOW;
-    const replay = new MemoryDpopReplayCache(() => now);
+    const replay = new MemoryReplayCache(() => now);
     const p = await proof();
     await verifyDpopProof(p, request, options({ replay, now: () => now }));
     now += 60_000;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { calculateJwkThumbprint, decodeProtectedHeader, EmbeddedJWK, errors, type JWK, jwtVerify } from 'jose';
 import { OAuthError } from '../oauth-errors.js';
+import type { ReplayCache } from '../replay-cache.js';
 
 /** RFC 9449 5.1: the algorithms a proof may be signed with (asymmetric only), in metadata order. */
 export const DPOP_SIGNING_ALGS = ['ES256', 'EdDSA', 'RS256', 'PS256'] as const;
@@ -28,15 +29,6 @@ export interface DpopProof {
   readonly iat: number;
 }
 
-/**
- * Remembers the jti of every accepted proof for as long as the proof could be accepted, so that a
- * proof is used once (RFC 9449 11.1). `remember` answers false when the key was already there; the
- * check and the write are one atomic step, so two instances never both accept the same proof.
- */
-export abstract class DpopReplayCache {
-  abstract remember(key: string, ttlMs: number): Promise<boolean>;
-}
-
 /** Server-issued nonces (RFC 9449 8): current one to hand out, and whether a presented one is good. */
 export interface DpopNonceSource {
   current(): string;
@@ -48,7 +40,7 @@ export interface DpopProofOptions {
   readonly maxAgeSeconds: number;
   /** Clock difference tolerated each way, in seconds. */
   readonly skewSeconds: number;
-  readonly replay: DpopReplayCache;
+  readonly replay: ReplayCache;
   /** Milliseconds since the epoch. */
   readonly now: () => number;
   /** When set, every proof must carry one of its nonces (DPOP_NONCE_REQUIRED). */

@@ -1,3 +1,2 @@
 export * from './dpop-proof.js';
 export * from './dpop-nonces.js';
-export * from './memory-replay-cache.js';

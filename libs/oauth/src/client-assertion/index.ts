@@ -1,0 +1,2 @@
+export * from './client-assertion.js';
+export * from './remote-jwks.js';

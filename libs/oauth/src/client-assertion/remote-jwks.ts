@@ -1,0 +1,245 @@
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { BlockList, isIP } from 'node:net';
+import type { JSONWebKeySet } from 'jose';
+import type { ClientKeys } from './client-assertion.js';
+
+/**
+ * Addresses a jwks_uri may not lead to unless JWKS_URI_ALLOW_PRIVATE is set: this host, private
+ * networks, link-local (cloud metadata services), shared, multicast and reserved ranges (RFC 6890).
+ * IPv4-mapped IPv6 addresses are judged by their IPv4 rules.
+ */
+const NOT_PUBLIC = (() => {
+  const list = new BlockList();
+  for (const [net, bits] of [
+    ['0.0.0.0', 8],
+    ['10.0.0.0', 8],
+    ['100.64.0.0', 10],
+    ['127.0.0.0', 8],
+    ['169.254.0.0', 16],
+    ['172.16.0.0', 12],
+    ['192.0.0.0', 24],
+    ['192.0.2.0', 24],
+    ['192.168.0.0', 16],
+    ['198.18.0.0', 15],
+    ['198.51.100.0', 24],
+    ['203.0.113.0', 24],
+    ['224.0.0.0', 4],
+    ['240.0.0.0', 4],
+  ] as const)
+    list.addSubnet(net, bits, 'ipv4');
+  for (const [net, bits] of [
+    ['::', 128],
+    ['::1', 128],
+    ['64:ff9b::', 96],
+    ['64:ff9b:1::', 48],
+    ['100::', 64],
+    ['2001:db8::', 32],
+    ['fc00::', 7],
+    ['fe80::', 10],
+    ['ff00::', 8],
+  ] as const)
+    list.addSubnet(net, bits, 'ipv6');
+  return list;
+})();
+
+export function isPublicAddress(address: string): boolean {
+  const family = isIP(address);
+  if (family === 0) return false;
+  return !NOT_PUBLIC.check(address, family === 4 ? 'ipv4' : 'ipv6');
+}
+
+export interface JwksFetchOptions {
+  readonly timeoutMs: number;
+  readonly maxBytes: number;
+  /** JWKS_URI_ALLOW_PRIVATE: let a jwks_uri reach loopback and private addresses (development only). */
+  readonly allowPrivate: boolean;
+}
+
+export const DEFAULT_JWKS_FETCH: JwksFetchOptions = { timeoutMs: 3000, maxBytes: 64 * 1024, allowPrivate: false };
+
+/** Why a jwks_uri gave no keys; the message is safe to log (it names the URI's origin, not secrets). */
+export class JwksFetchError extends Error {}
+
+type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
+
+/**
+ * A DNS lookup that refuses, as a whole, a name with any address that is not public: the connection
+ * then goes to an address that was checked, so a name that changes its answer between a check and
+ * the connection (DNS rebinding) cannot lead inside.
+ */
+function guardedLookup(hostname: string, options: object, callback: LookupCallback): void {
+  dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {
+    if (err) return callback(err, []);
+    const bad = addresses.find((a) => !isPublicAddress(a.address));
+    if (bad) return callback(new JwksFetchError(`jwks_uri host ${hostname} resolves to a non-public address`), []);
+    if ((options as { all?: boolean }).all) return callback(null, addresses);
+    return callback(null, addresses[0].address, addresses[0].family);
+  });
+}
+
+/** Fetches a JWK Set over http(s) with a deadline and a size limit; no redirects, public keys only. */
+export function fetchJwks(uri: string, options: JwksFetchOptions = DEFAULT_JWKS_FETCH): Promise<JSONWebKeySet> {
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    return Promise.reject(new JwksFetchError('jwks_uri is not a URL'));
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    return Promise.reject(new JwksFetchError('jwks_uri must be http or https'));
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (!options.allowPrivate && isIP(host) !== 0 && !isPublicAddress(host))
+    return Promise.reject(new JwksFetchError(`jwks_uri host ${host} is not a public address`));
+  if (!options.allowPrivate && /^localhost$|\.localhost$/i.test(host))
+    return Promise.reject(new JwksFetchError(`jwks_uri host ${host} is not a public address`));
+
+  return new Promise((resolve, reject) => {
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    const req = send(url, {
+      method: 'GET',
+      headers: { accept: 'application/jwk-set+json, application/json' },
+      ...(options.allowPrivate ? {} : { lookup: guardedLookup }),
+    });
+    const deadline = setTimeout(
+      () => req.destroy(new JwksFetchError(`jwks_uri did not answer within ${options.timeoutMs} ms`)),
+      options.timeoutMs,
+    );
+    const fail = (e: Error) => {
+      clearTimeout(deadline);
+      reject(
+        e instanceof JwksFetchError
+          ? e
+          : new JwksFetchError(`jwks_uri could not be fetched (${(e as NodeJS.ErrnoException).code ?? e.name})`),
+      );
+    };
+    req.on('error', fail);
+    req.on('response', (res) => {
+      if (res.statusCode !== 200) {
+        res.resume();
+        req.destroy(new JwksFetchError(`jwks_uri answered ${res.statusCode}`));
+        return;
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > options.maxBytes)
+          req.destroy(new JwksFetchError(`jwks_uri answered more than ${options.maxBytes} bytes`));
+        else chunks.push(chunk);
+      });
+      res.on('error', fail);
+      res.on('end', () => {
+        clearTimeout(deadline);
+        try {
+          resolve(parseJwks(Buffer.concat(chunks).toString('utf8')));
+        } catch (e) {
+          reject(e);
+        }
+      });
+    });
+    req.end();
+  });
+}
+
+const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
+
+/** A JWK Set of public keys (RFC 7517 5), or a JwksFetchError saying what is wrong with it. */
+export function parseJwks(text: string): JSONWebKeySet {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new JwksFetchError('jwks_uri did not answer JSON');
+  }
+  const keys = (value as { keys?: unknown } | null)?.keys;
+  if (!Array.isArray(keys) || keys.some((k) => typeof k !== 'object' || k === null || Array.isArray(k)))
+    throw new JwksFetchError('jwks_uri did not answer a JWK Set');
+  if (keys.some((k: Record<string, unknown>) => PRIVATE_MEMBERS.some((m) => m in k)))
+    throw new JwksFetchError('jwks_uri holds private or symmetric keys');
+  return { keys } as JSONWebKeySet;
+}
+
+export interface RemoteJwksCacheOptions {
+  /** How long fetched keys are used before they are fetched again. */
+  readonly ttlMs: number;
+  /** The least time between two fetches of one URI for an unknown kid. */
+  readonly minRefetchMs: number;
+  readonly fetch: (uri: string) => Promise<JSONWebKeySet>;
+  readonly now: () => number;
+}
+
+interface Entry {
+  keys?: JSONWebKeySet;
+  fetchedAt: number;
+  lastAttempt: number;
+  inflight?: Promise<JSONWebKeySet>;
+}
+
+/**
+ * Keys fetched from clients' jwks_uri, shared by every request of this instance. Keys are fetched once
+ * per ttl; an assertion with an unknown kid fetches again at most once per minRefetchMs (a client that
+ * rotated its keys is served within that time; a stream of made-up kids costs one fetch per period).
+ * When a fetch fails, keys fetched before stay in use.
+ */
+export class RemoteJwksCache {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(private readonly options: RemoteJwksCacheOptions) {}
+
+  keysFor(uri: string): ClientKeys {
+    return {
+      current: () => this.current(uri),
+      refresh: () => this.refresh(uri),
+    };
+  }
+
+  /** Forgets a URI's keys (its client was changed or deleted). */
+  forget(uri: string): void {
+    this.entries.delete(uri);
+  }
+
+  private entry(uri: string): Entry {
+    let e = this.entries.get(uri);
+    if (!e) {
+      e = { fetchedAt: 0, lastAttempt: -Infinity };
+      this.entries.set(uri, e);
+    }
+    return e;
+  }
+
+  private async current(uri: string): Promise<JSONWebKeySet> {
+    const e = this.entry(uri);
+    if (e.keys && this.options.now() - e.fetchedAt < this.options.ttlMs) return e.keys;
+    try {
+      return await this.fetch(uri, e);
+    } catch (err) {
+      if (e.keys) return e.keys;
+      throw err;
+    }
+  }
+
+  private async refresh(uri: string): Promise<JSONWebKeySet | null> {
+    const e = this.entry(uri);
+    if (e.inflight) return e.inflight;
+    if (this.options.now() - e.lastAttempt < this.options.minRefetchMs) return null;
+    return this.fetch(uri, e);
+  }
+
+  private fetch(uri: string, e: Entry): Promise<JSONWebKeySet> {
+    if (e.inflight) return e.inflight;
+    e.lastAttempt = this.options.now();
+    e.inflight = this.options
+      .fetch(uri)
+      .then((keys) => {
+        e.keys = keys;
+        e.fetchedAt = this.options.now();
+        return keys;
+      })
+      .finally(() => {
+        e.inflight = undefined;
+      });
+    return e.inflight;
+  }
+}
