@@ -1,8 +1,13 @@
 import { DataSource } from 'typeorm';
 import { randomBytes } from 'node:crypto';
-import type { Pool } from 'pg';
 import { hashSecret, refreshTokenKey, timeOrderedId } from '#oauth';
-import { type PresentedRotation, MAX_ROTATION_BATCH, RefreshTokenRepository, type SuccessorDraft } from '#persistence';
+import {
+  DatabaseHandle,
+  type PresentedRotation,
+  MAX_ROTATION_BATCH,
+  RefreshTokenRepository,
+  type SuccessorDraft,
+} from '#persistence';
 import { TEST_DIALECT } from './support/test-database.js';
 import { type TestApp, basic, startTestApp } from './support/test-app.js';
 
@@ -56,7 +61,7 @@ describe('refresh-token rotations in one batch', () => {
 
   /** Counts the statements the driver's pool runs (PostgreSQL), by prepared-statement name. */
   function countStatements(): { counts: Map<string, number>; undo: () => void } {
-    const pool = (t.app.get(DataSource).driver as unknown as { master: Pool }).master;
+    const pool = t.app.get(DatabaseHandle).pool;
     const original = pool.query.bind(pool) as (...args: unknown[]) => unknown;
     const counts = new Map<string, number>();
     (pool as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {

@@ -5,3 +5,4 @@ export * from './data-source-options.js';
 export * from './persistence.module.js';
 export * from './errors.js';
 export * from './keyset.js';
+export * from './database-handle.js';

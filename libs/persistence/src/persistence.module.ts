@@ -9,9 +9,9 @@ import {
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import type { Database } from 'better-sqlite3';
 import { DataSource } from 'typeorm';
 import { databaseConfig, type DatabaseConfig } from '#config';
+import { DatabaseHandle } from './database-handle.js';
 import { dataSourceOptions } from './data-source-options.js';
 import { ENTITIES } from './entities/index.js';
 import { PostgresRefreshTokenRepository } from './repositories/postgres-refresh-token.repository.js';
@@ -19,10 +19,9 @@ import { RefreshTokenRepository } from './repositories/refresh-token.repository.
 import { SqliteRefreshTokenRepository } from './repositories/sqlite-refresh-token.repository.js';
 import { SqliteCheckpointer } from './sqlite-checkpointer.js';
 
-function refreshTokenRepository(dataSource: DataSource): RefreshTokenRepository {
-  if (dataSource.options.type === 'postgres') return new PostgresRefreshTokenRepository(dataSource);
-  const db = (dataSource.driver as unknown as { databaseConnection: Database }).databaseConnection;
-  return new SqliteRefreshTokenRepository(db);
+function refreshTokenRepository(dataSource: DataSource, handle: DatabaseHandle): RefreshTokenRepository {
+  if (handle.dialect === 'postgres') return new PostgresRefreshTokenRepository(dataSource, handle);
+  return new SqliteRefreshTokenRepository(handle.sqlite);
 }
 
 /** Runs SQLite's WAL checkpoints on a worker thread while the app serves (file databases only). */
@@ -58,9 +57,10 @@ export class SqliteMaintenance implements OnApplicationBootstrap, OnApplicationS
     TypeOrmModule.forFeature(ENTITIES),
   ],
   providers: [
-    { provide: RefreshTokenRepository, inject: [DataSource], useFactory: refreshTokenRepository },
+    { provide: RefreshTokenRepository, inject: [DataSource, DatabaseHandle], useFactory: refreshTokenRepository },
     SqliteMaintenance,
+    DatabaseHandle,
   ],
-  exports: [TypeOrmModule, RefreshTokenRepository],
+  exports: [TypeOrmModule, RefreshTokenRepository, DatabaseHandle],
 })
 export class PersistenceModule {}

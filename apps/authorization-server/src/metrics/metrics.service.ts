@@ -1,22 +1,14 @@
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { DataSource } from 'typeorm';
 import { metricsConfig, type MetricsConfig } from '#config';
 import { GrantType } from '#oauth';
-import { RevocationReason } from '#persistence';
+import { DatabaseHandle, RevocationReason } from '#persistence';
 import { EventLoopDelayWindow } from './event-loop-delay.js';
 
 export type IssuedTokenType = 'access_token' | 'refresh_token';
 
 /** Seconds; a token request takes a few milliseconds, a password hash or a cold database up to seconds. */
 export const HTTP_DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
-
-/** The pg Pool behind TypeORM's PostgreSQL driver. */
-interface PgPool {
-  totalCount: number;
-  idleCount: number;
-  waitingCount: number;
-}
 
 /**
  * The Prometheus metrics of one application instance, on a registry of its own (never the global
@@ -71,7 +63,7 @@ export class MetricsService implements OnModuleDestroy {
     registers: [this.registry],
   });
 
-  constructor(@Inject(metricsConfig.KEY) config: MetricsConfig, dataSource: DataSource) {
+  constructor(@Inject(metricsConfig.KEY) config: MetricsConfig, database: DatabaseHandle) {
     this.enabled = config.enabled;
     this.onMainPort = config.enabled && config.port === undefined;
     // Every series that can appear starts at 0, so that rate() and absent() see it from the first scrape.
@@ -87,10 +79,10 @@ export class MetricsService implements OnModuleDestroy {
       labelNames: ['state'] as const,
       registers: [this.registry],
       collect() {
-        const pool = poolOf(dataSource);
-        this.set({ state: 'total' }, pool.totalCount);
-        this.set({ state: 'idle' }, pool.idleCount);
-        this.set({ state: 'waiting' }, pool.waitingCount);
+        const connections = database.connections();
+        this.set({ state: 'total' }, connections.total);
+        this.set({ state: 'idle' }, connections.idle);
+        this.set({ state: 'waiting' }, connections.waiting);
       },
     });
     // The standard process_* and nodejs_* metrics, without a prefix.
@@ -156,14 +148,4 @@ export class MetricsService implements OnModuleDestroy {
     this.eventLoop?.stop();
     this.registry.clear();
   }
-}
-
-function poolOf(dataSource: DataSource): PgPool {
-  if (dataSource.options.type === 'postgres') {
-    const pool = (dataSource.driver as unknown as { master?: PgPool }).master;
-    if (pool) return pool;
-    return { totalCount: 0, idleCount: 0, waitingCount: 0 };
-  }
-  // better-sqlite3: one synchronous connection, never busy while JavaScript (this scrape) runs.
-  return { totalCount: 1, idleCount: 1, waitingCount: 0 };
 }

@@ -1,6 +1,6 @@
-import type { Pool } from 'pg';
 import type { RefreshTokenKey } from '#oauth';
 import type { DataSource, QueryRunner } from 'typeorm';
+import type { DatabaseHandle } from '../database-handle.js';
 import {
   type CodeRedemption,
   type PresentedRotation,
@@ -46,10 +46,12 @@ const INSTANT_FIELDS = [
 export class PostgresRefreshTokenRepository extends RefreshTokenRepository {
   private readonly rotations: PostgresRotationBatch;
 
-  constructor(private readonly dataSource: DataSource) {
+  constructor(
+    private readonly dataSource: DataSource,
+    handle: DatabaseHandle,
+  ) {
     super();
-    const poolSize = (dataSource.options as { poolSize?: number }).poolSize ?? 10;
-    this.rotations = new PostgresRotationBatch(() => this.pool(), rotationStatements(poolSize));
+    this.rotations = new PostgresRotationBatch(() => handle.pool, rotationStatements(handle.poolSize));
   }
 
   /**
@@ -184,11 +186,6 @@ export class PostgresRefreshTokenRepository extends RefreshTokenRepository {
   private async findOne(sql: string, params: Params): Promise<RefreshTokenWithFamily | null> {
     const rows = (await this.single(sql, params)) as Record<string, unknown>[];
     return rows.length === 0 ? null : instants(rows[0]);
-  }
-
-  /** The driver's pool: the hot statements skip TypeORM's query runner. */
-  private pool(): Pool {
-    return (this.dataSource.driver as unknown as { master: Pool }).master;
   }
 }
 
