@@ -6,3 +6,4 @@ export * from './persistence.module.js';
 export * from './errors.js';
 export * from './keyset.js';
 export * from './database-handle.js';
+export * from './repositories/rotation-rule.js';

@@ -25,6 +25,7 @@ import {
   positional,
 } from './refresh-token.sql.js';
 import { PostgresRotationBatch, rotationStatements } from './postgres-rotation-batch.js';
+import { rowRotatableSql } from './rotation-rule.js';
 
 type Params = object;
 
@@ -211,7 +212,7 @@ async function run(q: QueryRunner, sql: string, params: Params): Promise<unknown
 
 const ROTATE = `WITH used AS (
     UPDATE refresh_token SET used_at = $now::bigint, last_used_at = $now::bigint
-    WHERE id = $presented_id AND used_at IS NULL AND revoked_at IS NULL
+    WHERE id = $presented_id AND ${rowRotatableSql('refresh_token')}
     RETURNING id, family_id)
   INSERT INTO refresh_token (id, family_id, parent_id, client_id, subject, token_hash, scope, issued_at, expires_at)
   SELECT $id, used.family_id, used.id, $client_id, $subject, $token_hash, $scope, $issued_at::bigint, $expires_at::bigint

@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 import type { SuccessorDraft } from './refresh-token.repository.js';
 import { SELECT_TOKEN_WITH_FAMILY } from './refresh-token.sql.js';
+import { rotatableSql } from './rotation-rule.js';
 
 /** One refresh: the presented token's hash, the request's instant and the drafted successor. */
 export interface RotationRequest {
@@ -126,7 +127,7 @@ export class PostgresRotationBatch {
 
 /**
  * One rotation: read the token with its family and its user's standing, mark it used if it is
- * rotatable (`isRotatable`), insert the successor. Row locking makes the conditional UPDATE safe
+ * rotatable (`rotatableSql`, the rule of rotation-rule.ts), insert the successor. Row locking makes the conditional UPDATE safe
  * against concurrent rotations on any instance (the loser sees used_at set and writes nothing).
  */
 export const ROTATE_BY_HASH = `WITH presented AS (
@@ -134,9 +135,7 @@ export const ROTATE_BY_HASH = `WITH presented AS (
   used AS (
     UPDATE refresh_token t SET used_at = $2::bigint, last_used_at = $2::bigint
     FROM presented p
-    WHERE t.id = p.id AND t.used_at IS NULL AND t.revoked_at IS NULL
-      AND p.family_client_id = $3 AND p.family_revoked_at IS NULL AND p.user_active
-      AND p.expires_at > $2::bigint AND p.family_expires_at > $2::bigint
+    WHERE t.id = p.id AND ${rotatableSql({ read: 'p', row: 't', clientId: '$3', now: '$2::bigint' })}
     RETURNING t.id),
   successor AS (
     INSERT INTO refresh_token (id, family_id, parent_id, client_id, subject, token_hash, scope, issued_at, expires_at)
@@ -160,9 +159,7 @@ export const ROTATE_BY_HASH_BATCH = `WITH input AS (
   used AS (
     UPDATE refresh_token t SET used_at = i.now, last_used_at = i.now
     FROM presented p JOIN input i ON i.ord = p.ord
-    WHERE t.id = p.id AND t.used_at IS NULL AND t.revoked_at IS NULL
-      AND p.family_client_id = i.client_id AND p.family_revoked_at IS NULL AND p.user_active
-      AND p.expires_at > i.now AND p.family_expires_at > i.now
+    WHERE t.id = p.id AND ${rotatableSql({ read: 'p', row: 't', clientId: 'i.client_id', now: 'i.now' })}
     RETURNING p.ord),
   successor AS (
     INSERT INTO refresh_token (id, family_id, parent_id, client_id, subject, token_hash, scope, issued_at, expires_at)

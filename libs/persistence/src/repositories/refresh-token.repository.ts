@@ -1,4 +1,5 @@
 import type { RefreshTokenKey } from '#oauth';
+import { isRotatable } from './rotation-rule.js';
 
 /** A refresh token joined with its family, as the refresh grant needs it. */
 export interface RefreshTokenWithFamily {
@@ -46,19 +47,6 @@ export interface PresentedRotation {
   token: RefreshTokenWithFamily | null;
   /** True when the token was rotated into the drafted successor. */
   rotated: boolean;
-}
-
-/** The rules of a rotation of a presented token: bound to the client, neither token nor family revoked or expired, unused. */
-export function isRotatable(token: RefreshTokenWithFamily, clientId: string, now: number): boolean {
-  return (
-    token.family_client_id === clientId &&
-    token.revoked_at === null &&
-    token.family_revoked_at === null &&
-    token.used_at === null &&
-    token.user_active &&
-    now < token.expires_at &&
-    now < token.family_expires_at
-  );
 }
 
 /** The stored successor of `parent` from a draft: same family, subject and scope; never outlives the family. */
@@ -128,9 +116,6 @@ export const RevocationReason = {
   CodeReplay: 'code_replay',
 } as const;
 
-/** A token's own revocation reason (its family lives on): replaced by a retry within the reuse interval. */
-export const SUPERSEDED = 'superseded';
-
 /**
  * Storage of refresh tokens and their families. Every write that must be atomic is one
  * method here, implemented per dialect so that each is a single transaction (SQLite) or a
@@ -167,7 +152,7 @@ export abstract class RefreshTokenRepository {
    */
   abstract rotate(presentedId: string, now: number, successor: NewRefreshToken): Promise<boolean>;
   /**
-   * The refresh grant's common case: finds the presented token (`find`) and, when `isRotatable`,
+   * The refresh grant's common case: finds the presented token (`find`) and, when `isRotatable` (rotation-rule.ts),
    * rotates it into the drafted successor, atomically. Answers the token as read either way, so that
    * the caller can tell why it was not rotated. PostgreSQL does it in one statement.
    */

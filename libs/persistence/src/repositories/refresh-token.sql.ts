@@ -1,15 +1,10 @@
 /** SQL shared by both dialects, with `$name` placeholders (rewritten per driver). */
-
-/**
- * The family's user is still there, enabled, and has neither been disabled nor changed password
- * since the family began (its token epoch did not move): checked in the statement that rotates.
- */
-const USER_ACTIVE = '(u.id IS NOT NULL AND u.disabled_at IS NULL AND u.token_epoch = f.user_epoch)';
+import { USER_ACTIVE_SQL } from './rotation-rule.js';
 
 export const SELECT_TOKEN_WITH_FAMILY = `SELECT t.id, t.family_id, t.parent_id, t.scope, t.issued_at, t.expires_at,
   t.used_at, t.revoked_at, t.revoked_reason, f.client_id AS family_client_id, f.subject AS family_subject,
   f.scope AS family_scope, f.expires_at AS family_expires_at, f.revoked_at AS family_revoked_at,
-  ${USER_ACTIVE} AS user_active
+  ${USER_ACTIVE_SQL} AS user_active
   FROM refresh_token t JOIN refresh_token_family f ON f.id = t.family_id LEFT JOIN app_user u ON u.id = f.subject`;
 
 /**

@@ -21,6 +21,7 @@ import {
   SUPERSEDE_SIBLINGS,
 } from './refresh-token.sql.js';
 import { SqliteWriteBatch } from './sqlite-write-batch.js';
+import { rowRotatableSql } from './rotation-rule.js';
 
 /**
  * better-sqlite3 runs each unit of work synchronously, so no other request can interleave
@@ -64,7 +65,7 @@ export class SqliteRefreshTokenRepository extends RefreshTokenRepository {
     );
     this.successorUsed = named(SUCCESSOR_USED);
     this.markUsed = named(
-      'UPDATE refresh_token SET used_at = $now, last_used_at = $now WHERE id = $id AND used_at IS NULL AND revoked_at IS NULL',
+      `UPDATE refresh_token SET used_at = $now, last_used_at = $now WHERE id = $id AND ${rowRotatableSql('refresh_token')}`,
     );
     this.familyActive = named('SELECT 1 AS ok FROM refresh_token_family WHERE id = $id AND revoked_at IS NULL');
     this.touchToken = named(

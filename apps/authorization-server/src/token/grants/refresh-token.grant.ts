@@ -6,7 +6,8 @@ import {
   RefreshTokenRepository,
   RefreshTokenWithFamily,
   RevocationReason,
-  SUPERSEDED,
+  type RotationRefusal,
+  rotationRefusal,
 } from '#persistence';
 import { RevocationService } from '../revocation.service.js';
 import { GrantHandler, TokenRequestParams, TokenResponse } from '../grant-handler.js';
@@ -16,6 +17,14 @@ import { TokenIssuer } from '../token-issuer.service.js';
 import { MetricsService } from '../../metrics/metrics.service.js';
 
 const invalid = () => new InvalidGrantError('the refresh token is invalid');
+
+/** The error description of each refusal that ends the request at once. */
+const REFUSED: Record<Exclude<RotationRefusal, 'replayed' | 'used'>, string> = {
+  unknown: 'the refresh token is invalid',
+  revoked: 'the refresh token has been revoked',
+  user_changed: 'the grant ended: the user was disabled, removed or changed password',
+  expired: 'the refresh token has expired',
+};
 
 /**
  * RFC 6749 6 with the protections of RFC 9700 4.14: client binding, rotation on every use,
@@ -70,21 +79,15 @@ export class RefreshTokenGrant implements GrantHandler {
 
   /**
    * RFC 6749 10.4: bound to its client; unknown, revoked or expired tokens are invalid_grant, and so is
-   * a grant whose user was disabled, deleted or changed password since it began.
+   * a grant whose user was disabled, deleted or changed password since it began (the rotation rule,
+   * rotation-rule.ts). A used token goes on to renew(): a retry within the reuse interval, or a replay.
    */
   private async usable(token: RefreshTokenWithFamily | null, client: ClientEntity): Promise<RefreshTokenWithFamily> {
-    if (!token || token.family_client_id !== client.client_id) throw invalid();
+    const refusal = rotationRefusal(token, client.client_id, this.clock.now());
+    if (token && (refusal === null || refusal === 'used')) return token;
     // A token a retry replaced: it was handed out, so presenting it again is a replay.
-    if (token.revoked_reason === SUPERSEDED && token.family_revoked_at === null) return this.replayed(token, client);
-    if (token.revoked_at !== null || token.family_revoked_at !== null) {
-      throw new InvalidGrantError('the refresh token has been revoked');
-    }
-    if (!token.user_active)
-      throw new InvalidGrantError('the grant ended: the user was disabled, removed or changed password');
-    const now = this.clock.now();
-    if (now >= token.expires_at || now >= token.family_expires_at)
-      throw new InvalidGrantError('the refresh token has expired');
-    return token;
+    if (token && refusal === 'replayed') return this.replayed(token, client);
+    throw new InvalidGrantError(REFUSED[refusal as keyof typeof REFUSED]);
   }
 
   /** Rotates the token (or slides it when the client does not rotate); answers the successor. */
