@@ -7,3 +7,5 @@ export * from './errors.js';
 export * from './keyset.js';
 export * from './database-handle.js';
 export * from './repositories/rotation-rule.js';
+export * from './repositories/refresh-token-list.repository.js';
+export * from './repositories/housekeeping.repository.js';

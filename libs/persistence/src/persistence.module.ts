@@ -18,6 +18,8 @@ import { PostgresRefreshTokenRepository } from './repositories/postgres-refresh-
 import { RefreshTokenRepository } from './repositories/refresh-token.repository.js';
 import { SqliteRefreshTokenRepository } from './repositories/sqlite-refresh-token.repository.js';
 import { SqliteCheckpointer } from './sqlite-checkpointer.js';
+import { HousekeepingRepository } from './repositories/housekeeping.repository.js';
+import { RefreshTokenListRepository } from './repositories/refresh-token-list.repository.js';
 
 function refreshTokenRepository(dataSource: DataSource, handle: DatabaseHandle): RefreshTokenRepository {
   if (handle.dialect === 'postgres') return new PostgresRefreshTokenRepository(dataSource, handle);
@@ -60,7 +62,9 @@ export class SqliteMaintenance implements OnApplicationBootstrap, OnApplicationS
     { provide: RefreshTokenRepository, inject: [DataSource, DatabaseHandle], useFactory: refreshTokenRepository },
     SqliteMaintenance,
     DatabaseHandle,
+    RefreshTokenListRepository,
+    HousekeepingRepository,
   ],
-  exports: [TypeOrmModule, RefreshTokenRepository, DatabaseHandle],
+  exports: [TypeOrmModule, RefreshTokenRepository, DatabaseHandle, RefreshTokenListRepository, HousekeepingRepository],
 })
 export class PersistenceModule {}

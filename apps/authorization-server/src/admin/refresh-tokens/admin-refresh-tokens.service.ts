@@ -1,8 +1,11 @@
 import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { Repository, SelectQueryBuilder } from 'typeorm';
 import { Clock } from '#config';
-import { RefreshTokenEntity, RefreshTokenRepository, RevocationReason, newestFirst } from '#persistence';
+import {
+  RefreshTokenListItem,
+  RefreshTokenListRepository,
+  RefreshTokenRepository,
+  RevocationReason,
+} from '#persistence';
 import { AuditService } from '../../audit/audit.service.js';
 import { MetricsService } from '../../metrics/metrics.service.js';
 import { decodeCursor, instantParam, iso, page } from '../common/cursor.js';
@@ -12,42 +15,13 @@ import {
   RefreshTokenPageDto,
   RevokeRefreshTokensDto,
   RevokedCountDto,
-  TokenStatus,
 } from './refresh-token.dto.js';
-
-interface Row {
-  id: string;
-  family_id: string;
-  client_id: string;
-  subject: string;
-  scope: string;
-  issued_at: string | number;
-  expires_at: string | number;
-  used_at: string | number | null;
-  last_used_at: string | number | null;
-  revoked_at: string | number | null;
-  revoked_reason: string | null;
-  family_expires_at: string | number;
-  family_revoked_at: string | number | null;
-  family_revoked_reason: string | null;
-}
-
-const num = (v: string | number | null) => (v === null ? null : Number(v));
-
-const STATUS_SQL: Record<TokenStatus, string> = {
-  revoked: '(t.revoked_at IS NOT NULL OR f.revoked_at IS NOT NULL)',
-  rotated: 't.revoked_at IS NULL AND f.revoked_at IS NULL AND t.used_at IS NOT NULL',
-  expired:
-    't.revoked_at IS NULL AND f.revoked_at IS NULL AND t.used_at IS NULL AND (t.expires_at <= :now OR f.expires_at <= :now)',
-  active:
-    't.revoked_at IS NULL AND f.revoked_at IS NULL AND t.used_at IS NULL AND t.expires_at > :now AND f.expires_at > :now',
-};
 
 /** Admin view of refresh tokens: keyset-paged lists, newest first, and revocation by family. */
 @Injectable()
 export class AdminRefreshTokensService {
   constructor(
-    @InjectRepository(RefreshTokenEntity) private readonly entities: Repository<RefreshTokenEntity>,
+    private readonly listing: RefreshTokenListRepository,
     private readonly tokens: RefreshTokenRepository,
     private readonly audit: AuditService,
     private readonly clock: Clock,
@@ -55,26 +29,23 @@ export class AdminRefreshTokensService {
   ) {}
 
   async list(q: ListRefreshTokensQueryDto): Promise<RefreshTokenPageDto> {
-    const now = this.clock.now();
-    const qb = this.select().setParameter('now', now);
-    if (q.client_id !== undefined) qb.andWhere('t.client_id = :client_id', { client_id: q.client_id });
-    if (q.subject !== undefined) qb.andWhere('t.subject = :subject', { subject: q.subject });
-    if (q.family_id !== undefined) qb.andWhere('t.family_id = :family_id', { family_id: q.family_id });
-    if (q.status !== undefined) qb.andWhere(STATUS_SQL[q.status]);
-    if (q.issued_after !== undefined)
-      qb.andWhere('t.issued_at >= :after', { after: instantParam(q.issued_after, 'issued_after') });
-    if (q.issued_before !== undefined)
-      qb.andWhere('t.issued_at < :before', { before: instantParam(q.issued_before, 'issued_before') });
-    const columns = { time: 't.issued_at', id: 't.id' };
-    const rows = await newestFirst(qb, columns, q.limit, decodeCursor(q.cursor)).getRawMany<Row>();
-    const result = page(rows, q.limit, (r) => ({ at: Number(r.issued_at), id: r.id }));
-    return { items: result.items.map((r) => toDto(r, now)), next_cursor: result.next_cursor };
+    const filter = {
+      client_id: q.client_id,
+      subject: q.subject,
+      family_id: q.family_id,
+      status: q.status,
+      issued_after: q.issued_after === undefined ? undefined : instantParam(q.issued_after, 'issued_after'),
+      issued_before: q.issued_before === undefined ? undefined : instantParam(q.issued_before, 'issued_before'),
+    };
+    const items = await this.listing.list(filter, q.limit, decodeCursor(q.cursor), this.clock.now());
+    const result = page(items, q.limit, (r) => ({ at: r.issued_at, id: r.id }));
+    return { items: result.items.map(toDto), next_cursor: result.next_cursor };
   }
 
   async get(id: string): Promise<RefreshTokenDto> {
-    const row = await this.select().where('t.id = :id', { id }).getRawOne<Row>();
-    if (!row) throw new NotFoundException(`refresh token ${id} not found`);
-    return toDto(row, this.clock.now());
+    const item = await this.listing.get(id, this.clock.now());
+    if (!item) throw new NotFoundException(`refresh token ${id} not found`);
+    return toDto(item);
   }
 
   /** Revokes the token's whole family (the grant), as every revocation path does. */
@@ -109,28 +80,6 @@ export class AdminRefreshTokensService {
     this.metrics.familyRevoked(RevocationReason.Admin, revoked);
     return { revoked };
   }
-
-  private select(): SelectQueryBuilder<RefreshTokenEntity> {
-    return this.entities
-      .createQueryBuilder('t')
-      .innerJoin('refresh_token_family', 'f', 'f.id = t.family_id')
-      .select([
-        't.id AS id',
-        't.family_id AS family_id',
-        't.client_id AS client_id',
-        't.subject AS subject',
-        't.scope AS scope',
-        't.issued_at AS issued_at',
-        't.expires_at AS expires_at',
-        't.used_at AS used_at',
-        't.last_used_at AS last_used_at',
-        't.revoked_at AS revoked_at',
-        't.revoked_reason AS revoked_reason',
-        'f.expires_at AS family_expires_at',
-        'f.revoked_at AS family_revoked_at',
-        'f.revoked_reason AS family_revoked_reason',
-      ]);
-  }
 }
 
 function describe(dto: RevokeRefreshTokensDto): string {
@@ -142,26 +91,12 @@ function describe(dto: RevokeRefreshTokensDto): string {
     .join(', ');
 }
 
-function statusOf(r: Row, now: number): TokenStatus {
-  if (r.revoked_at !== null || r.family_revoked_at !== null) return 'revoked';
-  if (r.used_at !== null) return 'rotated';
-  if (Number(r.expires_at) <= now || Number(r.family_expires_at) <= now) return 'expired';
-  return 'active';
-}
-
-function toDto(r: Row, now: number): RefreshTokenDto {
-  const revokedAt = num(r.revoked_at) ?? num(r.family_revoked_at);
+function toDto(item: RefreshTokenListItem): RefreshTokenDto {
   return {
-    id: r.id,
-    family_id: r.family_id,
-    client_id: r.client_id,
-    subject: r.subject,
-    scope: r.scope,
-    issued_at: iso(Number(r.issued_at))!,
-    expires_at: iso(Math.min(Number(r.expires_at), Number(r.family_expires_at)))!,
-    last_used_at: iso(num(r.last_used_at)),
-    status: statusOf(r, now),
-    revoked_at: iso(revokedAt),
-    revoked_reason: r.revoked_reason ?? r.family_revoked_reason,
+    ...item,
+    issued_at: iso(item.issued_at)!,
+    expires_at: iso(item.expires_at)!,
+    last_used_at: iso(item.last_used_at),
+    revoked_at: iso(item.revoked_at),
   };
 }

@@ -1,10 +1,11 @@
 import { NO_CONTROL_CHARACTERS } from '#oauth';
+import { REFRESH_TOKEN_STATUSES, type RefreshTokenStatus } from '#persistence';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsRFC3339, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
 import { PageQueryDto } from '../common/list-query.dto.js';
 
-export const TOKEN_STATUSES = ['active', 'rotated', 'revoked', 'expired'] as const;
-export type TokenStatus = (typeof TOKEN_STATUSES)[number];
+export const TOKEN_STATUSES = REFRESH_TOKEN_STATUSES;
+export type TokenStatus = RefreshTokenStatus;
 
 export class ListRefreshTokensQueryDto extends PageQueryDto {
   @ApiPropertyOptional()
