@@ -1,0 +1,474 @@
+import { randomUUID } from 'node:crypto';
+import { type RefreshTokenKey, mintRefreshToken, refreshTokenKey, timeOrderedId } from '#oauth';
+import {
+  type AuditRecord,
+  DatabaseHandle,
+  HousekeepingRepository,
+  RefreshTokenListRepository,
+  RefreshTokenRepository,
+  RevocationReason,
+  type SuccessorDraft,
+  rotatableSql,
+  rotationRefusal,
+  successorOf,
+} from '#persistence';
+import { SELECT_TOKEN_WITH_FAMILY } from '../libs/persistence/src/repositories/refresh-token.sql.js';
+import { type TestApp, startTestApp } from './support/test-app.js';
+
+const SECOND = 1000;
+const HOUR = 3600 * SECOND;
+
+/**
+ * The contract of the refresh-token repositories, the same cases on whichever database TEST_DATABASE
+ * names: rotation and its races, the rotation rule in TypeScript and in SQL, revocation, the operators'
+ * list and the housekeeping deletions.
+ */
+describe('refresh-token repository contract', () => {
+  let t: TestApp;
+  let tokens: RefreshTokenRepository;
+  let database: DatabaseHandle;
+  let clientA: string;
+  let clientB: string;
+  let user: string;
+  let users = 0;
+  const T0 = Date.UTC(2030, 0, 1);
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    tokens = t.app.get(RefreshTokenRepository);
+    database = t.app.get(DatabaseHandle);
+    clientA = (await t.createClient({ grant_types: ['refresh_token'], scope: 'read' })).client_id;
+    clientB = (await t.createClient({ grant_types: ['refresh_token'], scope: 'read' })).client_id;
+    user = await newUser();
+  });
+  afterAll(() => t.close());
+
+  async function newUser(): Promise<string> {
+    users += 1;
+    return (await t.createUser(`contract-${users}`, 'contract-password-1')).id;
+  }
+
+  /** Runs `$name`-parameter SQL on the raw driver of either dialect. */
+  async function query(sql: string, params: Record<string, unknown> = {}): Promise<Record<string, unknown>[]> {
+    if (database.dialect === 'sqlite') {
+      const statement = database.sqlite.prepare(sql.replace(/\$(\w+)/g, '@$1'));
+      return statement.reader ? (statement.all(params) as Record<string, unknown>[]) : (statement.run(params), []);
+    }
+    const names: string[] = [];
+    const text = sql.replace(/\$(\w+)/g, (_, name: string) => {
+      if (!names.includes(name)) names.push(name);
+      return `$${names.indexOf(name) + 1}`;
+    });
+    return (
+      await database.pool.query(
+        text,
+        names.map((n) => params[n]),
+      )
+    ).rows as Record<string, unknown>[];
+  }
+
+  interface Family {
+    id: string;
+    tokenId: string;
+    key: RefreshTokenKey;
+    subject: string;
+  }
+
+  async function epochOf(subject: string): Promise<number> {
+    const [row] = await query('SELECT token_epoch FROM app_user WHERE id = $id', { id: subject });
+    return Number(row.token_epoch);
+  }
+
+  /** A new family with its first token, issued at `at`. */
+  async function family(
+    opts: { client?: string; subject?: string; at?: number; idle?: number; absolute?: number } = {},
+  ): Promise<Family> {
+    const { client = clientA, subject = user, at = T0, idle = HOUR, absolute = 24 * HOUR } = opts;
+    const id = timeOrderedId(at);
+    const tokenId = timeOrderedId(at);
+    const minted = mintRefreshToken(tokenId);
+    const created = await tokens.createFamily(
+      {
+        id,
+        client_id: client,
+        subject,
+        scope: 'read',
+        created_at: at,
+        expires_at: at + absolute,
+        user_epoch: await epochOf(subject),
+      },
+      {
+        id: tokenId,
+        family_id: id,
+        parent_id: null,
+        client_id: client,
+        subject,
+        token_hash: minted.hash,
+        scope: 'read',
+        issued_at: at,
+        expires_at: at + idle,
+      },
+    );
+    expect(created).toBe(true);
+    return { id, tokenId, key: refreshTokenKey(minted.value)!, subject };
+  }
+
+  function draft(at: number, client = clientA): { key: RefreshTokenKey; draft: SuccessorDraft } {
+    const id = timeOrderedId(at);
+    const minted = mintRefreshToken(id);
+    return {
+      key: refreshTokenKey(minted.value)!,
+      draft: { id, client_id: client, token_hash: minted.hash, idle_expires_at: at + HOUR },
+    };
+  }
+
+  function audit(targetId: string): AuditRecord {
+    return {
+      id: randomUUID(),
+      occurred_at: T0,
+      actor: 'system',
+      action: 'refresh_token_family.revoked',
+      target_type: 'refresh_token_family',
+      target_id: targetId,
+      reason: null,
+    };
+  }
+
+  /** The rotation rule evaluated by the database, over the token as read (every condition). */
+  async function rotatableInSql(tokenId: string, clientId: string, now: number): Promise<boolean> {
+    const names = {
+      read: 'p',
+      row: 'p',
+      clientId: '$client',
+      now: database.dialect === 'postgres' ? '$now::bigint' : '$now',
+    };
+    const [row] = await query(
+      `SELECT (${rotatableSql(names)}) AS ok FROM (${SELECT_TOKEN_WITH_FAMILY} WHERE t.id = $id) p`,
+      { client: clientId, now, id: tokenId },
+    );
+    return row.ok === true || Number(row.ok) === 1;
+  }
+
+  describe('families and rotation', () => {
+    it('stores a family with its first token, and none for a user whose token epoch moved', async () => {
+      const f = await family();
+      const found = await tokens.find(f.key);
+      expect(found).toMatchObject({ id: f.tokenId, family_id: f.id, family_client_id: clientA, user_active: true });
+      expect(found).toMatchObject({ used_at: null, revoked_at: null, family_revoked_at: null, family_subject: user });
+      const stale = timeOrderedId(T0);
+      const epoch = await epochOf(user);
+      const newFamily = {
+        id: stale,
+        client_id: clientA,
+        subject: user,
+        scope: 'read',
+        created_at: T0,
+        expires_at: T0 + HOUR,
+      };
+      const first = { id: timeOrderedId(T0), family_id: stale, parent_id: null, client_id: clientA, subject: user };
+      const token = {
+        ...first,
+        token_hash: mintRefreshToken(first.id).hash,
+        scope: 'read',
+        issued_at: T0,
+        expires_at: T0 + HOUR,
+      };
+      expect(await tokens.createFamily({ ...newFamily, user_epoch: epoch + 1 }, token)).toBe(false);
+      expect(await query('SELECT id FROM refresh_token_family WHERE id = $id', { id: stale })).toEqual([]);
+    });
+
+    it('rotates a token into its successor, which rotates in turn', async () => {
+      const f = await family();
+      const next = draft(T0 + SECOND);
+      const first = await tokens.rotatePresented(f.key, T0 + SECOND, next.draft);
+      expect(first.rotated).toBe(true);
+      expect(first.token).toMatchObject({ id: f.tokenId, used_at: null });
+      const successor = await tokens.find(next.key);
+      expect(successor).toMatchObject({ id: next.draft.id, family_id: f.id, parent_id: f.tokenId, used_at: null });
+      expect(successor!.issued_at).toBe(T0 + SECOND);
+      expect(successor!.expires_at).toBe(T0 + SECOND + HOUR);
+      expect((await tokens.findById(f.tokenId))!.used_at).toBe(T0 + SECOND);
+      expect((await tokens.rotatePresented(next.key, T0 + 2 * SECOND, draft(T0 + 2 * SECOND).draft)).rotated).toBe(
+        true,
+      );
+    });
+
+    it('refuses the second rotation of a token, and writes nothing for it', async () => {
+      const f = await family();
+      expect((await tokens.rotatePresented(f.key, T0 + SECOND, draft(T0 + SECOND).draft)).rotated).toBe(true);
+      const again = draft(T0 + 2 * SECOND);
+      const second = await tokens.rotatePresented(f.key, T0 + 2 * SECOND, again.draft);
+      expect(second.rotated).toBe(false);
+      expect(rotationRefusal(second.token, clientA, T0 + 2 * SECOND)).toBe('used');
+      expect(await tokens.find(again.key)).toBeNull();
+    });
+
+    it('lets exactly one of concurrent rotations of one token win, in one batch and one by one', async () => {
+      const f = await family();
+      const drafts = Array.from({ length: 20 }, () => draft(T0 + SECOND));
+      const batched = await Promise.all(drafts.map((d) => tokens.rotatePresented(f.key, T0 + SECOND, d.draft)));
+      expect(batched.filter((o) => o.rotated)).toHaveLength(1);
+      const children = await query('SELECT id FROM refresh_token WHERE parent_id = $id', { id: f.tokenId });
+      expect(children).toEqual([{ id: drafts[batched.findIndex((o) => o.rotated)].draft.id }]);
+
+      const g = await family();
+      const parent = (await tokens.find(g.key))!;
+      const records = Array.from({ length: 10 }, () => successorOf(parent, draft(T0 + SECOND).draft, T0 + SECOND));
+      const alone = await Promise.all(records.map((r) => tokens.rotate(g.tokenId, T0 + SECOND, r)));
+      expect(alone.filter(Boolean)).toHaveLength(1);
+    });
+
+    it('answers a retry of a rotated token whose successor was used as a replay, and revokes the whole family', async () => {
+      const f = await family();
+      const b = draft(T0 + SECOND);
+      await tokens.rotatePresented(f.key, T0 + SECOND, b.draft);
+      const c = draft(T0 + 2 * SECOND);
+      expect((await tokens.rotatePresented(b.key, T0 + 2 * SECOND, c.draft)).rotated).toBe(true);
+      const parent = (await tokens.findById(f.tokenId))!;
+      const retry = successorOf(parent, draft(T0 + 3 * SECOND).draft, T0 + 3 * SECOND);
+      expect(await tokens.reissue(retry, T0 + 3 * SECOND)).toBe('replay');
+      expect(await tokens.revokeFamily(f.id, RevocationReason.Replay, T0 + 3 * SECOND, audit(f.id))).toBe(true);
+      for (const key of [f.key, b.key, c.key]) {
+        const token = await tokens.find(key);
+        expect(token!.family_revoked_at).toBe(T0 + 3 * SECOND);
+        expect(token!.revoked_reason).toBe(RevocationReason.Replay);
+      }
+      const late = await tokens.rotatePresented(c.key, T0 + 4 * SECOND, draft(T0 + 4 * SECOND).draft);
+      expect(late.rotated).toBe(false);
+      expect(rotationRefusal(late.token, clientA, T0 + 4 * SECOND)).toBe('revoked');
+      expect(await tokens.revokeFamily(f.id, RevocationReason.Replay, T0 + 5 * SECOND)).toBe(false);
+    });
+
+    it('reissues a successor of a rotated token whose successor is unused, superseding that one', async () => {
+      const f = await family();
+      const b = draft(T0 + SECOND);
+      await tokens.rotatePresented(f.key, T0 + SECOND, b.draft);
+      const parent = (await tokens.findById(f.tokenId))!;
+      const retry = successorOf(parent, draft(T0 + 2 * SECOND).draft, T0 + 2 * SECOND);
+      expect(await tokens.reissue(retry, T0 + 2 * SECOND)).toBe('reissued');
+      const superseded = await tokens.find(b.key);
+      expect(rotationRefusal(superseded, clientA, T0 + 3 * SECOND)).toBe('replayed');
+    });
+  });
+
+  describe('the rotation rule, each condition in TypeScript and in SQL', () => {
+    /** Each case breaks one condition of a fresh family, and names the refusal it must get. */
+    const cases: {
+      condition: string;
+      refusal: string;
+      absolute?: number;
+      present?: { client?: () => string; now?: number };
+      change?: (f: Family) => Promise<unknown>;
+      ownUser?: boolean;
+    }[] = [
+      { condition: 'bound to the presenting client', refusal: 'unknown', present: { client: () => clientB } },
+      {
+        condition: 'family not revoked',
+        refusal: 'revoked',
+        change: (f) => query('UPDATE refresh_token_family SET revoked_at = $at WHERE id = $id', { at: T0, id: f.id }),
+      },
+      {
+        condition: 'token not revoked',
+        refusal: 'revoked',
+        change: (f) =>
+          query("UPDATE refresh_token SET revoked_at = $at, revoked_reason = 'admin' WHERE id = $id", {
+            at: T0,
+            id: f.tokenId,
+          }),
+      },
+      {
+        condition: "user enabled at the family's token epoch",
+        refusal: 'user_changed',
+        ownUser: true,
+        change: (f) => query('UPDATE app_user SET token_epoch = token_epoch + 1 WHERE id = $id', { id: f.subject }),
+      },
+      { condition: 'idle expiry not reached', refusal: 'expired', present: { now: T0 + HOUR } },
+      {
+        condition: 'family absolute expiry not reached',
+        refusal: 'expired',
+        absolute: 30 * SECOND,
+        present: { now: T0 + 30 * SECOND },
+      },
+      {
+        condition: 'not used',
+        refusal: 'used',
+        change: (f) => query('UPDATE refresh_token SET used_at = $at WHERE id = $id', { at: T0, id: f.tokenId }),
+      },
+    ];
+
+    it('rotates the untouched token, by both the rule and the SQL', async () => {
+      const f = await family();
+      const now = T0 + 20 * SECOND;
+      expect(rotationRefusal(await tokens.find(f.key), clientA, now)).toBeNull();
+      expect(await rotatableInSql(f.tokenId, clientA, now)).toBe(true);
+      expect((await tokens.rotatePresented(f.key, now, draft(now).draft)).rotated).toBe(true);
+    });
+
+    it.each(cases)('refuses a token failing "$condition" ($refusal)', async (c) => {
+      const subject = c.ownUser ? await newUser() : user;
+      const f = await family({ subject, absolute: c.absolute ?? 24 * HOUR });
+      await c.change?.(f);
+      const client = c.present?.client?.() ?? clientA;
+      const now = c.present?.now ?? T0 + 20 * SECOND;
+      expect(rotationRefusal(await tokens.find(f.key), client, now)).toBe(c.refusal);
+      expect(await rotatableInSql(f.tokenId, client, now)).toBe(false);
+      const next = draft(now, client);
+      const outcome = await tokens.rotatePresented(f.key, now, next.draft);
+      expect(outcome.rotated).toBe(false);
+      expect(outcome.token?.id).toBe(f.tokenId);
+      expect(await tokens.find(next.key)).toBeNull();
+    });
+  });
+
+  describe('revocation', () => {
+    it('revokes the active families of a subject, of a client, or of both, and no other', async () => {
+      const other = await newUser();
+      const mine = await family({ subject: other });
+      const mineB = await family({ subject: other, client: clientB });
+      const theirs = await family();
+      const ended = await family({ subject: other, absolute: 10 * SECOND });
+      const bySubject = await tokens.revokeMatching(
+        { subject: other },
+        RevocationReason.UserDisabled,
+        T0 + HOUR / 2,
+        audit(other),
+      );
+      expect(bySubject).toBe(2);
+      expect((await tokens.find(mine.key))!.family_revoked_at).toBe(T0 + HOUR / 2);
+      expect((await tokens.find(mineB.key))!.revoked_reason).toBe(RevocationReason.UserDisabled);
+      expect((await tokens.find(theirs.key))!.family_revoked_at).toBeNull();
+      expect((await tokens.find(ended.key))!.family_revoked_at).toBeNull();
+
+      const b1 = await family({ client: clientB });
+      const both = await family({ subject: other, client: clientB });
+      expect(
+        await tokens.revokeMatching({ subject: other, client_id: clientB }, 'admin', T0 + HOUR / 2, audit(other)),
+      ).toBe(1);
+      expect((await tokens.find(both.key))!.family_revoked_at).not.toBeNull();
+      expect((await tokens.find(b1.key))!.family_revoked_at).toBeNull();
+      const byClient = await tokens.revokeMatching(
+        { client_id: clientB },
+        RevocationReason.ClientDeleted,
+        T0 + HOUR / 2,
+        audit(clientB),
+      );
+      expect(byClient).toBeGreaterThanOrEqual(1);
+      expect((await tokens.find(b1.key))!.revoked_reason).toBe(RevocationReason.ClientDeleted);
+      expect((await tokens.find(theirs.key))!.family_revoked_at).toBeNull();
+    });
+
+    it('revokes one family with every token in it, and records its audit event once', async () => {
+      const f = await family();
+      const b = draft(T0 + SECOND);
+      await tokens.rotatePresented(f.key, T0 + SECOND, b.draft);
+      const record = audit(f.id);
+      expect(await tokens.revokeFamily(f.id, RevocationReason.Admin, T0 + 2 * SECOND, record)).toBe(true);
+      expect(await tokens.revokeFamily(f.id, RevocationReason.Admin, T0 + 3 * SECOND, audit(f.id))).toBe(false);
+      const rows = await query('SELECT revoked_at FROM refresh_token WHERE family_id = $id', { id: f.id });
+      expect(rows.map((r) => Number(r.revoked_at))).toEqual([T0 + 2 * SECOND, T0 + 2 * SECOND]);
+      expect(await query('SELECT id FROM audit_event WHERE target_id = $id', { id: f.id })).toEqual([
+        { id: record.id },
+      ]);
+    });
+  });
+
+  describe('the operators list', () => {
+    it('pages newest first by keyset, with each status as it is at the time asked', async () => {
+      const lister = (await t.createClient({ grant_types: ['refresh_token'], scope: 'read' })).client_id;
+      const list = t.app.get(RefreshTokenListRepository);
+      const rotated = await family({ client: lister, at: T0 });
+      const successor = draft(T0 + 4 * SECOND, lister);
+      await tokens.rotatePresented(rotated.key, T0 + 4 * SECOND, successor.draft);
+      const revoked = await family({ client: lister, at: T0 + SECOND });
+      await tokens.revokeFamily(revoked.id, RevocationReason.Admin, T0 + 5 * SECOND);
+      const expiring = await family({ client: lister, at: T0 + 2 * SECOND, idle: 10 * SECOND });
+      const now = T0 + 20 * SECOND;
+
+      const statuses = new Map<string, string>();
+      let after: { at: number; id: string } | undefined;
+      const seen: string[] = [];
+      for (;;) {
+        const rows = await list.list({ client_id: lister }, 2, after, now);
+        const items = rows.slice(0, 2);
+        for (const item of items) statuses.set(item.id, item.status);
+        seen.push(...items.map((i) => i.id));
+        if (rows.length <= 2) break;
+        after = { at: items[1].issued_at, id: items[1].id };
+      }
+      expect(seen).toEqual([successor.draft.id, expiring.tokenId, revoked.tokenId, rotated.tokenId]);
+      expect(Object.fromEntries(statuses)).toEqual({
+        [successor.draft.id]: 'active',
+        [expiring.tokenId]: 'expired',
+        [revoked.tokenId]: 'revoked',
+        [rotated.tokenId]: 'rotated',
+      });
+      for (const status of ['active', 'expired', 'revoked', 'rotated'] as const) {
+        const rows = await list.list({ client_id: lister, status }, 10, undefined, now);
+        expect(rows.map((r) => r.id)).toEqual([...statuses].filter(([, s]) => s === status).map(([id]) => id));
+      }
+      const one = await list.get(revoked.tokenId, now);
+      expect(one).toMatchObject({ status: 'revoked', revoked_at: T0 + 5 * SECOND, revoked_reason: 'admin' });
+      expect(await list.get(randomUUID(), now)).toBeNull();
+      const window = await list.list(
+        { client_id: lister, issued_after: T0 + SECOND, issued_before: T0 + 3 * SECOND },
+        10,
+        undefined,
+        now,
+      );
+      expect(window.map((r) => r.id)).toEqual([expiring.tokenId, revoked.tokenId]);
+    });
+  });
+
+  describe('housekeeping', () => {
+    const count = async (sql: string, params: Record<string, unknown>) =>
+      Number((await query(`SELECT COUNT(*) AS n FROM ${sql}`, params))[0].n);
+
+    it('deletes the families past their end or revocation before the cutoff, with their tokens, and nothing else', async () => {
+      const housekeeping = t.app.get(HousekeepingRepository);
+      const cleaner = (await t.createClient({ grant_types: ['refresh_token'], scope: 'read' })).client_id;
+      const ended = await family({ client: cleaner, at: T0, absolute: 10 * SECOND });
+      const rotated = draft(T0 + SECOND, cleaner);
+      await tokens.rotatePresented(ended.key, T0 + SECOND, rotated.draft);
+      const revoked = await family({ client: cleaner });
+      await tokens.revokeFamily(revoked.id, RevocationReason.Admin, T0 + SECOND);
+      const revokedLate = await family({ client: cleaner });
+      await tokens.revokeFamily(revokedLate.id, RevocationReason.Admin, T0 + HOUR);
+      const live = await family({ client: cleaner });
+      const cutoff = T0 + 60 * SECOND;
+      const revokedBefore = await count('refresh_token_family WHERE revoked_at < $c', { c: cutoff });
+      const endedBefore = await count(
+        'refresh_token_family WHERE expires_at < $c AND (revoked_at IS NULL OR revoked_at >= $c)',
+        {
+          c: cutoff,
+        },
+      );
+      const total = await count('refresh_token_family', {});
+
+      expect(await housekeeping.deleteRevokedFamilies(cutoff, 1000)).toBe(revokedBefore);
+      expect(await housekeeping.deleteExpiredFamilies(cutoff, 1000)).toBe(endedBefore);
+      expect(await count('refresh_token_family', {})).toBe(total - revokedBefore - endedBefore);
+      const left = await query('SELECT id FROM refresh_token_family WHERE client_id = $c', { c: cleaner });
+      expect(left.map((r) => r.id).sort()).toEqual([revokedLate.id, live.id].sort());
+      for (const gone of [ended, revoked]) {
+        expect(await count('refresh_token WHERE family_id = $id', { id: gone.id })).toBe(0);
+      }
+      expect(await tokens.find(live.key)).not.toBeNull();
+      expect(await tokens.find(revokedLate.key)).not.toBeNull();
+      expect(await tokens.find(rotated.key)).toBeNull();
+      expect(await housekeeping.deleteRevokedFamilies(cutoff, 1000)).toBe(0);
+      expect(await housekeeping.deleteExpiredFamilies(cutoff, 1000)).toBe(0);
+    });
+
+    it('deletes in batches of at most the limit', async () => {
+      const housekeeping = t.app.get(HousekeepingRepository);
+      const revokedAt = T0 - HOUR;
+      for (let i = 0; i < 3; i++) await tokens.revokeFamily((await family()).id, 'admin', revokedAt);
+      const cutoff = revokedAt + 1;
+      expect(await housekeeping.deleteRevokedFamilies(cutoff, 2)).toBe(2);
+      expect(await housekeeping.deleteRevokedFamilies(cutoff, 2)).toBe(1);
+      expect(await housekeeping.deleteRevokedFamilies(cutoff, 2)).toBe(0);
+      expect(await housekeeping.deleteExpiredCodes(cutoff, 2)).toBe(0);
+      expect(await housekeeping.deleteExpiredSessions(cutoff, 2)).toBe(0);
+    });
+  });
+});
