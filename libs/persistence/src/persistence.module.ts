@@ -17,6 +17,7 @@ import { ENTITIES } from './entities/index.js';
 import { PostgresRefreshTokenRepository } from './repositories/postgres-refresh-token.repository.js';
 import { RefreshTokenRepository } from './repositories/refresh-token.repository.js';
 import { SqliteRefreshTokenRepository } from './repositories/sqlite-refresh-token.repository.js';
+import { AGGREGATE_REPOSITORIES, AGGREGATE_REPOSITORY_PROVIDERS } from './repositories/typeorm-repositories.js';
 import { SqliteCheckpointer } from './sqlite-checkpointer.js';
 
 function refreshTokenRepository(dataSource: DataSource): RefreshTokenRepository {
@@ -60,7 +61,8 @@ export class SqliteMaintenance implements OnApplicationBootstrap, OnApplicationS
   providers: [
     { provide: RefreshTokenRepository, inject: [DataSource], useFactory: refreshTokenRepository },
     SqliteMaintenance,
+    ...AGGREGATE_REPOSITORY_PROVIDERS,
   ],
-  exports: [TypeOrmModule, RefreshTokenRepository],
+  exports: [TypeOrmModule, RefreshTokenRepository, ...AGGREGATE_REPOSITORIES],
 })
 export class PersistenceModule {}
