@@ -7,6 +7,7 @@ const shared = {
     '^#persistence$': '<rootDir>/libs/persistence/src/index.ts',
     '^#config$': '<rootDir>/libs/config/src/index.ts',
     '^#resource-guard$': '<rootDir>/libs/resource-guard/src/index.ts',
+    '^#bearer$': '<rootDir>/libs/bearer/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   transform: {

@@ -221,6 +221,22 @@ describe('admin API', () => {
       },
     );
 
+    it('says why a token is refused: the reason of the verifier, or that the token no longer stands', async () => {
+      const expired = await send(ROUTES[0], badTokens.expired);
+      expect(expired.headers['www-authenticate']).toBe(
+        'Bearer realm="admin", error="invalid_token", error_description="the access token expired"',
+      );
+      expect(expired.body).toEqual({ status: 401, error: 'unauthorized', message: 'the access token expired' });
+      const deleted = await send(ROUTES[0], badTokens.deletedClient);
+      expect(deleted.body.message).toBe('the access token is invalid or expired');
+    });
+
+    it('answers 400 invalid_request to two tokens in the header (RFC 6750 3.1)', async () => {
+      const res = await send(ROUTES[0], `${await admin.bearer()} ${await admin.bearer()}`);
+      expectAdminError(res, 400);
+      expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="admin", error="invalid_request"/);
+    });
+
     it.each(ROUTES)(
       '$method $path answers 403 insufficient_scope to a valid token without an admin scope',
       async (route) => {

@@ -5,14 +5,13 @@
  * before the app is imported, so what reaches the password hash is seen directly, not timed.
  */
 import { jest } from '@jest/globals';
-import { getRepositoryToken } from '@nestjs/typeorm';
 import request from 'supertest';
-import { DataSource, type Repository } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { spyOnScrypt } from './support/scrypt-spy.js';
 
 const scrypt = spyOnScrypt();
 
-const { ClientEntity, UserEntity } = await import('#persistence');
+const { ClientRepository, UserRepository } = await import('#persistence');
 const { startTestApp, basic } = await import('./support/test-app.js');
 const { Browser, authorizeUrl, pkcePair } = await import('./support/authorization-flow.js');
 const { TEST_DIALECT } = await import('./support/test-database.js');
@@ -98,12 +97,9 @@ describe('credentials presented by people', () => {
     expect(String(res.headers['set-cookie'] ?? '')).not.toContain('as_session');
   }
 
-  /** Counts the queries by username (UsersService.verifyCredentials reads users through a query builder). */
+  /** Counts the queries by username (UsersService.verifyCredentials reads users through UserRepository). */
   function watchUserLookups() {
-    return jest.spyOn(
-      t.app.get<Repository<InstanceType<typeof UserEntity>>>(getRepositoryToken(UserEntity)),
-      'createQueryBuilder',
-    );
+    return jest.spyOn(t.app.get(UserRepository), 'findWithPasswordHashByUsername');
   }
 
   afterEach(() => {
@@ -261,8 +257,8 @@ describe('credentials presented by people', () => {
     /** Counts client lookups: through the registrations cache, and in the database. */
     function watchClientLookups() {
       const cache = jest.spyOn(t.app.get(ClientCache), 'get');
-      const clients = t.app.get<Repository<InstanceType<typeof ClientEntity>>>(getRepositoryToken(ClientEntity));
-      const database = [jest.spyOn(clients, 'createQueryBuilder'), jest.spyOn(clients, 'findOneBy')];
+      const clients = t.app.get(ClientRepository);
+      const database = [jest.spyOn(clients, 'findWithSecretHash'), jest.spyOn(clients, 'findByClientId')];
       return () => [cache, ...database].reduce((sum, spy) => sum + spy.mock.calls.length, 0);
     }
 

@@ -353,8 +353,7 @@ describe('GET /metrics (Prometheus)', () => {
     for (const route of routes) expect(route).toMatch(/^(unmatched|\/[\w/:.-]*)$/);
   });
 
-  // Last: the second app's passport strategies (registered process-wide by @nestjs/passport) replace the first
-  // app's, and go with it when it closes.
+  // Last: a second app in the same process, started and closed while the first one still runs.
   it('keeps one registry per app: a second app in the same process starts from zero', async () => {
     const other = await startTestApp({ env: { METRICS_ENABLED: 'true' } });
     try {

@@ -193,6 +193,41 @@ describe('POST /oauth/revoke (RFC 7009) and POST /oauth/introspect (RFC 7662)', 
       expect(res.body.error).toBe('invalid_token');
     });
 
+    it('answers malformed Bearer credentials with 400 invalid_request, not as client authentication (RFC 6750 3.1)', async () => {
+      const description = 'the Authorization header must be Bearer followed by exactly one token';
+      const res = await request(t.http)
+        .post('/oauth/introspect')
+        .type('form')
+        .set('authorization', 'Bearer')
+        .send({ token: 'x' });
+      expect(res.status).toBe(400);
+      expect(res.headers).toMatchObject(NO_STORE);
+      expect(res.headers['www-authenticate']).toBe(
+        `Bearer realm="introspection", error="invalid_request", error_description="${description}"`,
+      );
+      expect(res.body).toEqual({ error: 'invalid_request', error_description: description });
+    });
+
+    it('refuses an access token in the body as well as in the header with 400 invalid_request (RFC 6750 2)', async () => {
+      const admin = await t.adminToken();
+      const res = await request(t.http)
+        .post('/oauth/introspect')
+        .type('form')
+        .set('authorization', `Bearer ${admin}`)
+        .send({ token: 'x', access_token: admin });
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({ error: 'invalid_request', error_description: 'an access token in the body as well' });
+    });
+
+    it('names the realm and the scope in the challenge of a bearer without an admin scope', async () => {
+      const own = await t.token({ grant_type: 'client_credentials', scope: 'read' }, basic(client));
+      const res = await introspect('x', own.body.access_token);
+      expect(res.headers['www-authenticate']).toBe(
+        'Bearer realm="introspection", error="insufficient_scope", scope="admin"',
+      );
+      expect(res.body).toEqual({ error: 'insufficient_scope', error_description: 'an admin scope is required' });
+    });
+
     it('refuses an unauthenticated caller with 401', async () => {
       const res = await request(t.http).post('/oauth/introspect').type('form').send({ token: 'x' });
       expect(res.status).toBe(401);

@@ -371,7 +371,7 @@ describe('security regression', () => {
     afterEach(() => guard.expectUnchanged('a refused admin request'));
 
     /** A 401 or 403 in the admin shape, with its challenge, and nothing leaked. */
-    function expectRefusal(r: RawRequest, res: FuzzResponse, status: 401 | 403, challenge: RegExp): void {
+    function expectRefusal(r: RawRequest, res: FuzzResponse, status: 400 | 401 | 403, challenge: RegExp): void {
       expectSane(r, res);
       check(res.status === status, `status ${res.status}, expected ${status}`, r, res);
       expectAdminError(r, res);
@@ -406,18 +406,27 @@ describe('security regression', () => {
     );
 
     it.each(byLabel(ADMIN_OPERATIONS))(
-      '%s: 401 invalid_token for the admin client credentials sent as Basic, and for schemes that are not Bearer',
+      '%s: 401 with a bare challenge for the admin client credentials sent as Basic, and for schemes that are not Bearer (RFC 6750 3.1)',
       async (_, op) => {
         const headers = [
           `Basic ${b64(`${ADMIN_CLIENT_ID}:${ADMIN_CLIENT_SECRET}`)}`,
           `Basic ${adminBearer}`,
           adminBearer,
           'garbage',
-          `Bearer ${adminBearer} extra`,
         ];
         for (const authorization of headers) {
           const r = adminRequest(op, authorization);
-          expectRefusal(r, await send(t.http, r), 401, /^Bearer realm="admin", error="invalid_token"/);
+          expectRefusal(r, await send(t.http, r), 401, /^Bearer realm="admin"$/);
+        }
+      },
+    );
+
+    it.each(byLabel(ADMIN_OPERATIONS))(
+      '%s: 400 invalid_request for malformed Bearer credentials (RFC 6750 3.1)',
+      async (_, op) => {
+        for (const authorization of [`Bearer ${adminBearer} extra`, 'Bearer', `Bearer "${adminBearer}"`]) {
+          const r = adminRequest(op, authorization);
+          expectRefusal(r, await send(t.http, r), 400, /^Bearer realm="admin", error="invalid_request"/);
         }
       },
     );

@@ -77,24 +77,3 @@ export class ClientNotAllowedError extends OAuthError {
   readonly error = 'unauthorized_client';
   override readonly status = 403;
 }
-
-/** RFC 6750 3.1: a bearer token that is missing, expired, or not this server's. */
-export class InvalidTokenError extends OAuthError {
-  readonly error = 'invalid_token';
-  override readonly status = 401;
-  constructor(description: string, realm: string) {
-    super(description);
-    this.headers['WWW-Authenticate'] =
-      `Bearer realm="${realm}", error="invalid_token", error_description="${description}"`;
-  }
-}
-
-/** RFC 6750 3.1: a valid bearer token without the scope the request needs. */
-export class InsufficientScopeError extends OAuthError {
-  readonly error = 'insufficient_scope';
-  override readonly status = 403;
-  constructor(description: string, realm: string, scope: string) {
-    super(description);
-    this.headers['WWW-Authenticate'] = `Bearer realm="${realm}", error="insufficient_scope", scope="${scope}"`;
-  }
-}

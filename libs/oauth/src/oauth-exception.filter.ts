@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Response } from 'express';
+import { BearerError } from '#bearer';
 import { InvalidRequestError, OAuthError, ServerError, TemporarilyUnavailableError } from './oauth-errors.js';
 
 /** RFC 6749 5.1: token endpoint answers, errors included, must never be cached. */
@@ -18,8 +19,14 @@ export class OAuthExceptionFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
-    const error = this.toOAuthError(exception);
     setNoStore(res);
+    if (exception instanceof BearerError) {
+      // RFC 6750 3: a bearer token presented to an OAuth endpoint (introspection) is answered with its challenge.
+      res.setHeader('WWW-Authenticate', exception.challenge);
+      res.status(exception.getStatus()).json(exception.body);
+      return;
+    }
+    const error = this.toOAuthError(exception);
     for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
     res.status(error.status).json(error.toJSON());
   }

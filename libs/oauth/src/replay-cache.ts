@@ -36,3 +36,28 @@ export class MemoryReplayCache extends ReplayCache {
     return Promise.resolve(true);
   }
 }
+
+/** The one Redis command the shared replay cache needs (ioredis's `set` satisfies it). */
+export interface RedisSetNx {
+  set(key: string, value: string, px: 'PX', ttlMs: number, nx: 'NX'): Promise<'OK' | null>;
+}
+
+/**
+ * The replay cache shared by every instance (REDIS_URL): one `SET key 1 PX ttl NX` per identifier, so
+ * the check and the write are one atomic step on the Redis server, and an identifier accepted by one
+ * instance is refused by all the others. When Redis cannot answer, `remember` rejects and the caller
+ * refuses the request: accepting it could let a replay through.
+ */
+export class RedisReplayCache extends ReplayCache {
+  constructor(
+    private readonly redis: RedisSetNx,
+    private readonly prefix = 'replay:',
+  ) {
+    super();
+  }
+
+  async remember(key: string, ttlMs: number): Promise<boolean> {
+    const ttl = Math.max(1, Math.ceil(ttlMs));
+    return (await this.redis.set(`${this.prefix}${key}`, '1', 'PX', ttl, 'NX')) === 'OK';
+  }
+}

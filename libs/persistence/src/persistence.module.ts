@@ -17,6 +17,7 @@ import { ENTITIES } from './entities/index.js';
 import { PostgresRefreshTokenRepository } from './repositories/postgres-refresh-token.repository.js';
 import { RefreshTokenRepository } from './repositories/refresh-token.repository.js';
 import { SqliteRefreshTokenRepository } from './repositories/sqlite-refresh-token.repository.js';
+import { AGGREGATE_REPOSITORIES, AGGREGATE_REPOSITORY_PROVIDERS } from './repositories/typeorm-repositories.js';
 import { SqliteCheckpointer } from './sqlite-checkpointer.js';
 import { HousekeepingRepository } from './repositories/housekeeping.repository.js';
 import { RefreshTokenListRepository } from './repositories/refresh-token-list.repository.js';
@@ -61,10 +62,18 @@ export class SqliteMaintenance implements OnApplicationBootstrap, OnApplicationS
   providers: [
     { provide: RefreshTokenRepository, inject: [DataSource, DatabaseHandle], useFactory: refreshTokenRepository },
     SqliteMaintenance,
+    ...AGGREGATE_REPOSITORY_PROVIDERS,
     DatabaseHandle,
     RefreshTokenListRepository,
     HousekeepingRepository,
   ],
-  exports: [TypeOrmModule, RefreshTokenRepository, DatabaseHandle, RefreshTokenListRepository, HousekeepingRepository],
+  exports: [
+    TypeOrmModule,
+    RefreshTokenRepository,
+    ...AGGREGATE_REPOSITORIES,
+    DatabaseHandle,
+    RefreshTokenListRepository,
+    HousekeepingRepository,
+  ],
 })
 export class PersistenceModule {}

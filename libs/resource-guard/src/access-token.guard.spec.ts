@@ -131,6 +131,13 @@ describe('AccessTokenGuard (RFC 6750, RFC 9068)', () => {
       expect(res.body).toEqual({ error: 'invalid_request', error_description: description });
     });
 
+    it('answers 400 for a token in the query as well as in the header (RFC 6750 2: one method)', async () => {
+      const token = await signAccessToken(es256);
+      const res = await get('/read', token).query({ access_token: token });
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({ error: 'invalid_request', error_description: 'an access token in the query as well' });
+    });
+
     it('answers 400 for two Authorization headers', async () => {
       const response = await twoAuthorizationHeaders(http);
       expect(response).toMatch(/^HTTP\/1\.1 400 /);

@@ -1,11 +1,14 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
-import { type AccessTokenClaims, grantedScopes } from './access-token-claims.js';
-import { AccessTokenVerifier } from './access-token-verifier.js';
-import { BearerError } from './bearer-error.js';
-import { type HeaderSource, readBearerToken } from './bearer-token.js';
+import {
+  type AccessTokenClaims,
+  AccessTokenVerifier,
+  BearerError,
+  bearerToken,
+  grantedScopes,
+  type HeaderSource,
+} from '#bearer';
 import { RESOURCE_GUARD_OPTIONS, type ResolvedResourceGuardOptions } from './resource-guard.options.js';
-import { AccessTokenRejectedError } from './token-rejection.js';
 import { attachClaims } from './token-claims.decorator.js';
 
 /** The metadata key of @RequireScopes(). */
@@ -24,26 +27,15 @@ export class AccessTokenGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const http = context.switchToHttp();
     try {
-      const claims = await this.authenticate(http.getRequest<HeaderSource>());
+      const claims = await this.verifier.verify(bearerToken(http.getRequest<HeaderSource>()));
       this.authorize(claims, context);
       attachClaims(http.getRequest(), claims);
       return true;
     } catch (e) {
       if (!(e instanceof BearerError)) throw e;
-      this.adapterHost.httpAdapter.setHeader(http.getResponse(), 'WWW-Authenticate', e.challenge);
-      throw e;
-    }
-  }
-
-  private async authenticate(request: HeaderSource): Promise<AccessTokenClaims> {
-    const credentials = readBearerToken(request);
-    if (credentials.kind === 'none') throw BearerError.missingToken(this.options.realm);
-    if (credentials.kind === 'malformed') throw BearerError.invalidRequest(this.options.realm, credentials.reason);
-    try {
-      return await this.verifier.verify(credentials.token);
-    } catch (e) {
-      if (e instanceof AccessTokenRejectedError) throw BearerError.invalidToken(this.options.realm, e.message);
-      throw e;
+      const answer = e.inRealm(this.options.realm);
+      this.adapterHost.httpAdapter.setHeader(http.getResponse(), 'WWW-Authenticate', answer.challenge);
+      throw answer;
     }
   }
 
@@ -52,8 +44,6 @@ export class AccessTokenGuard implements CanActivate {
     const targets = [context.getHandler(), context.getClass()];
     const required = this.reflector.getAllAndMerge<string[]>(REQUIRED_SCOPES, targets);
     const granted = grantedScopes(claims);
-    if (!required.every((scope) => granted.includes(scope))) {
-      throw BearerError.insufficientScope(this.options.realm, required);
-    }
+    if (!required.every((scope) => granted.includes(scope))) throw BearerError.insufficientScope(required);
   }
 }

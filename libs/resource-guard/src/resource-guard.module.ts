@@ -1,7 +1,12 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { AccessTokenVerifier, RemoteKeysAccessTokenVerifier } from '#bearer';
 import { AccessTokenGuard } from './access-token.guard.js';
-import { AccessTokenVerifier } from './access-token-verifier.js';
-import { RESOURCE_GUARD_OPTIONS, type ResourceGuardOptions, resolveOptions } from './resource-guard.options.js';
+import {
+  RESOURCE_GUARD_OPTIONS,
+  type ResolvedResourceGuardOptions,
+  type ResourceGuardOptions,
+  resolveOptions,
+} from './resource-guard.options.js';
 
 /**
  * Protects a resource server's routes with access tokens of one authorization server.
@@ -15,7 +20,11 @@ export class ResourceGuardModule {
       global: true,
       providers: [
         { provide: RESOURCE_GUARD_OPTIONS, useValue: resolveOptions(options) },
-        AccessTokenVerifier,
+        {
+          provide: AccessTokenVerifier,
+          inject: [RESOURCE_GUARD_OPTIONS],
+          useFactory: (resolved: ResolvedResourceGuardOptions) => new RemoteKeysAccessTokenVerifier(resolved),
+        },
         AccessTokenGuard,
       ],
       exports: [RESOURCE_GUARD_OPTIONS, AccessTokenVerifier, AccessTokenGuard],

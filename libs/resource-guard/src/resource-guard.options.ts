@@ -1,8 +1,4 @@
-/** The time source of expiry checks; tests substitute one they can move instead of sleeping. */
-export interface TokenClock {
-  /** Milliseconds since the epoch. */
-  now(): number;
-}
+import type { TokenClock } from '#bearer';
 
 export interface ResourceGuardOptions {
   /** The authorization server's issuer identifier: the exact `iss` of its access tokens. */

@@ -1,5 +1,5 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import type { AccessTokenClaims } from './access-token-claims.js';
+import type { AccessTokenClaims } from '#bearer';
 
 const CLAIMS = Symbol('access-token-claims');
 

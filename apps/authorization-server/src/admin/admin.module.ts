@@ -8,7 +8,6 @@ import { AdminAuditController } from './audit/admin-audit.controller.js';
 import { AdminAuditService } from './audit/admin-audit.service.js';
 import { AdminAuthGuard } from './auth/admin-auth.guard.js';
 import { BearerModule } from '../bearer/bearer.module.js';
-import { AdminBearerStrategy } from './auth/admin-bearer.strategy.js';
 import { AdminClientsController } from './clients/admin-clients.controller.js';
 import { AdminClientsService } from './clients/admin-clients.service.js';
 import { AdminRefreshTokensController } from './refresh-tokens/admin-refresh-tokens.controller.js';
@@ -29,7 +28,6 @@ import { AdminUsersService } from './users/admin-users.service.js';
   ],
   providers: [
     AdminAuditService,
-    AdminBearerStrategy,
     AdminAuthGuard,
     AdminRefreshTokensService,
     AdminClientsService,

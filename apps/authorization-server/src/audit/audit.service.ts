@@ -1,9 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { Repository } from 'typeorm';
 import { Clock } from '#config';
-import { AuditEventEntity, AuditRecord } from '#persistence';
+import { AuditEventRepository, AuditRecord } from '#persistence';
 
 export interface AuditInput {
   actor: string;
@@ -17,7 +15,7 @@ export interface AuditInput {
 @Injectable()
 export class AuditService {
   constructor(
-    @InjectRepository(AuditEventEntity) private readonly events: Repository<AuditEventEntity>,
+    private readonly events: AuditEventRepository,
     private readonly clock: Clock,
   ) {}
 

@@ -1,17 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { IsNull, Repository } from 'typeorm';
 import { Clock, authorizationConfig, type AuthorizationConfig } from '#config';
 import { SecretPrefix, formatScope, hashSecret, mintSecret } from '#oauth';
-import { AuthorizationCodeEntity } from '#persistence';
+import { AuthorizationCodeEntity, AuthorizationCodeRepository } from '#persistence';
 import type { AuthorizationRequest } from './authorization-request.js';
 
 /** RFC 6749 4.1.2: codes of 256 random bits, stored as SHA-256, short-lived, single use. */
 @Injectable()
 export class AuthorizationCodesService {
   constructor(
-    @InjectRepository(AuthorizationCodeEntity) private readonly codes: Repository<AuthorizationCodeEntity>,
+    private readonly codes: AuthorizationCodeRepository,
     @Inject(authorizationConfig.KEY) private readonly config: AuthorizationConfig,
     private readonly clock: Clock,
   ) {}
@@ -40,11 +38,11 @@ export class AuthorizationCodesService {
   }
 
   findByValue(value: string): Promise<AuthorizationCodeEntity | null> {
-    return this.codes.findOneBy({ code_hash: hashSecret(value) });
+    return this.codes.findByHash(hashSecret(value));
   }
 
   /** Deletes the user's unused codes for the client: a withdrawn consent must not be redeemed later. */
   async discardUnused(userId: string, clientId: string): Promise<void> {
-    await this.codes.delete({ user_id: userId, client_id: clientId, used_at: IsNull() });
+    await this.codes.deleteUnused(userId, clientId);
   }
 }

@@ -1,10 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { MoreThan, Repository } from 'typeorm';
 import { Clock, authorizationConfig, type AuthorizationConfig } from '#config';
 import { hashSecret } from '#oauth';
-import { LoginSessionEntity, UserEntity } from '#persistence';
+import { LoginSessionRepository, UserEntity, UserRepository } from '#persistence';
 
 const SESSION_VALUE = /^[A-Za-z0-9_-]{43}$/;
 
@@ -12,8 +10,8 @@ const SESSION_VALUE = /^[A-Za-z0-9_-]{43}$/;
 @Injectable()
 export class LoginSessionsService {
   constructor(
-    @InjectRepository(LoginSessionEntity) private readonly sessions: Repository<LoginSessionEntity>,
-    @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
+    private readonly sessions: LoginSessionRepository,
+    private readonly users: UserRepository,
     @Inject(authorizationConfig.KEY) private readonly config: AuthorizationConfig,
     private readonly clock: Clock,
   ) {}
@@ -40,18 +38,15 @@ export class LoginSessionsService {
   /** Ends the session the cookie names, if any (sign-out). */
   async end(cookie: string | undefined): Promise<void> {
     if (!cookie || !SESSION_VALUE.test(cookie)) return;
-    await this.sessions.delete({ session_hash: hashSecret(cookie) });
+    await this.sessions.deleteByHash(hashSecret(cookie));
   }
 
   /** The enabled user of a live session whose token epoch has not moved since the sign-in, or null. */
   async user(cookie: string | undefined): Promise<UserEntity | null> {
     if (!cookie || !SESSION_VALUE.test(cookie)) return null;
-    const session = await this.sessions.findOneBy({
-      session_hash: hashSecret(cookie),
-      expires_at: MoreThan(this.clock.now()),
-    });
+    const session = await this.sessions.findLiveByHash(hashSecret(cookie), this.clock.now());
     if (!session) return null;
-    const user = await this.users.findOneBy({ id: session.user_id });
+    const user = await this.users.findById(session.user_id);
     return user && user.disabled_at === null && user.token_epoch === session.user_epoch ? user : null;
   }
 }

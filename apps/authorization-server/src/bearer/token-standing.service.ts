@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
+import { type AccessTokenClaims, AccessTokenVerifier, BearerError } from '#bearer';
 import { ClientAuthMethod, intersectScope, scopeList } from '#oauth';
 import type { ClientEntity } from '#persistence';
 import { ClientsService } from '../clients/clients.service.js';
-import { AccessTokenClaims, AccessTokenVerifier } from '../keys/access-token-verifier.service.js';
 import { UsersService } from '../users/users.service.js';
 
 /** The caller of an admin route or of introspection: a client_credentials token of a client as it is registered now. */
@@ -45,15 +45,19 @@ export class TokenStanding {
     return (await this.users.isEnabled(claims.sub)) ? client : null;
   }
 
-  /** Verifies a bearer token and answers it as an admin caller, or null: a user's token never acts as admin. */
-  async admin(token: string): Promise<AdminPrincipal | null> {
+  /**
+   * The bearer of an access token as an admin caller; BearerError invalid_token for a token that
+   * does not verify or no longer stands. A user's token never acts as admin.
+   */
+  async admin(token: string): Promise<AdminPrincipal> {
     const claims = await this.verifier.verify(token);
-    if (!claims || !isClientToken(claims)) return null;
-    const client = await this.clientOf(claims);
-    if (!client || client.token_endpoint_auth_method === ClientAuthMethod.None) return null;
+    const client = isClientToken(claims) ? await this.clientOf(claims) : null;
+    if (!client || client.token_endpoint_auth_method === ClientAuthMethod.None) {
+      throw BearerError.invalidToken('the access token is invalid or expired');
+    }
     return {
       clientId: client.client_id,
-      scopes: intersectScope(scopeList(claims.scope), scopeList(client.scope)),
+      scopes: intersectScope(scopeList(claims.scope ?? ''), scopeList(client.scope)),
       claims,
     };
   }

@@ -1,9 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
 import { adminConfig, type AdminConfig } from '#config';
 import { ClientAuthMethod, GrantType, scopeList } from '#oauth';
-import { ClientEntity } from '#persistence';
+import { ClientRepository } from '#persistence';
 import { ClientsService } from './clients.service.js';
 
 export const ADMIN_SCOPE = 'admin';
@@ -19,7 +17,7 @@ export class AdminClientBootstrap implements OnApplicationBootstrap {
 
   constructor(
     @Inject(adminConfig.KEY) private readonly config: AdminConfig,
-    @InjectRepository(ClientEntity) private readonly repository: Repository<ClientEntity>,
+    private readonly repository: ClientRepository,
     private readonly clients: ClientsService,
   ) {}
 
@@ -52,7 +50,7 @@ export class AdminClientBootstrap implements OnApplicationBootstrap {
   }
 
   private async hasAdminClient(): Promise<boolean> {
-    const all = await this.repository.find();
+    const all = await this.repository.findAll();
     return all.some(
       (c) => scopeList(c.scope).includes(ADMIN_SCOPE) && c.grant_types.includes(GrantType.ClientCredentials),
     );

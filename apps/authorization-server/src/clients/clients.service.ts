@@ -1,7 +1,5 @@
 import { BadRequestException, Inject, Injectable, NotFoundException } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { Repository } from 'typeorm';
 import { Clock, registrationConfig, type RegistrationConfig } from '#config';
 import {
   ClientAuthMethod,
@@ -13,7 +11,7 @@ import {
   mintSecret,
   secretMatchesHash,
 } from '#oauth';
-import { ClientEntity, ConsentEntity, UserEntity, isUniqueViolation, newestFirst } from '#persistence';
+import { ClientEntity, ClientRepository, ConsentRepository, UserRepository, isUniqueViolation } from '#persistence';
 import { AuthFailureMonitor } from './auth-failure-monitor.js';
 import { ClientCache, type ClientCredentialsRecord } from './client-cache.js';
 import { CLIENT_POLICY_DEFAULTS } from './client-defaults.js';
@@ -36,9 +34,9 @@ export interface PresentedClientCredentials {
 @Injectable()
 export class ClientsService {
   constructor(
-    @InjectRepository(ClientEntity) private readonly clients: Repository<ClientEntity>,
-    @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
-    @InjectRepository(ConsentEntity) private readonly consents: Repository<ConsentEntity>,
+    private readonly clients: ClientRepository,
+    private readonly users: UserRepository,
+    private readonly consents: ConsentRepository,
     @Inject(registrationConfig.KEY) private readonly registration: RegistrationConfig,
     private readonly clock: Clock,
     private readonly failures: AuthFailureMonitor,
@@ -50,7 +48,7 @@ export class ClientsService {
     const secret =
       method === ClientAuthMethod.None ? undefined : (fixedSecret ?? mintSecret(SecretPrefix.ClientSecret).value);
     const now = this.clock.now();
-    const client = this.clients.create({
+    const client = Object.assign(new ClientEntity(), {
       ...CLIENT_POLICY_DEFAULTS,
       ...stripUndefined(input),
       client_id: input.client_id ?? randomUUID(),
@@ -64,10 +62,10 @@ export class ClientsService {
     });
     this.assertAllowed(client);
     // RFC 9700 2.6: a client whose id is a user's id would get tokens whose sub names that user.
-    if (await this.users.existsBy({ id: client.client_id })) {
+    if (await this.users.existsById(client.client_id)) {
       throw new BadRequestException(`RFC 9700 2.6: client_id ${client.client_id} is the id of a user`);
     }
-    if (await this.clients.existsBy({ client_id: client.client_id })) {
+    if (await this.clients.existsByClientId(client.client_id)) {
       throw new BadRequestException(`client_id ${client.client_id} is already registered`);
     }
     try {
@@ -82,8 +80,7 @@ export class ClientsService {
 
   /** Newest first, keyset-paged by (created_at, client_id). */
   async list(limit: number, after?: { at: number; id: string }): Promise<ClientEntity[]> {
-    const qb = this.clients.createQueryBuilder('c');
-    return newestFirst(qb, { time: 'c.created_at', id: 'c.client_id' }, limit, after).getMany();
+    return this.clients.listNewestFirst(limit, after);
   }
 
   async getOrThrow(clientId: string): Promise<ClientEntity> {
@@ -107,7 +104,7 @@ export class ClientsService {
       ...(toPublic ? { client_secret_hash: null } : {}),
       ...(credentialsChange(client, merged) ? { credentials_changed_at: now } : {}),
     };
-    await this.clients.update({ client_id: clientId }, patch);
+    await this.clients.update(clientId, patch);
     await this.cache.invalidate(clientId);
     return this.getOrThrow(clientId);
   }
@@ -125,15 +122,15 @@ export class ClientsService {
   /** Deletes the client and the consents users gave it. */
   async delete(clientId: string): Promise<void> {
     await this.getOrThrow(clientId);
-    await this.consents.delete({ client_id: clientId });
-    await this.clients.delete({ client_id: clientId });
+    await this.consents.deleteForClient(clientId);
+    await this.clients.delete(clientId);
     await this.cache.invalidate(clientId);
   }
 
   /** The client, or null; an id no client could have is not looked up. */
   async findById(clientId: string): Promise<ClientEntity | null> {
     if (!isStorableText(clientId, 200)) return null;
-    return this.clients.findOneBy({ client_id: clientId });
+    return this.clients.findByClientId(clientId);
   }
 
   /**
@@ -154,10 +151,11 @@ export class ClientsService {
   /** Sets a new secret (hash only stored) for an existing client. */
   async setSecret(clientId: string, secret: string): Promise<void> {
     const now = this.clock.now();
-    await this.clients.update(
-      { client_id: clientId },
-      { client_secret_hash: hashSecret(secret), updated_at: now, credentials_changed_at: now },
-    );
+    await this.clients.update(clientId, {
+      client_secret_hash: hashSecret(secret),
+      updated_at: now,
+      credentials_changed_at: now,
+    });
     await this.cache.invalidate(clientId);
   }
 
@@ -194,11 +192,7 @@ export class ClientsService {
   }
 
   private async loadCredentials(clientId: string): Promise<ClientCredentialsRecord | null> {
-    const client = await this.clients
-      .createQueryBuilder('c')
-      .addSelect('c.client_secret_hash')
-      .where('c.client_id = :id', { id: clientId })
-      .getOne();
+    const client = await this.clients.findWithSecretHash(clientId);
     if (!client) return null;
     const secretHash = client.client_secret_hash;
     delete (client as Partial<ClientEntity>).client_secret_hash;

@@ -1,14 +1,15 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
 import { RateLimitModule } from '../rate-limit/rate-limit.module.js';
-import { AccessTokenVerifier } from './access-token-verifier.service.js';
+import { AccessTokenVerifier } from '#bearer';
+import { accessTokenVerifierProvider } from './access-token-verifier.provider.js';
 import { SigningKeySync } from './signing-key-sync.js';
 import { SigningKeyStore } from './signing-key.store.js';
 import { SigningKeysService } from './signing-keys.service.js';
 
 @Module({
   imports: [AuditModule, RateLimitModule],
-  providers: [SigningKeyStore, SigningKeysService, SigningKeySync, AccessTokenVerifier],
+  providers: [SigningKeyStore, SigningKeysService, SigningKeySync, accessTokenVerifierProvider],
   exports: [SigningKeysService, SigningKeySync, AccessTokenVerifier],
 })
 export class KeysModule {}

@@ -61,7 +61,7 @@ export class SigningKeysService implements OnModuleInit {
     return true;
   }
 
-  /** Changes whenever the keys changed as far as this instance knows (see AccessTokenVerifier). */
+  /** Changes whenever the keys changed as far as this instance knows (see LocalKeysAccessTokenVerifier). */
   get version(): number {
     return this.keysVersion;
   }

@@ -1,6 +1,7 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
-import { ClientAuthMethod, ClientNotAllowedError, InsufficientScopeError, InvalidTokenError } from '#oauth';
+import { BearerError, bearerToken, readBearerToken } from '#bearer';
+import { ClientAuthMethod, ClientNotAllowedError } from '#oauth';
 import type { ClientEntity } from '#persistence';
 import { ClientAuthGuard } from '../clients/client-auth.guard.js';
 import { TokenStanding } from '../bearer/token-standing.service.js';
@@ -22,8 +23,8 @@ export class IntrospectionCallerGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<Request & { client?: ClientEntity }>();
-    const bearer = /^Bearer +([\x21-\x7e]+) *$/i.exec(req.headers.authorization ?? '');
-    if (bearer) return this.admitBearer(bearer[1]);
+    // Bearer credentials, even malformed ones, are answered as such (RFC 6750 3.1); anything else is client authentication.
+    if (readBearerToken(req).kind !== 'none') return this.admitBearer(req);
     await this.clientAuth.canActivate(context);
     const client = req.client;
     if (!client?.introspection_allowed || client.token_endpoint_auth_method === ClientAuthMethod.None)
@@ -31,13 +32,15 @@ export class IntrospectionCallerGuard implements CanActivate {
     return true;
   }
 
-  private async admitBearer(token: string): Promise<boolean> {
-    // A client_credentials token of a client that still holds an admin scope; a user's token never.
-    const admin = await this.standing.admin(token);
-    if (!admin) throw new InvalidTokenError('the access token is invalid or expired', REALM);
-    if (!admin.scopes.some((s) => ADMIN_SCOPES.includes(s))) {
-      throw new InsufficientScopeError('an admin scope is required', REALM, 'admin');
+  private async admitBearer(req: Request): Promise<boolean> {
+    try {
+      // A client_credentials token of a client that still holds an admin scope; a user's token never.
+      const admin = await this.standing.admin(bearerToken(req));
+      if (!admin.scopes.some((s) => ADMIN_SCOPES.includes(s)))
+        throw BearerError.insufficientScope(['admin'], 'an admin scope is required');
+      return true;
+    } catch (e) {
+      throw e instanceof BearerError ? e.inRealm(REALM) : e;
     }
-    return true;
   }
 }

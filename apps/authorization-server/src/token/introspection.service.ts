@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { Clock, serverConfig, type ServerConfig } from '#config';
 import { RefreshTokenFamilyEntity, RefreshTokenWithFamily } from '#persistence';
-import type { AccessTokenClaims } from '../keys/access-token-verifier.service.js';
+import type { AccessTokenClaims } from '#bearer';
 import { TokenParams } from './dto/revocation-params.dto.js';
 import { grantParams } from './grant-params.js';
 import type { TokenRequestParams } from './grant-handler.js';

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
+import { type AccessTokenClaims, AccessTokenVerifier, BearerError } from '#bearer';
 import { refreshTokenKey } from '#oauth';
 import { RefreshTokenRepository, RefreshTokenWithFamily } from '#persistence';
 import { TokenStanding } from '../bearer/token-standing.service.js';
-import { AccessTokenClaims, AccessTokenVerifier } from '../keys/access-token-verifier.service.js';
 
 export type FoundToken =
   { type: 'refresh_token'; token: RefreshTokenWithFamily } | { type: 'access_token'; claims: AccessTokenClaims } | null;
@@ -37,7 +37,10 @@ export class TokenLookup {
 
   private async access(value: string): Promise<FoundToken> {
     // A token whose client or user is gone or disabled is no token of theirs any more (TokenStanding).
-    const claims = await this.accessTokens.verify(value);
+    const claims = await this.accessTokens.verify(value).catch((e: unknown) => {
+      if (e instanceof BearerError) return null;
+      throw e;
+    });
     return claims && (await this.standing.clientOf(claims)) ? { type: 'access_token', claims } : null;
   }
 }

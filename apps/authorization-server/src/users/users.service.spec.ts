@@ -3,9 +3,8 @@
  * service is imported), what is looked up, and what verifies. Users live in an in-memory fake.
  */
 import { BadRequestException } from '@nestjs/common';
-import type { Repository } from 'typeorm';
 import type { Clock } from '#config';
-import type { LoginSessionEntity, UserEntity } from '#persistence';
+import type { LoginSessionRepository, UserEntity, UserRepository } from '#persistence';
 import { spyOnScrypt } from '../../../../test/support/scrypt-spy.js';
 
 const scrypt = spyOnScrypt();
@@ -21,38 +20,29 @@ class FakeUsers {
   rows = new Map<string, UserEntity>();
   lookups = 0;
 
-  repository(): Repository<UserEntity> {
+  repository(): UserRepository {
     const byUsername = (username: string) => [...this.rows.values()].find((u) => u.username === username) ?? null;
-    const fake = {
-      existsBy: async ({ username }: { username: string }) => byUsername(username) !== null,
-      create: (user: UserEntity) => ({ ...user }),
-      insert: async (user: UserEntity) => void this.rows.set(user.id, { ...user, token_epoch: 0 }),
-      findOneBy: async ({ id }: { id: string }) => this.rows.get(id) ?? null,
-      update: async ({ id }: { id: string }, patch: Partial<UserEntity>) => {
+    const fake: Partial<UserRepository> = {
+      existsByUsername: async (username) => byUsername(username) !== null,
+      insert: async (user) => void this.rows.set(user.id, { ...user, token_epoch: 0 }),
+      findById: async (id) => this.rows.get(id) ?? null,
+      setPasswordHash: async (id, passwordHash) => {
         const row = this.rows.get(id)!;
-        this.rows.set(id, { ...row, password_hash: patch.password_hash ?? row.password_hash });
+        this.rows.set(id, { ...row, password_hash: passwordHash });
       },
-      createQueryBuilder: () => {
-        let username = '';
-        const qb = {
-          addSelect: () => qb,
-          where: (_sql: string, params: { username: string }) => ((username = params.username), qb),
-          getOne: async () => {
-            this.lookups++;
-            const user = byUsername(username);
-            return user ? { ...user } : null;
-          },
-        };
-        return qb;
+      findWithPasswordHashByUsername: async (username) => {
+        this.lookups++;
+        const user = byUsername(username);
+        return user ? { ...user } : null;
       },
     };
-    return fake as unknown as Repository<UserEntity>;
+    return fake as UserRepository;
   }
 }
 
 function setUp() {
   const users = new FakeUsers();
-  const sessions = { delete: async () => undefined } as unknown as Repository<LoginSessionEntity>;
+  const sessions = { deleteForUser: async () => undefined } as unknown as LoginSessionRepository;
   const service = new UsersService(users.repository(), sessions, { now: () => Date.now() } as Clock);
   return { users, service };
 }

@@ -1,9 +1,7 @@
 import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { IsNull, Repository } from 'typeorm';
 import { Clock } from '#config';
-import { LoginSessionEntity, UserEntity, isUniqueViolation, newestFirst } from '#persistence';
+import { LoginSessionRepository, UserEntity, UserRepository, isUniqueViolation } from '#persistence';
 import { decoyHash, hashPassword, verifyPassword } from './password-hasher.js';
 import { passwordToSet, presentedPassword } from './password-policy.js';
 
@@ -12,8 +10,8 @@ export const USERNAME_PATTERN = /^[^\s\p{Cc}]{1,200}$/u;
 @Injectable()
 export class UsersService {
   constructor(
-    @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
-    @InjectRepository(LoginSessionEntity) private readonly sessions: Repository<LoginSessionEntity>,
+    private readonly users: UserRepository,
+    private readonly sessions: LoginSessionRepository,
     private readonly clock: Clock,
   ) {}
 
@@ -21,9 +19,9 @@ export class UsersService {
     if (!USERNAME_PATTERN.test(username))
       throw new BadRequestException('username must be 1-200 characters without spaces or control characters');
     const stored = passwordToSet(password);
-    if (await this.users.existsBy({ username })) throw new BadRequestException(`username ${username} is taken`);
+    if (await this.users.existsByUsername(username)) throw new BadRequestException(`username ${username} is taken`);
     const now = this.clock.now();
-    const user = this.users.create({
+    const user = Object.assign(new UserEntity(), {
       id: randomUUID(),
       username,
       password_hash: await hashPassword(stored),
@@ -42,36 +40,31 @@ export class UsersService {
   }
 
   async list(limit: number, after?: { at: number; id: string }): Promise<UserEntity[]> {
-    const qb = this.users.createQueryBuilder('u');
-    return newestFirst(qb, { time: 'u.created_at', id: 'u.id' }, limit, after).getMany();
+    return this.users.listNewestFirst(limit, after);
   }
 
   async getOrThrow(id: string): Promise<UserEntity> {
-    const user = await this.users.findOneBy({ id });
+    const user = await this.users.findById(id);
     if (!user) throw new NotFoundException(`user ${id} not found`);
     return user;
   }
 
   /** The user exists and is enabled. */
   async isEnabled(id: string): Promise<boolean> {
-    return isStorableId(id) && this.users.existsBy({ id, disabled_at: IsNull() });
+    return isStorableId(id) && this.users.existsEnabled(id);
   }
 
   /** The user is enabled and its token epoch is still `epoch` (no disable or new password since it was read). */
   async isAtEpoch(id: string, epoch: number): Promise<boolean> {
-    return this.users.existsBy({ id, disabled_at: IsNull(), token_epoch: epoch });
+    return this.users.existsEnabledAtEpoch(id, epoch);
   }
 
   /** Disabling moves the token epoch: sessions, codes and grants made before it stay refused after an enable. */
   async setDisabled(id: string, disabled: boolean): Promise<UserEntity> {
     const user = await this.getOrThrow(id);
     const now = this.clock.now();
-    await this.users.update(
-      { id },
-      disabled
-        ? { disabled_at: user.disabled_at ?? now, updated_at: now, token_epoch: () => 'token_epoch + 1' }
-        : { disabled_at: null, updated_at: now },
-    );
+    if (disabled) await this.users.disable(id, user.disabled_at ?? now, now);
+    else await this.users.enable(id, now);
     return this.getOrThrow(id);
   }
 
@@ -79,22 +72,19 @@ export class UsersService {
   async setPassword(id: string, password: string): Promise<void> {
     await this.getOrThrow(id);
     const hash = await hashPassword(passwordToSet(password));
-    await this.users.update(
-      { id },
-      { password_hash: hash, updated_at: this.clock.now(), token_epoch: () => 'token_epoch + 1' },
-    );
+    await this.users.setPasswordHash(id, hash, this.clock.now());
     await this.endSessions(id);
   }
 
   /** Signs the user out of every browser. */
   async endSessions(id: string): Promise<void> {
-    await this.sessions.delete({ user_id: id });
+    await this.sessions.deleteForUser(id);
   }
 
   async delete(id: string): Promise<void> {
     await this.getOrThrow(id);
     await this.endSessions(id);
-    await this.users.delete({ id });
+    await this.users.delete(id);
   }
 
   /**
@@ -107,11 +97,7 @@ export class UsersService {
     const presented = presentedPassword(password);
     const user =
       USERNAME_PATTERN.test(username) && !presented.refused
-        ? await this.users
-            .createQueryBuilder('u')
-            .addSelect('u.password_hash')
-            .where('u.username = :username', { username })
-            .getOne()
+        ? await this.users.findWithPasswordHashByUsername(username)
         : null;
     const stored = user?.password_hash ?? (await decoyHash());
     let ok = false;

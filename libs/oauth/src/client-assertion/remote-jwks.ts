@@ -102,35 +102,40 @@ export function fetchJwks(uri: string, options: JwksFetchOptions = DEFAULT_JWKS_
       headers: { accept: 'application/jwk-set+json, application/json' },
       ...(options.allowPrivate ? {} : { lookup: guardedLookup }),
     });
-    const deadline = setTimeout(
-      () => req.destroy(new JwksFetchError(`jwks_uri did not answer within ${options.timeoutMs} ms`)),
-      options.timeoutMs,
-    );
+    // Settles once: the first outcome wins, and the connection is torn down on every failure.
+    let settled = false;
     const fail = (e: Error) => {
+      if (settled) return;
+      settled = true;
       clearTimeout(deadline);
+      req.destroy();
       reject(
         e instanceof JwksFetchError
           ? e
           : new JwksFetchError(`jwks_uri could not be fetched (${(e as NodeJS.ErrnoException).code ?? e.name})`),
       );
     };
+    const deadline = setTimeout(
+      () => fail(new JwksFetchError(`jwks_uri did not answer within ${options.timeoutMs} ms`)),
+      options.timeoutMs,
+    );
     req.on('error', fail);
     req.on('response', (res) => {
+      res.on('error', fail);
       if (res.statusCode !== 200) {
-        res.resume();
-        req.destroy(new JwksFetchError(`jwks_uri answered ${res.statusCode}`));
+        fail(new JwksFetchError(`jwks_uri answered ${res.statusCode}`));
         return;
       }
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (chunk: Buffer) => {
         size += chunk.length;
-        if (size > options.maxBytes)
-          req.destroy(new JwksFetchError(`jwks_uri answered more than ${options.maxBytes} bytes`));
+        if (size > options.maxBytes) fail(new JwksFetchError(`jwks_uri answered more than ${options.maxBytes} bytes`));
         else chunks.push(chunk);
       });
-      res.on('error', fail);
       res.on('end', () => {
+        if (settled) return;
+        settled = true;
         clearTimeout(deadline);
         try {
           resolve(parseJwks(Buffer.concat(chunks).toString('utf8')));
@@ -211,7 +216,14 @@ export class RemoteJwksCache {
 
   private async current(uri: string): Promise<JSONWebKeySet> {
     const e = this.entry(uri);
-    if (e.keys && this.options.now() - e.fetchedAt < this.options.ttlMs) return e.keys;
+    const now = this.options.now();
+    if (e.keys && now - e.fetchedAt < this.options.ttlMs) return e.keys;
+    // A URI that failed a moment ago is not asked again until minRefetchMs has passed: a dead or slow
+    // jwks_uri costs one fetch per period, not one per request.
+    if (!e.inflight && now - e.lastAttempt < this.options.minRefetchMs) {
+      if (e.keys) return e.keys;
+      throw new JwksFetchError('jwks_uri failed recently; not fetched again yet');
+    }
     try {
       return await this.fetch(uri, e);
     } catch (err) {

@@ -4,6 +4,7 @@ import { InstantColumn } from './columns.js';
 /** A security event or admin action, kept for operators. */
 @Entity('audit_event')
 @Index('idx_audit_event_time', ['occurred_at', 'id'])
+@Index('idx_audit_event_target', ['target_id', 'occurred_at', 'id'])
 export class AuditEventEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id: string;

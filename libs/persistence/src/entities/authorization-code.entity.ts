@@ -3,6 +3,7 @@ import { InstantColumn } from './columns.js';
 
 /** RFC 6749 4.1.2: a single-use, short-lived code bound to client, redirect_uri and PKCE challenge. */
 @Entity('authorization_code')
+@Index('idx_authorization_code_expiry', ['expires_at'])
 export class AuthorizationCodeEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id: string;

@@ -1,8 +1,9 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { InstantColumn, jsonList } from './columns.js';
 
 /** A registered OAuth client: RFC 7591 metadata plus this server's token policy. */
 @Entity('oauth_client')
+@Index('idx_oauth_client_created', ['created_at', 'client_id'])
 export class ClientEntity {
   @PrimaryColumn({ type: 'varchar', length: 200 })
   client_id: string;

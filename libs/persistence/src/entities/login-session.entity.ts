@@ -3,6 +3,8 @@ import { InstantColumn } from './columns.js';
 
 /** A signed-in browser: the cookie holds a random value, the database its SHA-256. */
 @Entity('login_session')
+@Index('idx_login_session_user', ['user_id'])
+@Index('idx_login_session_expires', ['expires_at'])
 export class LoginSessionEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id: string;

@@ -5,6 +5,8 @@ import { InstantColumn } from './columns.js';
 @Entity('refresh_token_family')
 @Index('idx_family_client', ['client_id', 'created_at'])
 @Index('idx_family_subject', ['subject', 'created_at'])
+@Index('idx_family_expires', ['expires_at'])
+@Index('idx_family_revoked', ['revoked_at'], { where: 'revoked_at IS NOT NULL' })
 export class RefreshTokenFamilyEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id: string;

@@ -1,4 +1,4 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { InstantColumn } from './columns.js';
 
 export const SIGNING_KEY_STATUSES = ['next', 'active', 'retiring', 'retired'] as const;
@@ -10,6 +10,7 @@ export type SigningKeyStatus = (typeof SIGNING_KEY_STATUSES)[number];
  * index allows one), `retiring` (stopped signing, published until `retire_after`), `retired`.
  */
 @Entity('signing_key')
+@Index('uq_signing_key_active', ['status'], { unique: true, where: `status = 'active'` })
 export class SigningKeyEntity {
   @PrimaryColumn({ type: 'varchar', length: 64 })
   kid: string;

@@ -1,13 +1,15 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { InstantColumn } from './columns.js';
 
 /** A resource owner. `id` is the `sub` of the tokens issued for them. */
 @Entity('app_user')
+@Index('uq_app_user_username', ['username'], { unique: true })
+@Index('idx_app_user_created', ['created_at', 'id'])
 export class UserEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id: string;
 
-  @Column({ type: 'varchar', length: 200, unique: true })
+  @Column({ type: 'varchar', length: 200 })
   username: string;
 
   /** scrypt$N$r$p$salt$hash, never selected unless asked for. */

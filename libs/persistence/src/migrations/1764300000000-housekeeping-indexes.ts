@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import { defineMigration } from './migration.js';
 
 /**
  * Indexes for the housekeeping job, which deletes dead families and expired login sessions in small
@@ -21,22 +21,10 @@ const HOUSEKEEPING_INDEXES_DOWN = [
   'DROP INDEX idx_family_expires',
 ];
 
-export class HousekeepingIndexesSqlite1764300000000 implements MigrationInterface {
-  name = 'HousekeepingIndexesSqlite1764300000000';
-  async up(q: QueryRunner): Promise<void> {
-    for (const sql of HOUSEKEEPING_INDEXES_UP) await q.query(sql);
-  }
-  async down(q: QueryRunner): Promise<void> {
-    for (const sql of HOUSEKEEPING_INDEXES_DOWN) await q.query(sql);
-  }
-}
+const steps = { up: HOUSEKEEPING_INDEXES_UP, down: HOUSEKEEPING_INDEXES_DOWN };
 
-export class HousekeepingIndexesPostgres1764300000000 implements MigrationInterface {
-  name = 'HousekeepingIndexesPostgres1764300000000';
-  async up(q: QueryRunner): Promise<void> {
-    for (const sql of HOUSEKEEPING_INDEXES_UP) await q.query(sql);
-  }
-  async down(q: QueryRunner): Promise<void> {
-    for (const sql of HOUSEKEEPING_INDEXES_DOWN) await q.query(sql);
-  }
-}
+/** The same statements on both dialects, in a class per dialect (as first recorded). */
+export const HousekeepingIndexes1764300000000 = defineMigration('HousekeepingIndexes', 1764300000000, {
+  postgres: steps,
+  sqlite: steps,
+});

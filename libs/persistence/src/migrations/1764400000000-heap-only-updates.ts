@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import { defineMigration } from './migration.js';
 
 /**
  * PostgreSQL only. A refresh token is updated once or twice in its life (marked used when rotated,
@@ -8,14 +8,9 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * before this migration keep no room until the table is rewritten (VACUUM FULL or pg_repack).
  * SQLite has no such setting.
  */
-export class HeapOnlyUpdatesPostgres1764400000000 implements MigrationInterface {
-  name = 'HeapOnlyUpdatesPostgres1764400000000';
-  async up(q: QueryRunner): Promise<void> {
-    await q.query('ALTER TABLE refresh_token SET (fillfactor = 80)');
-    await q.query('ALTER TABLE refresh_token_family SET (fillfactor = 90)');
-  }
-  async down(q: QueryRunner): Promise<void> {
-    await q.query('ALTER TABLE refresh_token_family RESET (fillfactor)');
-    await q.query('ALTER TABLE refresh_token RESET (fillfactor)');
-  }
-}
+export const HeapOnlyUpdates1764400000000 = defineMigration('HeapOnlyUpdates', 1764400000000, {
+  postgres: {
+    up: ['ALTER TABLE refresh_token SET (fillfactor = 80)', 'ALTER TABLE refresh_token_family SET (fillfactor = 90)'],
+    down: ['ALTER TABLE refresh_token_family RESET (fillfactor)', 'ALTER TABLE refresh_token RESET (fillfactor)'],
+  },
+});

@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import { defineMigration } from './migration.js';
 
 /**
  * PostgreSQL only. A bulk revocation (`revokeMatching`) rewrites every token of a subject or client in
@@ -10,12 +10,9 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * update). The heap grows by about 60 %; the indexes do not. As with 1764400000000, pages written before
  * this migration keep their layout until the table is rewritten.
  */
-export class BulkRevocationRoomPostgres1764500000000 implements MigrationInterface {
-  name = 'BulkRevocationRoomPostgres1764500000000';
-  async up(q: QueryRunner): Promise<void> {
-    await q.query('ALTER TABLE refresh_token SET (fillfactor = 50)');
-  }
-  async down(q: QueryRunner): Promise<void> {
-    await q.query('ALTER TABLE refresh_token SET (fillfactor = 80)');
-  }
-}
+export const BulkRevocationRoom1764500000000 = defineMigration('BulkRevocationRoom', 1764500000000, {
+  postgres: {
+    up: ['ALTER TABLE refresh_token SET (fillfactor = 50)'],
+    down: ['ALTER TABLE refresh_token SET (fillfactor = 80)'],
+  },
+});

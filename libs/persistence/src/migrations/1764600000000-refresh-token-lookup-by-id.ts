@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import { defineMigration } from './migration.js';
 
 /**
  * Refresh tokens minted from now on carry their row's id (`mintRefreshToken`). On SQLite they are found
@@ -27,22 +27,7 @@ const LOOKUP_BY_ID_DOWN = [
   DROP_LEGACY_COLUMN,
 ];
 
-export class RefreshTokenLookupByIdSqlite1764600000000 implements MigrationInterface {
-  name = 'RefreshTokenLookupByIdSqlite1764600000000';
-  async up(q: QueryRunner): Promise<void> {
-    for (const sql of LOOKUP_BY_ID_UP) await q.query(sql);
-  }
-  async down(q: QueryRunner): Promise<void> {
-    for (const sql of LOOKUP_BY_ID_DOWN) await q.query(sql);
-  }
-}
-
-export class RefreshTokenLookupByIdPostgres1764600000000 implements MigrationInterface {
-  name = 'RefreshTokenLookupByIdPostgres1764600000000';
-  async up(q: QueryRunner): Promise<void> {
-    await q.query(ADD_LEGACY_COLUMN);
-  }
-  async down(q: QueryRunner): Promise<void> {
-    await q.query(DROP_LEGACY_COLUMN);
-  }
-}
+export const RefreshTokenLookupById1764600000000 = defineMigration('RefreshTokenLookupById', 1764600000000, {
+  postgres: { up: [ADD_LEGACY_COLUMN], down: [DROP_LEGACY_COLUMN] },
+  sqlite: { up: LOOKUP_BY_ID_UP, down: LOOKUP_BY_ID_DOWN },
+});

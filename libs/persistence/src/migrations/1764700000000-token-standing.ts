@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import { defineMigration } from './migration.js';
 
 /**
  * What an access decision compares with today's state (issue of the security review):
@@ -26,12 +26,6 @@ const DOWN = [
 ];
 
 /** The same statements on both dialects: one class in both migration lists. */
-export class TokenStanding1764700000000 implements MigrationInterface {
-  name = 'TokenStanding1764700000000';
-  async up(q: QueryRunner): Promise<void> {
-    for (const sql of UP) await q.query(sql);
-  }
-  async down(q: QueryRunner): Promise<void> {
-    for (const sql of DOWN) await q.query(sql);
-  }
-}
+export const TokenStanding1764700000000 = defineMigration('TokenStanding', 1764700000000, {
+  both: { up: UP, down: DOWN },
+});

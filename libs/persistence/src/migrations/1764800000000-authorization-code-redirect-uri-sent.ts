@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import { defineMigration } from './migration.js';
 
 /**
  * RFC 6749 4.1.3: whether the authorization request sent redirect_uri, which the token request must then
@@ -8,22 +8,11 @@ const column = (bool: string, no: string) =>
   `ALTER TABLE authorization_code ADD COLUMN redirect_uri_sent ${bool} NOT NULL DEFAULT ${no}`;
 const DROP_COLUMN = 'ALTER TABLE authorization_code DROP COLUMN redirect_uri_sent';
 
-export class AuthorizationCodeRedirectUriSentSqlite1764800000000 implements MigrationInterface {
-  name = 'AuthorizationCodeRedirectUriSentSqlite1764800000000';
-  async up(q: QueryRunner): Promise<void> {
-    await q.query(column('integer', '0'));
-  }
-  async down(q: QueryRunner): Promise<void> {
-    await q.query(DROP_COLUMN);
-  }
-}
-
-export class AuthorizationCodeRedirectUriSentPostgres1764800000000 implements MigrationInterface {
-  name = 'AuthorizationCodeRedirectUriSentPostgres1764800000000';
-  async up(q: QueryRunner): Promise<void> {
-    await q.query(column('boolean', 'false'));
-  }
-  async down(q: QueryRunner): Promise<void> {
-    await q.query(DROP_COLUMN);
-  }
-}
+export const AuthorizationCodeRedirectUriSent1764800000000 = defineMigration(
+  'AuthorizationCodeRedirectUriSent',
+  1764800000000,
+  {
+    postgres: { up: [column('boolean', 'false')], down: [DROP_COLUMN] },
+    sqlite: { up: [column('integer', '0')], down: [DROP_COLUMN] },
+  },
+);

@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import { defineMigration } from './migration.js';
 
 /**
  * Signing-key rotation: a status per key (`next`, `active`, `retiring`, `retired`), when it started and
@@ -24,12 +24,6 @@ const DOWN = [
 ];
 
 /** The same statements on both dialects: one class in both migration lists. */
-export class SigningKeyRotation1764900000000 implements MigrationInterface {
-  name = 'SigningKeyRotation1764900000000';
-  async up(q: QueryRunner): Promise<void> {
-    for (const sql of UP) await q.query(sql);
-  }
-  async down(q: QueryRunner): Promise<void> {
-    for (const sql of DOWN) await q.query(sql);
-  }
-}
+export const SigningKeyRotation1764900000000 = defineMigration('SigningKeyRotation', 1764900000000, {
+  both: { up: UP, down: DOWN },
+});

@@ -1,6 +1,6 @@
 import { Controller, Get, type INestApplication, type LoggerService, Module, UseGuards } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import type { AccessTokenClaims } from '../access-token-claims.js';
+import type { AccessTokenClaims } from '#bearer';
 import { AccessTokenGuard } from '../access-token.guard.js';
 import { RequireScopes } from '../require-scopes.decorator.js';
 import { ResourceGuardModule } from '../resource-guard.module.js';

@@ -12,7 +12,7 @@ import { AdminErrorDto } from '../common/admin-error.js';
 import { AdminValidationPipe } from '../common/admin-validation.pipe.js';
 import { AdminExceptionFilter } from '../common/admin-exception.filter.js';
 import { ADMIN_SCOPE_KEY, AdminAuthGuard, AdminScope } from './admin-auth.guard.js';
-import type { AdminPrincipal } from './admin-bearer.strategy.js';
+import type { AdminPrincipal } from '../../bearer/token-standing.service.js';
 
 export const ADMIN_SECURITY = 'admin_oauth2';
 

@@ -17,7 +17,7 @@ import {
 } from '../../clients/dto/client.dto.js';
 import { CreateClientDto } from '../../clients/dto/create-client.dto.js';
 import { AdminScope } from '../auth/admin-auth.guard.js';
-import type { AdminPrincipal } from '../auth/admin-bearer.strategy.js';
+import type { AdminPrincipal } from '../../bearer/token-standing.service.js';
 import { Admin, AdminRoute, actorOf } from '../auth/admin-route.decorator.js';
 import { AdminErrorDto } from '../common/admin-error.js';
 import { PageQueryDto } from '../common/list-query.dto.js';

@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Response } from 'express';
+import { BearerError } from '#bearer';
 import { isDatabaseUnavailable } from '#oauth';
 import { adminError } from './admin-error.js';
 
@@ -13,8 +14,7 @@ export class AdminExceptionFilter implements ExceptionFilter {
     res.setHeader('Cache-Control', 'no-store');
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
-      const challenge = (exception as { challenge?: string }).challenge;
-      if (challenge) res.setHeader('WWW-Authenticate', challenge);
+      if (exception instanceof BearerError) res.setHeader('WWW-Authenticate', exception.challenge);
       res.status(status).json(adminError(status, messageOf(exception)));
       return;
     }

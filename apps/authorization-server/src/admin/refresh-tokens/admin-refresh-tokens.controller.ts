@@ -8,7 +8,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { AdminScope } from '../auth/admin-auth.guard.js';
-import type { AdminPrincipal } from '../auth/admin-bearer.strategy.js';
+import type { AdminPrincipal } from '../../bearer/token-standing.service.js';
 import { Admin, AdminRoute, actorOf } from '../auth/admin-route.decorator.js';
 import { AdminErrorDto } from '../common/admin-error.js';
 import { AdminRefreshTokensService } from './admin-refresh-tokens.service.js';

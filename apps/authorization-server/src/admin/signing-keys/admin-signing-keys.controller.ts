@@ -1,7 +1,7 @@
 import { Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiConflictResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AdminScope } from '../auth/admin-auth.guard.js';
-import type { AdminPrincipal } from '../auth/admin-bearer.strategy.js';
+import type { AdminPrincipal } from '../../bearer/token-standing.service.js';
 import { Admin, AdminRoute, actorOf } from '../auth/admin-route.decorator.js';
 import { AdminErrorDto } from '../common/admin-error.js';
 import { AdminSigningKeysService } from './admin-signing-keys.service.js';

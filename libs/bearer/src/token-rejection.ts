@@ -1,8 +1,10 @@
 import { errors } from 'jose';
-import { JwksUnavailableError } from './jwks.js';
 
 /** The access token is not acceptable; the message is safe to send back (it never quotes the token). */
 export class AccessTokenRejectedError extends Error {}
+
+/** The JWKS could not be fetched or used: the authorization server or the network failed, not the token. */
+export class JwksUnavailableError extends Error {}
 
 /** Why verification failed, in words for error_description; undefined when the failure is not about the token. */
 export function rejectionReason(e: unknown): string | undefined {
@@ -18,7 +20,6 @@ export function rejectionReason(e: unknown): string | undefined {
 }
 
 function claimReason(e: errors.JWTClaimValidationFailed): string {
-  // RFC 9068 4: typ at+jwt is what keeps ID tokens and other JWTs out.
   if (e.claim === 'typ') return 'the token is not an access token (typ must be at+jwt)';
   if (e.claim === 'nbf') return 'the access token is not valid yet';
   if (e.reason === 'missing') return `the access token has no ${e.claim} claim`;

@@ -10,6 +10,8 @@ export interface AccessTokenClaims extends JWTPayload {
   jti: string;
   client_id: string;
   scope?: string;
+  /** This project's authorization server: the refresh-token family (the grant) of a user's token. */
+  sid?: string;
 }
 
 /** RFC 9068 2.2: required in every access token (`scope` is not). */
@@ -21,7 +23,8 @@ export function isAccessTokenClaims(payload: JWTPayload): payload is AccessToken
     typeof payload.sub === 'string' &&
     typeof payload.client_id === 'string' &&
     typeof payload.jti === 'string' &&
-    (payload.scope === undefined || typeof payload.scope === 'string')
+    (payload.scope === undefined || typeof payload.scope === 'string') &&
+    (payload.sid === undefined || typeof payload.sid === 'string')
   );
 }
 
