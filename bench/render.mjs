@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Re-renders docs/benchmarks.md from the figures of a run (docs/benchmarks.json by default), e.g.
-// after editing bench/remaining-costs.md: `node bench/render.mjs [path/to/benchmarks.json]`.
+// after editing bench/remaining-costs.md or bench/performance-history.md: `node bench/render.mjs [path/to/benchmarks.json]`.
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { writeReport } from './lib/report.mjs';

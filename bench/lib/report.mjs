@@ -407,6 +407,11 @@ export function renderMarkdown(results, jsonPath = 'docs/benchmarks.json') {
     out.push('### Where the time goes (from the profiles; hand-written in bench/remaining-costs.md)', '');
     out.push(readFileSync(notes, 'utf8').trim(), '');
   }
+  const history = join(ROOT, 'bench', 'performance-history.md');
+  if (existsSync(history)) {
+    out.push('## Earlier runs and what changed (hand-written in bench/performance-history.md)', '');
+    out.push(readFileSync(history, 'utf8').trim(), '');
+  }
 
   out.push('## Token endpoint', caption);
   out.push(

@@ -11,6 +11,7 @@ import {
   httpConfig,
   metricsConfig,
   rateLimitConfig,
+  redisConfig,
   registrationConfig,
   serverConfig,
 } from './config.namespaces.js';
@@ -33,6 +34,7 @@ import { validateEnvironment } from './environment.js';
         signingKeysConfig,
         metricsConfig,
         cacheConfig,
+        redisConfig,
         registrationConfig,
       ],
       validate: (raw) => {

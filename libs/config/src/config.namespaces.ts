@@ -24,7 +24,6 @@ export const signingKeysConfig = registerAs('signingKeys', () => {
     rotationIntervalSeconds: e.SIGNING_KEY_ROTATION_INTERVAL,
     keyEncryptionKey: e.KEY_ENCRYPTION_KEY,
     previousKeyEncryptionKey: e.KEY_ENCRYPTION_KEY_PREVIOUS,
-    redisUrl: e.REDIS_URL,
   };
 });
 
@@ -76,7 +75,6 @@ export const rateLimitConfig = registerAs('rateLimit', () => {
   const e = env();
   return {
     enabled: e.RATE_LIMITS === 'on',
-    redisUrl: e.REDIS_URL,
     tokenPerClient: e.RATE_LIMIT_TOKEN_PER_CLIENT,
     tokenPerAddress: e.RATE_LIMIT_TOKEN_PER_ADDRESS,
     windowSeconds: e.RATE_LIMIT_WINDOW,
@@ -85,8 +83,11 @@ export const rateLimitConfig = registerAs('rateLimit', () => {
 
 export const cacheConfig = registerAs('cache', () => {
   const e = env();
-  return { clientTtlSeconds: e.CLIENT_CACHE_TTL, redisUrl: e.REDIS_URL };
+  return { clientTtlSeconds: e.CLIENT_CACHE_TTL };
 });
+
+/** The one place REDIS_URL is read: unset means one instance, with in-process counters and caches. */
+export const redisConfig = registerAs('redis', () => ({ url: env().REDIS_URL }));
 
 export const housekeepingConfig = registerAs('housekeeping', () => {
   const e = env();
@@ -105,6 +106,7 @@ export const metricsConfig = registerAs('metrics', () => {
 export type SigningKeysConfig = ReturnType<typeof signingKeysConfig>;
 export type CacheConfig = ReturnType<typeof cacheConfig>;
 export type RateLimitConfig = ReturnType<typeof rateLimitConfig>;
+export type RedisConfig = ReturnType<typeof redisConfig>;
 export type MetricsConfig = ReturnType<typeof metricsConfig>;
 export type HousekeepingConfig = ReturnType<typeof housekeepingConfig>;
 export type HttpConfig = ReturnType<typeof httpConfig>;

@@ -1,8 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { serverConfig, type ServerConfig } from '#config';
-import { OAuthError } from '#oauth';
-import { parseForm, readBody } from '../token/form-body.guard.js';
+import { OAuthError, parseForm, readBody } from '#oauth';
 import { AuthorizationFlowService, FlowStep } from './authorization-flow.service.js';
 import { AuthorizationPageError, AuthorizationRedirectError, AuthorizationRequest } from './authorization-request.js';
 import { SESSION_COOKIE, clearCookie, readCookie, setCookie } from './cookies.js';

@@ -2,7 +2,7 @@ import { Clock, type AuthorizationConfig } from '#config';
 import type { UserEntity } from '#persistence';
 import type { AuditInput, AuditService } from '../audit/audit.service.js';
 import { RateLimitStorage } from '../rate-limit/rate-limit.storage.js';
-import type { RedisConnection } from '../rate-limit/redis.provider.js';
+import type { RedisConnection } from '../redis/redis.provider.js';
 import type { UsersService } from '../users/users.service.js';
 import { LoginThrottle } from './login-throttle.service.js';
 

@@ -3,7 +3,7 @@ import { Logger } from '@nestjs/common';
 import { Clock } from '#config';
 import type { AuditInput, AuditService } from '../audit/audit.service.js';
 import { RateLimitStorage } from '../rate-limit/rate-limit.storage.js';
-import type { RedisConnection } from '../rate-limit/redis.provider.js';
+import type { RedisConnection } from '../redis/redis.provider.js';
 import { AuthFailureMonitor, FAILURE_BURST } from './auth-failure-monitor.js';
 
 class ManualClock extends Clock {

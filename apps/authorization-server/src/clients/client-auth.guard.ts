@@ -2,7 +2,7 @@ import { CanActivate, ExecutionContext, Injectable, createParamDecorator } from 
 import type { Request } from 'express';
 import type { ClientEntity } from '#persistence';
 import { ClientsService } from './clients.service.js';
-import { presentedCredentials } from './client-credentials.js';
+import { presentedCredentials } from './client-auth-credentials.js';
 
 /**
  * Client authentication at the OAuth endpoints (RFC 6749 2.3): the one method the request

@@ -2,7 +2,7 @@ import { jest } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { Clock } from '#config';
 import type { ClientEntity } from '#persistence';
-import type { RedisConnection } from '../rate-limit/redis.provider.js';
+import type { RedisConnection } from '../redis/redis.provider.js';
 import { ClientCache, type ClientCredentialsRecord } from './client-cache.js';
 
 class ManualClock extends Clock {
@@ -25,7 +25,7 @@ function loader(rows: Map<string, ClientCredentialsRecord>) {
 
 function cache(ttlSeconds: number, clock: Clock, redis: Redis | null = null): ClientCache {
   const connection = { client: redis } as RedisConnection;
-  const c = new ClientCache({ clientTtlSeconds: ttlSeconds, redisUrl: undefined }, connection, clock);
+  const c = new ClientCache({ clientTtlSeconds: ttlSeconds }, connection, clock);
   c.onModuleInit();
   return c;
 }

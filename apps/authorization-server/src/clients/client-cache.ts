@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from 
 import type { Redis } from 'ioredis';
 import { cacheConfig, Clock, type CacheConfig } from '#config';
 import type { ClientEntity } from '#persistence';
-import { RedisConnection } from '../rate-limit/redis.provider.js';
+import { RedisConnection } from '../redis/redis.provider.js';
 
 /** The Redis channel on which every instance announces a changed or deleted client. */
 export const CLIENT_INVALIDATION_CHANNEL = 'oauth:clients:invalidate';

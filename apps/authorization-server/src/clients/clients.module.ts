@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
 import { RateLimitModule } from '../rate-limit/rate-limit.module.js';
+import { RedisModule } from '../redis/redis.module.js';
 import { AdminClientBootstrap } from './admin-client.bootstrap.js';
 import { AuthFailureMonitor } from './auth-failure-monitor.js';
 import { ClientAuthGuard } from './client-auth.guard.js';
@@ -8,7 +9,7 @@ import { ClientCache } from './client-cache.js';
 import { ClientsService } from './clients.service.js';
 
 @Module({
-  imports: [AuditModule, RateLimitModule],
+  imports: [AuditModule, RateLimitModule, RedisModule],
   providers: [AuthFailureMonitor, ClientCache, ClientsService, ClientAuthGuard, AdminClientBootstrap],
   exports: [ClientsService, ClientAuthGuard],
 })

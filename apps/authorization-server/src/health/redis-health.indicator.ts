@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
-import { RedisConnection } from '../rate-limit/redis.provider.js';
+import { RedisConnection } from '../redis/redis.provider.js';
 
 /** Redis answers PING; not checked (always up) when the server runs without REDIS_URL. */
 @Injectable()

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
-import { RateLimitModule } from '../rate-limit/rate-limit.module.js';
+import { RedisModule } from '../redis/redis.module.js';
 import { AccessTokenVerifier } from '#bearer';
 import { accessTokenVerifierProvider } from './access-token-verifier.provider.js';
 import { SigningKeySync } from './signing-key-sync.js';
@@ -8,7 +8,7 @@ import { SigningKeyStore } from './signing-key.store.js';
 import { SigningKeysService } from './signing-keys.service.js';
 
 @Module({
-  imports: [AuditModule, RateLimitModule],
+  imports: [AuditModule, RedisModule],
   providers: [SigningKeyStore, SigningKeysService, SigningKeySync, accessTokenVerifierProvider],
   exports: [SigningKeysService, SigningKeySync, AccessTokenVerifier],
 })

@@ -9,7 +9,7 @@ import {
 import type { Redis } from 'ioredis';
 import { Clock, signingKeysConfig, type SigningKeysConfig } from '#config';
 import { AuditService } from '../audit/audit.service.js';
-import { RedisConnection } from '../rate-limit/redis.provider.js';
+import { RedisConnection } from '../redis/redis.provider.js';
 import { SigningKeysService } from './signing-keys.service.js';
 
 /** The Redis channel on which an instance announces a rotation. */

@@ -1,6 +1,6 @@
 import { Clock } from '#config';
 import { MAX_LOCAL_KEYS, RateLimitStorage } from './rate-limit.storage.js';
-import type { RedisConnection } from './redis.provider.js';
+import type { RedisConnection } from '../redis/redis.provider.js';
 
 class ManualClock extends Clock {
   at = Date.parse('2030-01-01T00:00:00Z');

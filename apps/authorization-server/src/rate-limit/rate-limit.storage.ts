@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '#config';
-import { RedisConnection } from './redis.provider.js';
+import { RedisConnection } from '../redis/redis.provider.js';
 
 export interface WindowCount {
   hits: number;

@@ -13,11 +13,10 @@ import {
 } from '@nestjs/swagger';
 import { IntrospectionResponseDto, OAuthErrorDto, TokenForm } from './dto/oauth-docs.dto.js';
 import type { Request } from 'express';
-import { OAuthExceptionFilter } from '#oauth';
+import { FormBodyGuard, OAuthExceptionFilter } from '#oauth';
 import type { ClientEntity } from '#persistence';
 import { AuthenticatedClient, ClientAuthGuard } from '../clients/client-auth.guard.js';
 import { ClientRateLimitGuard, TokenRateLimitGuard } from '../rate-limit/token-rate-limit.guard.js';
-import { FormBodyGuard } from './form-body.guard.js';
 import type { TokenRequestParams } from './grant-handler.js';
 import { IntrospectionCallerGuard } from './introspection-caller.guard.js';
 import { IntrospectionResponse, IntrospectionService } from './introspection.service.js';

@@ -11,11 +11,10 @@ import {
 } from '@nestjs/swagger';
 import { OAuthErrorDto, TokenRequestForm, TokenResponseDto } from './dto/oauth-docs.dto.js';
 import type { Request } from 'express';
-import { OAuthExceptionFilter } from '#oauth';
+import { FormBodyGuard, OAuthExceptionFilter } from '#oauth';
 import type { ClientEntity } from '#persistence';
 import { AuthenticatedClient, ClientAuthGuard } from '../clients/client-auth.guard.js';
 import { ClientRateLimitGuard, TokenRateLimitGuard } from '../rate-limit/token-rate-limit.guard.js';
-import { FormBodyGuard } from './form-body.guard.js';
 import type { TokenRequestParams, TokenResponse } from './grant-handler.js';
 import { GrantHandlerRegistry } from './grant-handler.registry.js';
 

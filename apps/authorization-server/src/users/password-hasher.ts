@@ -8,7 +8,8 @@ const scryptAsync = promisify(scrypt) as (
   options: object,
 ) => Promise<Buffer>;
 
-// scrypt with N=2^15, r=8, p=1 (32 MiB, about 100 ms here): memory-hard, in node:crypto.
+// scrypt with N=2^15, r=8, p=1 (32 MiB of memory per hash): memory-hard, in node:crypto; its time per
+// hash is in docs/benchmarks.md.
 const PARAMS = { N: 32768, r: 8, p: 1 };
 const KEY_LENGTH = 32;
 const MAX_MEMORY = 128 * 1024 * 1024;

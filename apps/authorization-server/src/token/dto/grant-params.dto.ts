@@ -1,4 +1,4 @@
-import { FORM_BODY_LIMIT } from '../form-body.guard.js';
+import { FORM_BODY_LIMIT } from '#oauth';
 import { optional, required } from '../grant-params.js';
 
 /** RFC 6749 4.4.2. */

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Redis } from 'ioredis';
-import { rateLimitConfig, type RateLimitConfig } from '#config';
+import { redisConfig, type RedisConfig } from '#config';
 
 /** How long start-up waits for Redis before serving without it (connectTimeout is 2 s). */
 const READY_WAIT_MS = 2500;
@@ -11,9 +11,9 @@ export class RedisConnection implements OnApplicationBootstrap, OnApplicationShu
   readonly client: Redis | null;
   private readonly logger = new Logger('Redis');
 
-  constructor(@Inject(rateLimitConfig.KEY) config: RateLimitConfig) {
-    this.client = config.redisUrl
-      ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000 })
+  constructor(@Inject(redisConfig.KEY) config: RedisConfig) {
+    this.client = config.url
+      ? new Redis(config.url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000 })
       : null;
     // Connection errors are reported by the readiness check; log the kind only (the URL may hold a password).
     this.client?.on('error', (e: Error & { code?: string }) => this.logger.warn(`redis: ${e.code ?? e.name}`));

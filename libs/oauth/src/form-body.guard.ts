@@ -1,6 +1,6 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
-import { InvalidRequestError } from '#oauth';
+import { InvalidRequestError } from './oauth-errors.js';
 
 export const FORM_BODY_LIMIT = 16 * 1024;
 const utf8 = new TextDecoder('utf-8', { fatal: true });

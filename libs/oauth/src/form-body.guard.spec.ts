@@ -1,5 +1,5 @@
-import { InvalidRequestError } from '#oauth';
 import { FORM_BODY_LIMIT, parseForm } from './form-body.guard.js';
+import { InvalidRequestError } from './oauth-errors.js';
 
 /** The InvalidRequestError `parseForm(body)` throws. */
 function refusal(body: string): InvalidRequestError {

@@ -1,5 +1,5 @@
 import { InvalidClientError } from '#oauth';
-import { parseBasicCredentials } from './client-credentials.js';
+import { parseBasicCredentials } from './client-auth-credentials.js';
 
 const basic = (text: string) => 'Basic ' + Buffer.from(text, 'utf8').toString('base64');
 const basicBytes = (bytes: number[]) => 'Basic ' + Buffer.from(bytes).toString('base64');
