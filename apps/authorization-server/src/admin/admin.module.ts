@@ -3,6 +3,7 @@ import { AuditModule } from '../audit/audit.module.js';
 import { AuthorizationModule } from '../authorization/authorization.module.js';
 import { ClientsModule } from '../clients/clients.module.js';
 import { KeysModule } from '../keys/keys.module.js';
+import { RevocationModule } from '../revocation/revocation.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AdminAuditController } from './audit/admin-audit.controller.js';
 import { AdminAuditService } from './audit/admin-audit.service.js';
@@ -18,7 +19,7 @@ import { AdminUsersController } from './users/admin-users.controller.js';
 import { AdminUsersService } from './users/admin-users.service.js';
 
 @Module({
-  imports: [AuditModule, AuthorizationModule, ClientsModule, UsersModule, KeysModule, BearerModule],
+  imports: [AuditModule, AuthorizationModule, ClientsModule, UsersModule, KeysModule, BearerModule, RevocationModule],
   controllers: [
     AdminRefreshTokensController,
     AdminClientsController,

@@ -20,14 +20,14 @@ import { ClientRateLimitGuard, TokenRateLimitGuard } from '../rate-limit/token-r
 import type { TokenRequestParams } from './grant-handler.js';
 import { IntrospectionCallerGuard } from './introspection-caller.guard.js';
 import { IntrospectionResponse, IntrospectionService } from './introspection.service.js';
-import { RevocationService } from './revocation.service.js';
+import { TokenRevocationService } from './token-revocation.service.js';
 
 @ApiTags('oauth')
 @Controller('oauth')
 @UseFilters(OAuthExceptionFilter)
 export class RevocationController {
   constructor(
-    private readonly revocation: RevocationService,
+    private readonly revocation: TokenRevocationService,
     private readonly introspection: IntrospectionService,
   ) {}
 

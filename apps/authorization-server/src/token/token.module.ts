@@ -4,6 +4,7 @@ import { AuditModule } from '../audit/audit.module.js';
 import { AuthorizationModule } from '../authorization/authorization.module.js';
 import { ClientsModule } from '../clients/clients.module.js';
 import { KeysModule } from '../keys/keys.module.js';
+import { RevocationModule } from '../revocation/revocation.module.js';
 import { RateLimitModule } from '../rate-limit/rate-limit.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { GRANT_HANDLERS, GrantHandler } from './grant-handler.js';
@@ -16,19 +17,28 @@ import { TokenIssuer } from './token-issuer.service.js';
 import { IntrospectionCallerGuard } from './introspection-caller.guard.js';
 import { IntrospectionService } from './introspection.service.js';
 import { RevocationController } from './revocation.controller.js';
-import { RevocationService } from './revocation.service.js';
+import { TokenRevocationService } from './token-revocation.service.js';
 import { TokenLookup } from './token-lookup.service.js';
 import { TokenController } from './token.controller.js';
 
 const GRANTS = [AuthorizationCodeGrant, ClientCredentialsGrant, PasswordGrant, RefreshTokenGrant];
 
 @Module({
-  imports: [ClientsModule, UsersModule, KeysModule, AuditModule, AuthorizationModule, RateLimitModule, BearerModule],
+  imports: [
+    ClientsModule,
+    UsersModule,
+    KeysModule,
+    AuditModule,
+    AuthorizationModule,
+    RateLimitModule,
+    BearerModule,
+    RevocationModule,
+  ],
   controllers: [TokenController, RevocationController],
   providers: [
     TokenIssuer,
     TokenLookup,
-    RevocationService,
+    TokenRevocationService,
     IntrospectionService,
     IntrospectionCallerGuard,
     GrantHandlerRegistry,

@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { Clock } from '#config';
-import { RefreshTokenRepository, RevocationReason } from '#persistence';
+import { RevocationReason } from '#persistence';
 import { AuditService } from '../../audit/audit.service.js';
-import { MetricsService } from '../../metrics/metrics.service.js';
+import { RefreshTokenRevocation } from '../../revocation/refresh-token-revocation.service.js';
 import { ClientsService } from '../../clients/clients.service.js';
 import {
   ClientDto,
@@ -20,10 +19,8 @@ import type { PageQueryDto } from '../common/list-query.dto.js';
 export class AdminClientsService {
   constructor(
     private readonly clients: ClientsService,
-    private readonly tokens: RefreshTokenRepository,
+    private readonly revocation: RefreshTokenRevocation,
     private readonly audit: AuditService,
-    private readonly clock: Clock,
-    private readonly metrics: MetricsService,
   ) {}
 
   async create(dto: CreateClientDto, actor: string): Promise<CreatedClientDto> {
@@ -63,20 +60,10 @@ export class AdminClientsService {
   /** Revokes every family of the client, then deletes it; its revoked tokens stay listed. */
   async delete(clientId: string, actor: string): Promise<void> {
     await this.clients.getOrThrow(clientId);
-    const audit = this.audit.record({
+    await this.revocation.revokeMatching({ client_id: clientId }, RevocationReason.ClientDeleted, {
       actor,
-      action: 'refresh_tokens.bulk_revoked',
-      target_type: 'client',
-      target_id: clientId,
       reason: 'client deleted',
     });
-    const revoked = await this.tokens.revokeMatching(
-      { client_id: clientId },
-      RevocationReason.ClientDeleted,
-      this.clock.now(),
-      audit,
-    );
-    this.metrics.familyRevoked(RevocationReason.ClientDeleted, revoked);
     await this.clients.delete(clientId);
     await this.audit.log({ actor, action: 'client.deleted', target_type: 'client', target_id: clientId });
   }

@@ -1,13 +1,7 @@
 import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
 import { Clock } from '#config';
-import {
-  RefreshTokenListItem,
-  RefreshTokenListRepository,
-  RefreshTokenRepository,
-  RevocationReason,
-} from '#persistence';
-import { AuditService } from '../../audit/audit.service.js';
-import { MetricsService } from '../../metrics/metrics.service.js';
+import { RefreshTokenListItem, RefreshTokenListRepository, RevocationReason } from '#persistence';
+import { RefreshTokenRevocation } from '../../revocation/refresh-token-revocation.service.js';
 import { decodeCursor, instantParam, iso, page } from '../common/cursor.js';
 import {
   ListRefreshTokensQueryDto,
@@ -22,10 +16,8 @@ import {
 export class AdminRefreshTokensService {
   constructor(
     private readonly listing: RefreshTokenListRepository,
-    private readonly tokens: RefreshTokenRepository,
-    private readonly audit: AuditService,
+    private readonly revocation: RefreshTokenRevocation,
     private readonly clock: Clock,
-    private readonly metrics: MetricsService,
   ) {}
 
   async list(q: ListRefreshTokensQueryDto): Promise<RefreshTokenPageDto> {
@@ -51,33 +43,20 @@ export class AdminRefreshTokensService {
   /** Revokes the token's whole family (the grant), as every revocation path does. */
   async revoke(id: string, actor: string): Promise<void> {
     const token = await this.get(id);
-    const now = this.clock.now();
-    const audit = this.audit.record({
+    await this.revocation.revokeFamily(token.family_id, RevocationReason.Admin, 'refresh_token_family.revoked', {
       actor,
-      action: 'refresh_token_family.revoked',
-      target_type: 'refresh_token_family',
-      target_id: token.family_id,
       reason: `via refresh token ${id}`,
     });
-    const revoked = await this.tokens.revokeFamily(token.family_id, RevocationReason.Admin, now, audit);
-    this.metrics.familyRevoked(RevocationReason.Admin, revoked);
   }
 
   async revokeMatching(dto: RevokeRefreshTokensDto, actor: string): Promise<RevokedCountDto> {
     if (dto.subject === undefined && dto.client_id === undefined)
       throw new BadRequestException('subject or client_id is required');
-    const target =
-      dto.subject !== undefined
-        ? { target_type: 'subject', target_id: dto.subject }
-        : { target_type: 'client', target_id: dto.client_id! };
-    const audit = this.audit.record({ actor, action: 'refresh_tokens.bulk_revoked', ...target, reason: describe(dto) });
-    const revoked = await this.tokens.revokeMatching(
+    const revoked = await this.revocation.revokeMatching(
       { subject: dto.subject, client_id: dto.client_id },
       RevocationReason.Admin,
-      this.clock.now(),
-      audit,
+      { actor, reason: describe(dto) },
     );
-    this.metrics.familyRevoked(RevocationReason.Admin, revoked);
     return { revoked };
   }
 }

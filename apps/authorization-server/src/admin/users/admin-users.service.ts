@@ -1,10 +1,12 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
-import { Clock } from '#config';
-import { type FamilyFilter, RefreshTokenRepository, RevocationReason } from '#persistence';
+import { RevocationReason } from '#persistence';
 import { AuditService } from '../../audit/audit.service.js';
 import { AuthorizationCodesService } from '../../authorization/authorization-codes.service.js';
 import { ConsentsService } from '../../authorization/consents.service.js';
-import { MetricsService } from '../../metrics/metrics.service.js';
+import {
+  RefreshTokenRevocation,
+  type RevocationReasonCode,
+} from '../../revocation/refresh-token-revocation.service.js';
 import { UsersService } from '../../users/users.service.js';
 import { decodeCursor, page } from '../common/cursor.js';
 import type { PageQueryDto } from '../common/list-query.dto.js';
@@ -17,10 +19,8 @@ export class AdminUsersService {
     private readonly users: UsersService,
     private readonly consents: ConsentsService,
     private readonly codes: AuthorizationCodesService,
-    private readonly tokens: RefreshTokenRepository,
+    private readonly revocation: RefreshTokenRevocation,
     private readonly audit: AuditService,
-    private readonly clock: Clock,
-    private readonly metrics: MetricsService,
   ) {}
 
   async create(dto: CreateUserDto, actor: string): Promise<UserDto> {
@@ -76,33 +76,15 @@ export class AdminUsersService {
       throw new NotFoundException(`user ${id} has no consent for client ${clientId}`);
     // Codes first, so none is redeemed after the revocation; the consent last, so a failure can be retried.
     await this.codes.discardUnused(id, clientId);
-    await this.revoke(
-      { subject: id, client_id: clientId },
-      RevocationReason.Admin,
+    await this.revocation.revokeMatching({ subject: id, client_id: clientId }, RevocationReason.Admin, {
       actor,
-      `consent withdrawn for client ${clientId}`,
-    );
+      reason: `consent withdrawn for client ${clientId}`,
+    });
     await this.consents.withdraw(id, clientId);
     await this.audit.log({ actor, action: 'consent.withdrawn', target_type: 'user', target_id: id, reason: clientId });
   }
 
-  private revokeAll(subject: string, reason: string, actor: string): Promise<void> {
-    return this.revoke({ subject }, reason, actor, reason);
-  }
-
-  private async revoke(
-    filter: FamilyFilter & { subject: string },
-    reason: string,
-    actor: string,
-    why: string,
-  ): Promise<void> {
-    const audit = this.audit.record({
-      actor,
-      action: 'refresh_tokens.bulk_revoked',
-      target_type: 'subject',
-      target_id: filter.subject,
-      reason: why,
-    });
-    this.metrics.familyRevoked(reason, await this.tokens.revokeMatching(filter, reason, this.clock.now(), audit));
+  private async revokeAll(subject: string, reason: RevocationReasonCode, actor: string): Promise<void> {
+    await this.revocation.revokeMatching({ subject }, reason, { actor, reason });
   }
 }

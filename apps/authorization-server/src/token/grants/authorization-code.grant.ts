@@ -3,7 +3,7 @@ import { Clock } from '#config';
 import { GrantType, InvalidGrantError, SecretPrefix, hasSecretShape, scopeList } from '#oauth';
 import { AuthorizationCodeEntity, ClientEntity, RefreshTokenRepository, RevocationReason } from '#persistence';
 import { AuthorizationCodesService } from '../../authorization/authorization-codes.service.js';
-import { RevocationService } from '../revocation.service.js';
+import { RefreshTokenRevocation } from '../../revocation/refresh-token-revocation.service.js';
 import { AuthorizationCodeParams } from '../dto/grant-params.dto.js';
 import { GrantHandler, TokenRequestParams, TokenResponse } from '../grant-handler.js';
 import { grantParams } from '../grant-params.js';
@@ -25,7 +25,7 @@ export class AuthorizationCodeGrant implements GrantHandler {
     private readonly issuer: TokenIssuer,
     private readonly clock: Clock,
     private readonly metrics: MetricsService,
-    private readonly revocation: RevocationService,
+    private readonly revocation: RefreshTokenRevocation,
   ) {}
 
   async handle(params: TokenRequestParams, client: ClientEntity): Promise<TokenResponse> {
@@ -86,10 +86,12 @@ export class AuthorizationCodeGrant implements GrantHandler {
   private async replayed(record: AuthorizationCodeEntity, client: ClientEntity): Promise<never> {
     this.metrics.authorizationCodeReuseDetected();
     if (record.family_id !== null) {
-      await this.revocation.revokeFamily(record.family_id, RevocationReason.CodeReplay, client, {
-        action: 'authorization_code.reuse_detected',
-        reason: `authorization code ${record.id} presented again`,
-      });
+      await this.revocation.revokeFamily(
+        record.family_id,
+        RevocationReason.CodeReplay,
+        'authorization_code.reuse_detected',
+        { actor: `client:${client.client_id}`, reason: `authorization code ${record.id} presented again` },
+      );
       this.logger.warn(`authorization code reuse: family ${record.family_id} of client ${client.client_id} revoked`);
     }
     throw new InvalidGrantError('the authorization code was already used; the tokens issued from it are revoked');

@@ -9,7 +9,7 @@ import {
   type RotationRefusal,
   rotationRefusal,
 } from '#persistence';
-import { RevocationService } from '../revocation.service.js';
+import { RefreshTokenRevocation } from '../../revocation/refresh-token-revocation.service.js';
 import { GrantHandler, TokenRequestParams, TokenResponse } from '../grant-handler.js';
 import { grantParams } from '../grant-params.js';
 import { RefreshTokenParams } from '../dto/grant-params.dto.js';
@@ -40,7 +40,7 @@ export class RefreshTokenGrant implements GrantHandler {
     private readonly issuer: TokenIssuer,
     private readonly clock: Clock,
     private readonly metrics: MetricsService,
-    private readonly revocation: RevocationService,
+    private readonly revocation: RefreshTokenRevocation,
   ) {}
 
   async handle(params: TokenRequestParams, client: ClientEntity): Promise<TokenResponse> {
@@ -131,8 +131,8 @@ export class RefreshTokenGrant implements GrantHandler {
 
   private async replayed(token: RefreshTokenWithFamily, client: ClientEntity): Promise<never> {
     this.metrics.refreshTokenReuseDetected();
-    await this.revocation.revokeFamily(token.family_id, RevocationReason.Replay, client, {
-      action: 'refresh_token.reuse_detected',
+    await this.revocation.revokeFamily(token.family_id, RevocationReason.Replay, 'refresh_token.reuse_detected', {
+      actor: `client:${client.client_id}`,
       reason: `rotated token ${token.id} presented again`,
     });
     this.logger.warn(`refresh token reuse detected: family ${token.family_id} of client ${client.client_id} revoked`);
