@@ -1,13 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiCreatedResponse,
-  ApiNoContentResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-} from '@nestjs/swagger';
+import { Body, Delete, Get, Param, Patch, Post, Query } from '@nestjs/common';
 import {
   ClientDto,
   ClientPageDto,
@@ -18,47 +9,37 @@ import {
 import { CreateClientDto } from '../../clients/dto/create-client.dto.js';
 import { AdminScope } from '../auth/admin-auth.guard.js';
 import type { AdminPrincipal } from '../../bearer/token-standing.service.js';
-import { Admin, AdminRoute, actorOf } from '../auth/admin-route.decorator.js';
-import { AdminErrorDto } from '../common/admin-error.js';
+import { Admin, AdminController, AdminRoute, actorOf } from '../auth/admin-route.decorator.js';
 import { PageQueryDto } from '../common/list-query.dto.js';
 import { AdminClientsService } from './admin-clients.service.js';
 
-@ApiTags('admin: clients')
-@ApiBadRequestResponse({ type: AdminErrorDto, description: 'Invalid parameters' })
-@Controller('admin/clients')
+@AdminController('admin/clients', 'admin: clients')
 export class AdminClientsController {
   constructor(private readonly service: AdminClientsService) {}
 
   @Post()
-  @AdminRoute()
-  @ApiOperation({ summary: 'Register a client (RFC 7591 metadata and token policy); the secret is shown once' })
-  @ApiCreatedResponse({ type: CreatedClientDto })
+  @AdminRoute({
+    summary: 'Register a client (RFC 7591 metadata and token policy); the secret is shown once',
+    created: CreatedClientDto,
+  })
   create(@Body() body: CreateClientDto, @Admin() admin: AdminPrincipal): Promise<CreatedClientDto> {
     return this.service.create(body, actorOf(admin));
   }
 
   @Get()
-  @AdminRoute(AdminScope.Read)
-  @ApiOperation({ summary: 'List clients, newest first' })
-  @ApiOkResponse({ type: ClientPageDto })
+  @AdminRoute({ scope: AdminScope.Read, summary: 'List clients, newest first', ok: ClientPageDto })
   list(@Query() query: PageQueryDto): Promise<ClientPageDto> {
     return this.service.list(query);
   }
 
   @Get(':client_id')
-  @AdminRoute(AdminScope.Read)
-  @ApiOperation({ summary: 'One client' })
-  @ApiOkResponse({ type: ClientDto })
-  @ApiNotFoundResponse({ type: AdminErrorDto })
+  @AdminRoute({ scope: AdminScope.Read, summary: 'One client', ok: ClientDto, notFound: true })
   get(@Param('client_id') clientId: string): Promise<ClientDto> {
     return this.service.get(clientId);
   }
 
   @Patch(':client_id')
-  @AdminRoute()
-  @ApiOperation({ summary: 'Change a client; omitted fields keep their value' })
-  @ApiOkResponse({ type: ClientDto })
-  @ApiNotFoundResponse({ type: AdminErrorDto })
+  @AdminRoute({ summary: 'Change a client; omitted fields keep their value', ok: ClientDto, notFound: true })
   update(
     @Param('client_id') clientId: string,
     @Body() body: UpdateClientDto,
@@ -68,21 +49,13 @@ export class AdminClientsController {
   }
 
   @Post(':client_id/secret')
-  @HttpCode(200)
-  @AdminRoute()
-  @ApiOperation({ summary: 'Rotate the client secret; the new one is shown once' })
-  @ApiOkResponse({ type: ClientSecretDto })
-  @ApiNotFoundResponse({ type: AdminErrorDto })
+  @AdminRoute({ summary: 'Rotate the client secret; the new one is shown once', ok: ClientSecretDto, notFound: true })
   rotateSecret(@Param('client_id') clientId: string, @Admin() admin: AdminPrincipal): Promise<ClientSecretDto> {
     return this.service.rotateSecret(clientId, actorOf(admin));
   }
 
   @Delete(':client_id')
-  @HttpCode(204)
-  @AdminRoute()
-  @ApiOperation({ summary: 'Delete a client and revoke all its refresh tokens' })
-  @ApiNoContentResponse({ description: 'Deleted' })
-  @ApiNotFoundResponse({ type: AdminErrorDto })
+  @AdminRoute({ summary: 'Delete a client and revoke all its refresh tokens', noContent: 'Deleted', notFound: true })
   delete(@Param('client_id') clientId: string, @Admin() admin: AdminPrincipal): Promise<void> {
     return this.service.delete(clientId, actorOf(admin));
   }

@@ -1,80 +1,53 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Put, Query } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiCreatedResponse,
-  ApiNoContentResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-} from '@nestjs/swagger';
+import { Body, Delete, Get, Param, ParseUUIDPipe, Post, Put, Query } from '@nestjs/common';
 import { AdminScope } from '../auth/admin-auth.guard.js';
 import type { AdminPrincipal } from '../../bearer/token-standing.service.js';
-import { Admin, AdminRoute, actorOf } from '../auth/admin-route.decorator.js';
-import { AdminErrorDto } from '../common/admin-error.js';
+import { Admin, AdminController, AdminRoute, actorOf } from '../auth/admin-route.decorator.js';
 import { PageQueryDto } from '../common/list-query.dto.js';
 import { AdminUsersService } from './admin-users.service.js';
 import { CreateUserDto, SetPasswordDto, UserDto, UserPageDto } from './user.dto.js';
 
 const uuid = new ParseUUIDPipe();
 
-@ApiTags('admin: users')
-@ApiBadRequestResponse({ type: AdminErrorDto, description: 'Invalid parameters' })
-@Controller('admin/users')
+@AdminController('admin/users', 'admin: users')
 export class AdminUsersController {
   constructor(private readonly service: AdminUsersService) {}
 
   @Post()
-  @AdminRoute()
-  @ApiOperation({ summary: 'Create a user (resource owner); its id is the sub of its tokens' })
-  @ApiCreatedResponse({ type: UserDto })
+  @AdminRoute({ summary: 'Create a user (resource owner); its id is the sub of its tokens', created: UserDto })
   create(@Body() body: CreateUserDto, @Admin() admin: AdminPrincipal): Promise<UserDto> {
     return this.service.create(body, actorOf(admin));
   }
 
   @Get()
-  @AdminRoute(AdminScope.Read)
-  @ApiOperation({ summary: 'List users, newest first' })
-  @ApiOkResponse({ type: UserPageDto })
+  @AdminRoute({ scope: AdminScope.Read, summary: 'List users, newest first', ok: UserPageDto })
   list(@Query() query: PageQueryDto): Promise<UserPageDto> {
     return this.service.list(query);
   }
 
   @Get(':id')
-  @AdminRoute(AdminScope.Read)
-  @ApiOperation({ summary: 'One user' })
-  @ApiOkResponse({ type: UserDto })
-  @ApiNotFoundResponse({ type: AdminErrorDto })
+  @AdminRoute({ scope: AdminScope.Read, summary: 'One user', ok: UserDto, notFound: true })
   get(@Param('id', uuid) id: string): Promise<UserDto> {
     return this.service.get(id);
   }
 
   @Post(':id/disable')
-  @HttpCode(200)
-  @AdminRoute()
-  @ApiOperation({ summary: 'Disable a user and revoke all its refresh tokens' })
-  @ApiOkResponse({ type: UserDto })
-  @ApiNotFoundResponse({ type: AdminErrorDto })
+  @AdminRoute({ summary: 'Disable a user and revoke all its refresh tokens', ok: UserDto, notFound: true })
   disable(@Param('id', uuid) id: string, @Admin() admin: AdminPrincipal): Promise<UserDto> {
     return this.service.disable(id, actorOf(admin));
   }
 
   @Post(':id/enable')
-  @HttpCode(200)
-  @AdminRoute()
-  @ApiOperation({ summary: 'Enable a disabled user' })
-  @ApiOkResponse({ type: UserDto })
-  @ApiNotFoundResponse({ type: AdminErrorDto })
+  @AdminRoute({ summary: 'Enable a disabled user', ok: UserDto, notFound: true })
   enable(@Param('id', uuid) id: string, @Admin() admin: AdminPrincipal): Promise<UserDto> {
     return this.service.enable(id, actorOf(admin));
   }
 
   @Put(':id/password')
-  @HttpCode(204)
-  @AdminRoute()
-  @ApiOperation({ summary: 'Set a new password and revoke all the user’s refresh tokens' })
-  @ApiNoContentResponse({ description: 'Changed' })
-  @ApiNotFoundResponse({ type: AdminErrorDto })
+  @AdminRoute({
+    summary: 'Set a new password and revoke all the user’s refresh tokens',
+    noContent: 'Changed',
+    notFound: true,
+  })
   setPassword(
     @Param('id', uuid) id: string,
     @Body() body: SetPasswordDto,
@@ -84,13 +57,11 @@ export class AdminUsersController {
   }
 
   @Delete(':id/consents/:client_id')
-  @HttpCode(204)
-  @AdminRoute()
-  @ApiOperation({
+  @AdminRoute({
     summary: 'Withdraw the user’s remembered consent for a client and revoke that client’s refresh tokens for the user',
+    noContent: 'Withdrawn',
+    notFound: 'No such consent',
   })
-  @ApiNoContentResponse({ description: 'Withdrawn' })
-  @ApiNotFoundResponse({ type: AdminErrorDto, description: 'No such consent' })
   withdrawConsent(
     @Param('id', uuid) id: string,
     @Param('client_id') clientId: string,
@@ -100,11 +71,7 @@ export class AdminUsersController {
   }
 
   @Delete(':id')
-  @HttpCode(204)
-  @AdminRoute()
-  @ApiOperation({ summary: 'Delete a user and revoke all its refresh tokens' })
-  @ApiNoContentResponse({ description: 'Deleted' })
-  @ApiNotFoundResponse({ type: AdminErrorDto })
+  @AdminRoute({ summary: 'Delete a user and revoke all its refresh tokens', noContent: 'Deleted', notFound: true })
   delete(@Param('id', uuid) id: string, @Admin() admin: AdminPrincipal): Promise<void> {
     return this.service.delete(id, actorOf(admin));
   }
