@@ -59,6 +59,11 @@ export class FakeRefreshTokenRepository extends RefreshTokenRepository {
     return this.tokens.get(id);
   }
 
+  /** The stored families that `where` holds for, in the order they were created. */
+  familiesWhere(where: (family: StoredFamily) => boolean): Readonly<StoredFamily>[] {
+    return [...this.families.values()].filter(where);
+  }
+
   /** The family's tokens in the order they were issued. */
   tokensOf(familyId: string): Readonly<StoredRefreshToken>[] {
     return [...this.tokens.values()].filter((t) => t.family_id === familyId);
