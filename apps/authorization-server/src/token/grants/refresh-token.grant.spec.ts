@@ -1,4 +1,11 @@
-import { InvalidGrantError, InvalidRequestError, InvalidScopeError, UnauthorizedClientError } from '#oauth';
+import {
+  InvalidGrantError,
+  InvalidRequestError,
+  InvalidScopeError,
+  UnauthorizedClientError,
+  mintRefreshToken,
+  timeOrderedId,
+} from '#oauth';
 import { type ClientEntity, RevocationReason, SUPERSEDED, type UserEntity } from '#persistence';
 import { DAY, MINUTE, SECOND, T0, type TokenPath, buildTokenPath, refusalOf } from '../testing/token-path.js';
 import { RefreshTokenGrant } from './refresh-token.grant.js';
@@ -166,7 +173,40 @@ describe(RefreshTokenGrant.name, () => {
       expect(stored(family.value).used_at).toBeNull();
     });
 
-    it("past the family's absolute expiry although the token's idle expiry is not reached", async () => {
+    it("past the family's absolute expiry, even for a token whose own expiry is later", async () => {
+      const familyId = timeOrderedId(T0);
+      const id = timeOrderedId(T0);
+      const { value, hash } = mintRefreshToken(id);
+      const [subject, scope_] = [user.id, 'read write'];
+      await t.repos.refreshTokens.createFamily(
+        {
+          id: familyId,
+          client_id: client.client_id,
+          subject,
+          scope: scope_,
+          created_at: T0,
+          expires_at: T0 + DAY,
+          user_epoch: 0,
+        },
+        {
+          id,
+          family_id: familyId,
+          parent_id: null,
+          client_id: client.client_id,
+          subject,
+          token_hash: hash,
+          scope: scope_,
+          issued_at: T0,
+          expires_at: T0 + IDLE,
+        },
+      );
+      t.clock.advance(DAY);
+
+      await expectInvalidGrant(t.refresh(client, value, scope), 'the refresh token has expired');
+      expect(stored(value).used_at).toBeNull();
+    });
+
+    it("a chain of rotations ends at the family's absolute expiry", async () => {
       let value = family.value;
       for (let day = 10; day < 30; day += 10) {
         t.clock.advance(10 * DAY);
