@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { InvalidGrantError, UnauthorizedClientError, hashSecret, mintSecret, SecretPrefix } from '#oauth';
 import { type ClientEntity, RevocationReason, type UserEntity } from '#persistence';
-import { MINUTE, SECOND, T0, type TokenPath, buildTokenPath, refusalOf } from '../testing/token-path.js';
+import { MINUTE, SECOND, T0, type TokenPath, buildTokenPath, refusalOf, refusedWith } from '../testing/token-path.js';
 import { AuthorizationCodeGrant } from './authorization-code.grant.js';
 
 const REDIRECT_URI = 'https://app.test/callback';
@@ -56,11 +56,8 @@ describe(AuthorizationCodeGrant.name, () => {
   const storedCode = async (code: string) =>
     t.repos.authorizationCodes.row((await t.repos.authorizationCodes.findByHash(hashSecret(code)))!.id)!;
 
-  async function expectInvalidGrant(work: Promise<unknown>, description: string): Promise<void> {
-    const error = await refusalOf(work);
-    expect(error).toBeInstanceOf(InvalidGrantError);
-    expect((error as InvalidGrantError).description).toBe(description);
-  }
+  const expectInvalidGrant = (work: Promise<unknown>, description: string) =>
+    refusedWith(work, InvalidGrantError, description);
 
   describe('a valid code', () => {
     it('is exchanged once for an access token and the first refresh token of a new family', async () => {

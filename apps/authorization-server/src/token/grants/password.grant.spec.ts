@@ -2,15 +2,18 @@ import { jest } from '@jest/globals';
 import { InvalidGrantError, InvalidRequestError, InvalidScopeError, UnauthorizedClientError } from '#oauth';
 import type { ClientEntity, UserEntity } from '#persistence';
 import { TooManyRequestsError } from '../../rate-limit/token-rate-limit.guard.js';
-import { T0, type TokenPath, buildTokenPath, refusalOf } from '../testing/token-path.js';
+import {
+  T0,
+  type TokenPath,
+  buildTokenPath,
+  refusalOf,
+  accessTokenClaims,
+  refusedWith,
+} from '../testing/token-path.js';
 import { PasswordGrant } from './password.grant.js';
 
 const PASSWORD = 'correct horse battery staple';
 const INVALID = 'the resource owner credentials are invalid';
-
-function claims(accessToken: string): Record<string, unknown> {
-  return JSON.parse(Buffer.from(accessToken.split('.')[1], 'base64url').toString()) as Record<string, unknown>;
-}
 
 describe(PasswordGrant.name, () => {
   let t: TokenPath;
@@ -33,11 +36,7 @@ describe(PasswordGrant.name, () => {
 
   const familiesOf = (c: ClientEntity) => t.repos.refreshTokens.familiesWhere((f) => f.client_id === c.client_id);
 
-  async function expectInvalidGrant(work: Promise<unknown>): Promise<void> {
-    const error = await refusalOf(work);
-    expect(error).toBeInstanceOf(InvalidGrantError);
-    expect((error as InvalidGrantError).description).toBe(INVALID);
-  }
+  const expectInvalidGrant = (work: Promise<unknown>) => refusedWith(work, InvalidGrantError, INVALID);
 
   describe('right credentials', () => {
     it("start a family for the user, with the client's whole scope when none is asked", async () => {
@@ -47,7 +46,11 @@ describe(PasswordGrant.name, () => {
       const [family] = familiesOf(client);
       expect(family).toMatchObject({ subject: user.id, scope: 'read write', user_epoch: 0, created_at: T0 });
       expect(t.repos.refreshTokens.token(t.tokenId(response.refresh_token!))!.family_id).toBe(family.id);
-      expect(claims(response.access_token)).toMatchObject({ sub: user.id, sid: family.id, scope: 'read write' });
+      expect(accessTokenClaims(response.access_token)).toMatchObject({
+        sub: user.id,
+        sid: family.id,
+        scope: 'read write',
+      });
     });
 
     it('grant a narrower scope when asked', async () => {
@@ -62,7 +65,7 @@ describe(PasswordGrant.name, () => {
       const response = await signIn({});
 
       expect(response.refresh_token).toBeUndefined();
-      expect(claims(response.access_token)).not.toHaveProperty('sid');
+      expect(accessTokenClaims(response.access_token)).not.toHaveProperty('sid');
       expect(familiesOf(client)).toEqual([]);
     });
   });

@@ -7,16 +7,21 @@ import {
   timeOrderedId,
 } from '#oauth';
 import { type ClientEntity, RevocationReason, SUPERSEDED, type UserEntity } from '#persistence';
-import { DAY, MINUTE, SECOND, T0, type TokenPath, buildTokenPath, refusalOf } from '../testing/token-path.js';
+import {
+  DAY,
+  MINUTE,
+  SECOND,
+  T0,
+  type TokenPath,
+  buildTokenPath,
+  refusalOf,
+  accessTokenClaims,
+  refusedWith,
+} from '../testing/token-path.js';
 import { RefreshTokenGrant } from './refresh-token.grant.js';
 
 const IDLE = 14 * DAY;
 const ABSOLUTE = 30 * DAY;
-
-/** The access token's claims, unverified (TokenIssuer's spec verifies them). */
-function claims(accessToken: string): Record<string, unknown> {
-  return JSON.parse(Buffer.from(accessToken.split('.')[1], 'base64url').toString()) as Record<string, unknown>;
-}
 
 describe(RefreshTokenGrant.name, () => {
   let t: TokenPath;
@@ -34,11 +39,8 @@ describe(RefreshTokenGrant.name, () => {
   const stored = (value: string) => t.repos.refreshTokens.token(t.tokenId(value))!;
   const storedFamily = () => t.repos.refreshTokens.family(family.familyId)!;
 
-  async function expectInvalidGrant(work: Promise<unknown>, description: string): Promise<void> {
-    const error = await refusalOf(work);
-    expect(error).toBeInstanceOf(InvalidGrantError);
-    expect((error as InvalidGrantError).description).toBe(description);
-  }
+  const expectInvalidGrant = (work: Promise<unknown>, description: string) =>
+    refusedWith(work, InvalidGrantError, description);
 
   describe('a valid refresh token', () => {
     it('is rotated: marked used, with a successor in the same family that works in turn', async () => {
@@ -60,7 +62,7 @@ describe(RefreshTokenGrant.name, () => {
       const response = await t.refresh(client, family.value);
 
       expect(response).toMatchObject({ token_type: 'Bearer', expires_in: 900, scope: 'read write' });
-      expect(claims(response.access_token)).toMatchObject({
+      expect(accessTokenClaims(response.access_token)).toMatchObject({
         sub: user.id,
         client_id: client.client_id,
         sid: family.familyId,
@@ -92,7 +94,7 @@ describe(RefreshTokenGrant.name, () => {
     it('narrower: a narrower access token, while the family keeps its ceiling', async () => {
       const narrow = await t.refresh(client, family.value, 'read');
       expect(narrow.scope).toBe('read');
-      expect(claims(narrow.access_token).scope).toBe('read');
+      expect(accessTokenClaims(narrow.access_token).scope).toBe('read');
 
       const again = await t.refresh(client, narrow.refresh_token!);
       expect(again.scope).toBe('read write');
@@ -121,7 +123,7 @@ describe(RefreshTokenGrant.name, () => {
 
       const response = await t.refresh(client, family.value);
       expect(response.scope).toBe('read');
-      expect(claims(response.access_token).scope).toBe('read');
+      expect(accessTokenClaims(response.access_token).scope).toBe('read');
       expect(storedFamily().scope).toBe('read write');
     });
 
@@ -177,13 +179,13 @@ describe(RefreshTokenGrant.name, () => {
       const familyId = timeOrderedId(T0);
       const id = timeOrderedId(T0);
       const { value, hash } = mintRefreshToken(id);
-      const [subject, scope_] = [user.id, 'read write'];
+      const subject = user.id;
       await t.repos.refreshTokens.createFamily(
         {
           id: familyId,
           client_id: client.client_id,
           subject,
-          scope: scope_,
+          scope: 'read write',
           created_at: T0,
           expires_at: T0 + DAY,
           user_epoch: 0,
@@ -195,7 +197,7 @@ describe(RefreshTokenGrant.name, () => {
           client_id: client.client_id,
           subject,
           token_hash: hash,
-          scope: scope_,
+          scope: 'read write',
           issued_at: T0,
           expires_at: T0 + IDLE,
         },
@@ -407,6 +409,6 @@ describe(RefreshTokenGrant.name, () => {
   it('a minute after issue the access token is dated now, not at the grant', async () => {
     t.clock.advance(MINUTE);
     const { access_token } = await t.refresh(client, family.value);
-    expect(claims(access_token).iat).toBe((T0 + MINUTE) / 1000);
+    expect(accessTokenClaims(access_token).iat).toBe((T0 + MINUTE) / 1000);
   });
 });

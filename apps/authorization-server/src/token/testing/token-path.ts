@@ -246,7 +246,25 @@ export async function buildTokenPath(): Promise<TokenPath> {
   return path;
 }
 
-/** The error `work` was refused with; fails when it succeeded. */
+/** The claims of an access token, read without verifying it (TokenIssuer's spec verifies them with jose). */
+export function accessTokenClaims(accessToken: string): Record<string, unknown> {
+  return JSON.parse(Buffer.from(accessToken.split('.')[1], 'base64url').toString()) as Record<string, unknown>;
+}
+
+/** The error of class `type` (with `description`, when given) that `work` was refused with; throws otherwise. */
+export async function refusedWith<E extends Error>(
+  work: Promise<unknown>,
+  type: abstract new (...args: never[]) => E,
+  description?: string,
+): Promise<E> {
+  const error = await refusalOf(work);
+  if (!(error instanceof type)) throw new Error(`expected ${type.name}, got ${error.name}: ${error.message}`);
+  if (description !== undefined && error.message !== description)
+    throw new Error(`expected ${type.name} "${description}", got "${error.message}"`);
+  return error;
+}
+
+/** The error `work` was refused with; throws when it succeeded. */
 export async function refusalOf(work: Promise<unknown>): Promise<Error> {
   const outcome = await work.then(
     (value: unknown) => ({ value }),
