@@ -6,7 +6,7 @@ import { validateSync } from 'class-validator';
 import { parseArgs } from 'node:util';
 import { validateEnvironment } from '#config';
 import { AppModule } from './app.module.js';
-import { ClientsService } from './clients/clients.service.js';
+import { ClientRegistrationService } from './clients/client-registration.service.js';
 import { CreateClientDto } from './clients/dto/create-client.dto.js';
 import { UsersService } from './users/users.service.js';
 
@@ -68,7 +68,7 @@ async function readStdin(): Promise<string> {
 
 async function run(app: INestApplicationContext, command: string, v: Values): Promise<unknown> {
   if (command === 'create-client') {
-    const { client, client_secret } = await app.get(ClientsService).create(clientInput(v));
+    const { client, client_secret } = await app.get(ClientRegistrationService).create(clientInput(v));
     return client_secret === undefined ? client : { ...client, client_secret };
   }
   if (command === 'create-user') {

@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import { ClientAuthMethod, InvalidClientError, InvalidRequestError } from '#oauth';
-import type { PresentedClientCredentials } from './clients.service.js';
+import type { PresentedClientCredentials } from './client-authentication.service.js';
 
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 

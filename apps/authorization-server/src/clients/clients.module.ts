@@ -6,11 +6,19 @@ import { AdminClientBootstrap } from './admin-client.bootstrap.js';
 import { AuthFailureMonitor } from './auth-failure-monitor.js';
 import { ClientAuthGuard } from './client-auth.guard.js';
 import { ClientCache } from './client-cache.js';
-import { ClientsService } from './clients.service.js';
+import { ClientAuthenticationService } from './client-authentication.service.js';
+import { ClientRegistrationService } from './client-registration.service.js';
 
 @Module({
   imports: [AuditModule, RateLimitModule, RedisModule],
-  providers: [AuthFailureMonitor, ClientCache, ClientsService, ClientAuthGuard, AdminClientBootstrap],
-  exports: [ClientsService, ClientAuthGuard],
+  providers: [
+    AuthFailureMonitor,
+    ClientCache,
+    ClientRegistrationService,
+    ClientAuthenticationService,
+    ClientAuthGuard,
+    AdminClientBootstrap,
+  ],
+  exports: [ClientRegistrationService, ClientAuthenticationService, ClientAuthGuard],
 })
 export class ClientsModule {}

@@ -3,7 +3,7 @@ import { Clock } from '#config';
 import { RefreshTokenRepository, RevocationReason } from '#persistence';
 import { AuditService } from '../../audit/audit.service.js';
 import { MetricsService } from '../../metrics/metrics.service.js';
-import { ClientsService } from '../../clients/clients.service.js';
+import { ClientRegistrationService } from '../../clients/client-registration.service.js';
 import {
   ClientDto,
   ClientPageDto,
@@ -19,7 +19,7 @@ import type { PageQueryDto } from '../common/list-query.dto.js';
 @Injectable()
 export class AdminClientsService {
   constructor(
-    private readonly clients: ClientsService,
+    private readonly clients: ClientRegistrationService,
     private readonly tokens: RefreshTokenRepository,
     private readonly audit: AuditService,
     private readonly clock: Clock,

@@ -1,19 +1,9 @@
 import { BadRequestException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Clock, registrationConfig, type RegistrationConfig } from '#config';
-import {
-  ClientAuthMethod,
-  InvalidClientError,
-  NO_CONTROL_CHARACTERS,
-  SecretPrefix,
-  hashSecret,
-  isStorableText,
-  mintSecret,
-  secretMatchesHash,
-} from '#oauth';
+import { ClientAuthMethod, SecretPrefix, hashSecret, isStorableText, mintSecret } from '#oauth';
 import { ClientEntity, ClientRepository, ConsentRepository, UserRepository, isUniqueViolation } from '#persistence';
-import { AuthFailureMonitor } from './auth-failure-monitor.js';
-import { ClientCache, type ClientCredentialsRecord } from './client-cache.js';
+import { ClientCache } from './client-cache.js';
 import { CLIENT_POLICY_DEFAULTS } from './client-defaults.js';
 import { type RegisteredClientShape, registrationProblem } from './client-registration-rules.js';
 import type { UpdateClientDto } from './dto/client.dto.js';
@@ -25,21 +15,18 @@ export interface CreatedClient {
   client_secret?: string;
 }
 
-export interface PresentedClientCredentials {
-  method: ClientAuthMethod;
-  clientId: string;
-  clientSecret?: string;
-}
-
+/**
+ * The client registry: registration and its rules (client-registration-rules.ts), change, secret
+ * rotation and deletion. Checking the credentials a request presents is ClientAuthenticationService's.
+ */
 @Injectable()
-export class ClientsService {
+export class ClientRegistrationService {
   constructor(
     private readonly clients: ClientRepository,
     private readonly users: UserRepository,
     private readonly consents: ConsentRepository,
     @Inject(registrationConfig.KEY) private readonly registration: RegistrationConfig,
     private readonly clock: Clock,
-    private readonly failures: AuthFailureMonitor,
     private readonly cache: ClientCache,
   ) {}
 
@@ -133,21 +120,6 @@ export class ClientsService {
     return this.clients.findByClientId(clientId);
   }
 
-  /**
-   * The client, or null, from the registrations cache (ClientCache): a change or deletion made
-   * through the API is seen at once on every instance, one made by hand in the database within
-   * CLIENT_CACHE_TTL. For checks on every request, such as the admin API's bearer tokens.
-   */
-  async findCached(clientId: string): Promise<Readonly<ClientEntity> | null> {
-    if (!isStorableText(clientId, 200)) return null;
-    return (await this.cache.get(clientId, (id) => this.loadCredentials(id)))?.client ?? null;
-  }
-
-  /** Whether `secret` is the client's current secret, read from the database (not the cache). */
-  async secretMatches(clientId: string, secret: string): Promise<boolean> {
-    return secretMatchesHash(secret, (await this.loadCredentials(clientId))?.secretHash);
-  }
-
   /** Sets a new secret (hash only stored) for an existing client. */
   async setSecret(clientId: string, secret: string): Promise<void> {
     const now = this.clock.now();
@@ -159,44 +131,12 @@ export class ClientsService {
     await this.cache.invalidate(clientId);
   }
 
-  /**
-   * RFC 6749 2.3: authenticates the client by the one method it used. Every failure is the
-   * same `invalid_client`, so the answer tells nothing about which part was wrong. Credentials
-   * with control characters belong to no client and are not looked up.
-   */
-  async authenticate(presented: PresentedClientCredentials): Promise<ClientEntity> {
-    const basic = presented.method === ClientAuthMethod.ClientSecretBasic;
-    const failed = () => new InvalidClientError('client authentication failed', basic);
-    const presentable =
-      isStorableText(presented.clientId, 200) && NO_CONTROL_CHARACTERS.test(presented.clientSecret ?? '');
-    const found = presentable ? await this.cache.get(presented.clientId, (id) => this.loadCredentials(id)) : null;
-    const secretOk = secretMatchesHash(presented.clientSecret ?? '', found?.secretHash);
-    if (!found) throw failed();
-    const { client } = found;
-    if (
-      client.token_endpoint_auth_method !== presented.method ||
-      (presented.method !== ClientAuthMethod.None && !secretOk)
-    ) {
-      await this.failures.failed(client.client_id);
-      throw failed();
-    }
-    return client;
-  }
-
   /** The registration rules (client-registration-rules.ts), for a client as it would be stored. */
   assertAllowed(client: RegisteredClientShape): void {
     const problem = registrationProblem(client, {
       adminScopeWithUserGrants: this.registration.adminScopeWithUserGrants,
     });
     if (problem !== null) throw new BadRequestException(problem);
-  }
-
-  private async loadCredentials(clientId: string): Promise<ClientCredentialsRecord | null> {
-    const client = await this.clients.findWithSecretHash(clientId);
-    if (!client) return null;
-    const secretHash = client.client_secret_hash;
-    delete (client as Partial<ClientEntity>).client_secret_hash;
-    return { client, secretHash };
   }
 }
 
