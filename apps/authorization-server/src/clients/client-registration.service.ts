@@ -9,6 +9,9 @@ import { type RegisteredClientShape, registrationProblem } from './client-regist
 import type { UpdateClientDto } from './dto/client.dto.js';
 import { CreateClientDto } from './dto/create-client.dto.js';
 
+/** The methods that authenticate with a client secret, the only clients that have one. */
+const SECRET_METHODS: readonly string[] = [ClientAuthMethod.ClientSecretBasic, ClientAuthMethod.ClientSecretPost];
+
 export interface CreatedClient {
   client: ClientEntity;
   /** Present for confidential clients; shown once. */
@@ -32,8 +35,9 @@ export class ClientRegistrationService {
 
   async create(input: CreateClientDto, fixedSecret?: string): Promise<CreatedClient> {
     const method = input.token_endpoint_auth_method ?? ClientAuthMethod.ClientSecretBasic;
-    const secret =
-      method === ClientAuthMethod.None ? undefined : (fixedSecret ?? mintSecret(SecretPrefix.ClientSecret).value);
+    const secret = SECRET_METHODS.includes(method)
+      ? (fixedSecret ?? mintSecret(SecretPrefix.ClientSecret).value)
+      : undefined;
     const now = this.clock.now();
     const client = Object.assign(new ClientEntity(), {
       ...CLIENT_POLICY_DEFAULTS,
@@ -43,6 +47,8 @@ export class ClientRegistrationService {
       redirect_uris: input.redirect_uris ?? [],
       scope: input.scope ?? '',
       token_endpoint_auth_method: method,
+      jwks: input.jwks ?? null,
+      jwks_uri: input.jwks_uri ?? null,
       client_secret_hash: secret === undefined ? null : hashSecret(secret),
       created_at: now,
       updated_at: now,
@@ -78,15 +84,22 @@ export class ClientRegistrationService {
 
   async update(clientId: string, changes: UpdateClientDto): Promise<ClientEntity> {
     const client = await this.getOrThrow(clientId);
-    const merged = { ...client, ...stripUndefined(changes) };
+    const changed = { ...stripUndefined(changes), ...otherKeySourceCleared(changes) };
+    const merged = { ...client, ...changed };
     this.assertAllowed(merged);
     const toPublic = merged.token_endpoint_auth_method === ClientAuthMethod.None;
     if (client.token_endpoint_auth_method === ClientAuthMethod.None && !toPublic) {
       throw new BadRequestException('a public client cannot become confidential; register a new client');
     }
+    const keyBased = (c: ClientEntity) => c.token_endpoint_auth_method === ClientAuthMethod.PrivateKeyJwt;
+    if (keyBased(client) !== keyBased(merged)) {
+      throw new BadRequestException(
+        'a client cannot change to or from token_endpoint_auth_method private_key_jwt; register a new client',
+      );
+    }
     const now = this.clock.now();
     const patch = {
-      ...stripUndefined(changes),
+      ...changed,
       updated_at: now,
       ...(toPublic ? { client_secret_hash: null } : {}),
       ...(credentialsChange(client, merged) ? { credentials_changed_at: now } : {}),
@@ -99,8 +112,12 @@ export class ClientRegistrationService {
   /** A new secret for a confidential client; the old one stops working at once. */
   async rotateSecret(clientId: string): Promise<string> {
     const client = await this.getOrThrow(clientId);
-    if (client.token_endpoint_auth_method === ClientAuthMethod.None)
-      throw new BadRequestException('a public client has no secret');
+    if (!SECRET_METHODS.includes(client.token_endpoint_auth_method))
+      throw new BadRequestException(
+        client.token_endpoint_auth_method === ClientAuthMethod.None
+          ? 'a public client has no secret'
+          : `a ${client.token_endpoint_auth_method} client has no secret`,
+      );
     const secret = mintSecret(SecretPrefix.ClientSecret).value;
     await this.setSecret(clientId, secret);
     return secret;
@@ -133,16 +150,26 @@ export class ClientRegistrationService {
 
   /** The registration rules (client-registration-rules.ts), for a client as it would be stored. */
   assertAllowed(client: RegisteredClientShape): void {
-    const problem = registrationProblem(client, {
-      adminScopeWithUserGrants: this.registration.adminScopeWithUserGrants,
-    });
+    const problem = registrationProblem(client, this.registration);
     if (problem !== null) throw new BadRequestException(problem);
   }
 }
 
-/** A new scope or authentication method: the client's own access tokens issued before it stop standing (TokenStanding). */
+/** A new scope, authentication method or key set: the client's own access tokens issued before it stop standing (TokenStanding). */
 function credentialsChange(before: ClientEntity, after: ClientEntity): boolean {
-  return before.scope !== after.scope || before.token_endpoint_auth_method !== after.token_endpoint_auth_method;
+  return (
+    before.scope !== after.scope ||
+    before.token_endpoint_auth_method !== after.token_endpoint_auth_method ||
+    JSON.stringify(before.jwks) !== JSON.stringify(after.jwks) ||
+    before.jwks_uri !== after.jwks_uri
+  );
+}
+
+/** A change naming new keys replaces the other source: jwks and jwks_uri are never both set. */
+function otherKeySourceCleared(changes: UpdateClientDto): Partial<ClientEntity> {
+  if (changes.jwks !== undefined && changes.jwks_uri === undefined) return { jwks_uri: null };
+  if (changes.jwks_uri !== undefined && changes.jwks === undefined) return { jwks: null };
+  return {};
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {
