@@ -1,13 +1,16 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { ClientAuthMethod, InvalidClientError, NO_CONTROL_CHARACTERS, isStorableText, secretMatchesHash } from '#oauth';
 import { ClientEntity, ClientRepository } from '#persistence';
 import { AuthFailureMonitor } from './auth-failure-monitor.js';
+import { ClientAssertionService } from './client-assertion.service.js';
 import { ClientCache, type ClientCredentialsRecord } from './client-cache.js';
 
 export interface PresentedClientCredentials {
   method: ClientAuthMethod;
   clientId: string;
   clientSecret?: string;
+  /** private_key_jwt: the client_assertion (never logged). */
+  clientAssertion?: string;
 }
 
 /**
@@ -16,10 +19,13 @@ export interface PresentedClientCredentials {
  */
 @Injectable()
 export class ClientAuthenticationService {
+  private readonly logger = new Logger(ClientAuthenticationService.name);
+
   constructor(
     private readonly clients: ClientRepository,
     private readonly failures: AuthFailureMonitor,
     private readonly cache: ClientCache,
+    private readonly assertions: ClientAssertionService,
   ) {}
 
   /**
@@ -38,12 +44,30 @@ export class ClientAuthenticationService {
     const { client } = found;
     if (
       client.token_endpoint_auth_method !== presented.method ||
-      (presented.method !== ClientAuthMethod.None && !secretOk)
+      !(await this.credentialsOk(presented, client, secretOk))
     ) {
       await this.failures.failed(client.client_id);
       throw failed();
     }
     return client;
+  }
+
+  private async credentialsOk(
+    presented: PresentedClientCredentials,
+    client: Readonly<ClientEntity>,
+    secretOk: boolean,
+  ): Promise<boolean> {
+    if (presented.method === ClientAuthMethod.None) return true;
+    if (presented.method !== ClientAuthMethod.PrivateKeyJwt) return secretOk;
+    try {
+      await this.assertions.verify(presented.clientAssertion, client);
+      return true;
+    } catch (e) {
+      if (!(e instanceof InvalidClientError)) throw e;
+      // The reason only: never the assertion itself.
+      this.logger.debug(`client assertion of ${client.client_id} refused: ${e.message}`);
+      return false;
+    }
   }
 
   /**

@@ -4,6 +4,7 @@ import { RateLimitModule } from '../rate-limit/rate-limit.module.js';
 import { RedisModule } from '../redis/redis.module.js';
 import { AdminClientBootstrap } from './admin-client.bootstrap.js';
 import { AuthFailureMonitor } from './auth-failure-monitor.js';
+import { ClientAssertionService } from './client-assertion.service.js';
 import { ClientAuthGuard } from './client-auth.guard.js';
 import { ClientCache } from './client-cache.js';
 import { ClientAuthenticationService } from './client-authentication.service.js';
@@ -16,6 +17,7 @@ import { ClientRegistrationService } from './client-registration.service.js';
     ClientCache,
     ClientRegistrationService,
     ClientAuthenticationService,
+    ClientAssertionService,
     ClientAuthGuard,
     AdminClientBootstrap,
   ],
