@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { type Server, createServer } from 'node:http';
+import { Writable } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { type CryptoKey, type JWK, SignJWT, UnsecuredJWT, exportJWK, generateKeyPair } from 'jose';
 import request from 'supertest';
+import { JsonLogger } from '../apps/authorization-server/src/logging/json-logger.js';
 import { expectAdminError } from './support/admin-api.js';
 import { ISSUER, type TestApp, startTestApp } from './support/test-app.js';
 
@@ -472,6 +474,96 @@ describe('private_key_jwt on two instances sharing Redis', () => {
     expectRefused(await post(b, '/oauth/token', form));
     const fresh = await sign(claimsFor(b, clientId), key);
     expect((await post(b, '/oauth/token', { grant_type: 'client_credentials', ...asForm(fresh) })).status).toBe(200);
+  });
+});
+
+/** Every line the server logs, at the most verbose level. */
+class Capture extends Writable {
+  readonly lines: string[] = [];
+  override _write(chunk: Buffer, _: BufferEncoding, done: () => void): void {
+    this.lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+    done();
+  }
+}
+
+describe('private_key_jwt in the logs, and without its replay cache', () => {
+  let t: TestApp;
+  let key: ClientKey;
+  let clientId: string;
+  const capture = new Capture();
+
+  beforeAll(async () => {
+    delete process.env.REDIS_URL;
+    t = await startTestApp({ env: { JWKS_URI_ALLOW_PRIVATE: 'false' }, logger: new JsonLogger('verbose', capture) });
+    key = await clientKey('logged-key');
+    ({ client_id: clientId } = await t.createClient({
+      grant_types: ['client_credentials'],
+      scope: 'read',
+      token_endpoint_auth_method: 'private_key_jwt',
+      jwks: { keys: [key.publicJwk as Record<string, string>] },
+    }));
+  });
+  afterAll(async () => {
+    await t.close();
+    delete process.env.JWKS_URI_ALLOW_PRIVATE;
+  });
+
+  it('logs why an assertion was refused, never the assertion or a private key', async () => {
+    const sent: string[] = [];
+    const cc = async (overrides: Claims, k = key) => {
+      const a = await sign(claimsFor(t, clientId, overrides), k);
+      sent.push(a);
+      return post(t, '/oauth/token', { grant_type: 'client_credentials', ...asForm(a) });
+    };
+    expect((await cc({})).status).toBe(200);
+    expectRefused(await cc({ aud: 'https://elsewhere.example' }));
+    expectRefused(await cc({}, await clientKey(key.kid)));
+    const reasons = capture.lines.filter((l) => l.includes('client assertion of'));
+    expect(reasons).toEqual([
+      expect.stringContaining(`client assertion of ${clientId} refused: client_assertion aud must be`),
+      expect.stringContaining(`client assertion of ${clientId} refused: client_assertion signature does not verify`),
+    ]);
+    const privateD = (await exportJWK(key.privateKey)).d as string;
+    for (const line of capture.lines) {
+      for (const a of sent) expect(line).not.toContain(a.split('.')[2]);
+      expect(line).not.toContain(privateD);
+    }
+  });
+});
+
+describe('private_key_jwt when Redis does not answer', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    // Nothing listens on port 1: every replay-cache command fails.
+    t = await startTestApp({ env: { REDIS_URL: 'redis://127.0.0.1:1', JWKS_URI_ALLOW_PRIVATE: 'false' } });
+  });
+  afterAll(async () => {
+    await t.close();
+    delete process.env.REDIS_URL;
+    delete process.env.JWKS_URI_ALLOW_PRIVATE;
+  });
+
+  it('refuses an assertion it cannot check for replay with 503 temporarily_unavailable', async () => {
+    const key = await clientKey('no-redis-key');
+    const { client_id } = await t.createClient({
+      grant_types: ['client_credentials'],
+      scope: 'read',
+      token_endpoint_auth_method: 'private_key_jwt',
+      jwks: { keys: [key.publicJwk as Record<string, string>] },
+    });
+    const res = await post(t, '/oauth/token', {
+      grant_type: 'client_credentials',
+      ...asForm(await sign(claimsFor(t, client_id), key)),
+    });
+    expect({ status: res.status, body: res.body }).toEqual({
+      status: 503,
+      body: {
+        error: 'temporarily_unavailable',
+        error_description: 'the service is temporarily unavailable, retry later',
+      },
+    });
+    expect(res.headers).toMatchObject({ ...NO_STORE, 'retry-after': '5' });
   });
 });
 

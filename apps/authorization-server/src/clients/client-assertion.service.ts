@@ -1,18 +1,21 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { JSONWebKeySet } from 'jose';
 import { Clock, registrationConfig, serverConfig, type RegistrationConfig, type ServerConfig } from '#config';
 import {
   type ClientKeys,
   DEFAULT_JWKS_FETCH,
+  InvalidClientError,
   MemoryReplayCache,
   RedisReplayCache,
   RemoteJwksCache,
   type ReplayCache,
+  TemporarilyUnavailableError,
   fetchJwks,
   verifyClientAssertion,
 } from '#oauth';
 import type { ClientEntity } from '#persistence';
 import { RedisConnection } from '../redis/redis.provider.js';
+import { kindOf } from './auth-failure-monitor.js';
 
 /** How long keys fetched from a jwks_uri are used before they are fetched again. */
 const JWKS_TTL_MS = 5 * 60_000;
@@ -29,6 +32,7 @@ export class ClientAssertionService {
   private readonly audiences: readonly string[];
   private readonly replay: ReplayCache;
   private readonly remoteKeys: RemoteJwksCache;
+  private readonly logger = new Logger(ClientAssertionService.name);
 
   constructor(
     @Inject(serverConfig.KEY) server: ServerConfig,
@@ -50,15 +54,25 @@ export class ClientAssertionService {
     });
   }
 
-  /** Resolves when the assertion authenticates the client; InvalidClientError otherwise. */
-  verify(assertion: string | undefined, client: Readonly<ClientEntity>): Promise<void> {
-    return verifyClientAssertion(assertion, {
-      clientId: client.client_id,
-      audiences: this.audiences,
-      keys: this.keysOf(client),
-      replay: this.replay,
-      now: () => this.clock.now(),
-    });
+  /**
+   * Resolves when the assertion authenticates the client; InvalidClientError otherwise. When the replay
+   * cache (Redis) does not answer, temporarily_unavailable: accepting could let a replay through.
+   */
+  async verify(assertion: string | undefined, client: Readonly<ClientEntity>): Promise<void> {
+    try {
+      await verifyClientAssertion(assertion, {
+        clientId: client.client_id,
+        audiences: this.audiences,
+        keys: this.keysOf(client),
+        replay: this.replay,
+        now: () => this.clock.now(),
+      });
+    } catch (e) {
+      if (e instanceof InvalidClientError) throw e;
+      // The kind only: a Redis error message may carry the URL and its password.
+      this.logger.warn(`client assertion not checked for replay: the replay cache did not answer (${kindOf(e)})`);
+      throw new TemporarilyUnavailableError('the service is temporarily unavailable, retry later');
+    }
   }
 
   private keysOf(client: Readonly<ClientEntity>): ClientKeys {
