@@ -4,7 +4,7 @@ import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import { Clock } from '#config';
 import { AppModule } from '../../apps/authorization-server/src/app.module.js';
-import { ClientsService } from '../../apps/authorization-server/src/clients/clients.service.js';
+import { ClientRegistrationService } from '../../apps/authorization-server/src/clients/client-registration.service.js';
 import type { CreateClientDto } from '../../apps/authorization-server/src/clients/dto/create-client.dto.js';
 import { configureApp } from '../../apps/authorization-server/src/configure-app.js';
 import type { JsonLogger } from '../../apps/authorization-server/src/logging/json-logger.js';
@@ -88,7 +88,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     clock,
     database,
     async createClient(dto) {
-      const { client, client_secret } = await app.get(ClientsService).create(dto as CreateClientDto);
+      const { client, client_secret } = await app.get(ClientRegistrationService).create(dto as CreateClientDto);
       return { client_id: client.client_id, client_secret };
     },
     async createUser(username, password) {
@@ -97,9 +97,9 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     async adminToken(scope) {
       if (scope !== undefined && scope !== 'admin') {
         const id = `${ADMIN_CLIENT_ID}-${scope.replace(/[^a-z]/g, '-')}`;
-        if (!(await app.get(ClientsService).findById(id))) {
+        if (!(await app.get(ClientRegistrationService).findById(id))) {
           await app
-            .get(ClientsService)
+            .get(ClientRegistrationService)
             .create({ client_id: id, grant_types: ['client_credentials'], scope }, ADMIN_CLIENT_SECRET);
         }
         return (await tokenRequest({ grant_type: 'client_credentials' }, { id, secret: ADMIN_CLIENT_SECRET })).body

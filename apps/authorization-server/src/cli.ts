@@ -6,13 +6,14 @@ import { validateSync } from 'class-validator';
 import { parseArgs } from 'node:util';
 import { validateEnvironment } from '#config';
 import { AppModule } from './app.module.js';
-import { ClientsService } from './clients/clients.service.js';
+import { ClientRegistrationService } from './clients/client-registration.service.js';
 import { CreateClientDto } from './clients/dto/create-client.dto.js';
 import { UsersService } from './users/users.service.js';
 
 const USAGE = `Usage:
   npm run cli -- create-client --grant-types a,b [--scope "s1 s2"] [--client-id ID] [--name NAME]
-      [--auth-method client_secret_basic|client_secret_post|none] [--redirect-uri URI ...]
+      [--auth-method client_secret_basic|client_secret_post|none|private_key_jwt] [--jwks-uri URL]
+      [--redirect-uri URI ...]
       [--rotation true|false] [--reuse-interval S] [--absolute-lifetime S] [--idle-lifetime S]
       [--access-token-lifetime S]
   npm run cli -- create-user --username NAME --password-stdin   (the password is read from standard input)`;
@@ -23,6 +24,7 @@ const OPTIONS = {
   'client-id': { type: 'string' },
   name: { type: 'string' },
   'auth-method': { type: 'string' },
+  'jwks-uri': { type: 'string' },
   'redirect-uri': { type: 'string', multiple: true },
   rotation: { type: 'string' },
   'reuse-interval': { type: 'string' },
@@ -44,6 +46,7 @@ function clientInput(v: Values): CreateClientDto {
     grant_types: v['grant-types']?.split(',').map((g) => g.trim()) ?? [],
     scope: v.scope,
     token_endpoint_auth_method: v['auth-method'],
+    jwks_uri: v['jwks-uri'],
     redirect_uris: v['redirect-uri'],
     refresh_token_rotation: v.rotation === undefined ? undefined : v.rotation === 'true',
     refresh_token_reuse_interval: int(v['reuse-interval']),
@@ -68,7 +71,7 @@ async function readStdin(): Promise<string> {
 
 async function run(app: INestApplicationContext, command: string, v: Values): Promise<unknown> {
   if (command === 'create-client') {
-    const { client, client_secret } = await app.get(ClientsService).create(clientInput(v));
+    const { client, client_secret } = await app.get(ClientRegistrationService).create(clientInput(v));
     return client_secret === undefined ? client : { ...client, client_secret };
   }
   if (command === 'create-user') {

@@ -42,9 +42,14 @@ export const adminConfig = registerAs('admin', () => {
 });
 
 /** What a client registration may hold (RFC 9700 rules are fixed; this is the one opt-in). */
-export const registrationConfig = registerAs('registration', () => ({
-  adminScopeWithUserGrants: env().ADMIN_SCOPE_WITH_USER_GRANTS === 'true',
-}));
+export const registrationConfig = registerAs('registration', () => {
+  const e = env();
+  return {
+    adminScopeWithUserGrants: e.ADMIN_SCOPE_WITH_USER_GRANTS === 'true',
+    /** JWKS_URI_ALLOW_PRIVATE: a jwks_uri may use http and lead to loopback or private addresses. */
+    jwksUriAllowPrivate: e.JWKS_URI_ALLOW_PRIVATE === 'true',
+  };
+});
 
 export const authorizationConfig = registerAs('authorization', () => {
   const e = env();

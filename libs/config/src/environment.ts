@@ -66,6 +66,11 @@ export class Environment {
   @IsIn(['true', 'false'])
   ADMIN_SCOPE_WITH_USER_GRANTS: 'true' | 'false' = 'false';
 
+  /** `true` lets a client's jwks_uri use http and reach loopback or private addresses (development only). */
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  JWKS_URI_ALLOW_PRIVATE: 'true' | 'false' = 'false';
+
   @IsOptional()
   @IsString()
   @MaxLength(2048)

@@ -10,6 +10,8 @@ export const ClientAuthMethod = {
   ClientSecretBasic: 'client_secret_basic',
   ClientSecretPost: 'client_secret_post',
   None: 'none',
+  /** RFC 7523 2.2: a JWT signed with a key from the client's registered jwks or jwks_uri. */
+  PrivateKeyJwt: 'private_key_jwt',
 } as const;
 export type ClientAuthMethod = (typeof ClientAuthMethod)[keyof typeof ClientAuthMethod];
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { serverConfig, type ServerConfig } from '#config';
 import type { UserEntity } from '#persistence';
-import { ClientsService } from '../clients/clients.service.js';
+import { ClientRegistrationService } from '../clients/client-registration.service.js';
 import { AuthorizationCodesService } from './authorization-codes.service.js';
 import {
   AuthorizationRedirectError,
@@ -29,7 +29,7 @@ export type FlowStep =
 @Injectable()
 export class AuthorizationFlowService {
   constructor(
-    private readonly clients: ClientsService,
+    private readonly clients: ClientRegistrationService,
     private readonly consents: ConsentsService,
     private readonly codes: AuthorizationCodesService,
     private readonly throttle: LoginThrottle,

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { type AccessTokenClaims, AccessTokenVerifier, BearerError } from '#bearer';
 import { ClientAuthMethod, intersectScope, scopeList } from '#oauth';
 import type { ClientEntity } from '#persistence';
-import { ClientsService } from '../clients/clients.service.js';
+import { ClientAuthenticationService } from '../clients/client-authentication.service.js';
 import { UsersService } from '../users/users.service.js';
 
 /** The caller of an admin route or of introspection: a client_credentials token of a client as it is registered now. */
@@ -28,7 +28,7 @@ export function isClientToken(claims: AccessTokenClaims): boolean {
 export class TokenStanding {
   constructor(
     private readonly verifier: AccessTokenVerifier,
-    private readonly clients: ClientsService,
+    private readonly clients: ClientAuthenticationService,
     private readonly users: UsersService,
   ) {}
 

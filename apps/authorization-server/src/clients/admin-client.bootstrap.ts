@@ -2,7 +2,8 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/comm
 import { adminConfig, type AdminConfig } from '#config';
 import { ClientAuthMethod, GrantType, scopeList } from '#oauth';
 import { ClientRepository } from '#persistence';
-import { ClientsService } from './clients.service.js';
+import { ClientAuthenticationService } from './client-authentication.service.js';
+import { ClientRegistrationService } from './client-registration.service.js';
 
 export const ADMIN_SCOPE = 'admin';
 
@@ -18,7 +19,8 @@ export class AdminClientBootstrap implements OnApplicationBootstrap {
   constructor(
     @Inject(adminConfig.KEY) private readonly config: AdminConfig,
     private readonly repository: ClientRepository,
-    private readonly clients: ClientsService,
+    private readonly clients: ClientRegistrationService,
+    private readonly authentication: ClientAuthenticationService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -41,7 +43,7 @@ export class AdminClientBootstrap implements OnApplicationBootstrap {
       this.logger.log(`admin client ${clientId} created from ADMIN_CLIENT_ID`);
       return;
     }
-    if (await this.clients.secretMatches(clientId, clientSecret)) return;
+    if (await this.authentication.secretMatches(clientId, clientSecret)) return;
     this.logger.warn(
       `admin client ${clientId} exists with another secret than ADMIN_CLIENT_SECRET (rotated through the admin API?): ` +
         'left unchanged; ADMIN_CLIENT_SECRET does not authenticate it. Update ADMIN_CLIENT_SECRET to the current ' +

@@ -44,7 +44,8 @@ export class AuthFailureMonitor {
   }
 }
 
-function kindOf(e: unknown): string {
+/** An error's code or class, never its message (which may carry a URL with a password). */
+export function kindOf(e: unknown): string {
   const code = (e as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && /^[A-Z0-9_]{1,40}$/.test(code)) return code;
   return e instanceof Error ? e.constructor.name : typeof e;

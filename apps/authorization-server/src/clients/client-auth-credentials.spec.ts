@@ -1,5 +1,6 @@
-import { InvalidClientError } from '#oauth';
-import { parseBasicCredentials } from './client-auth-credentials.js';
+import type { Request } from 'express';
+import { InvalidClientError, JWT_BEARER_ASSERTION_TYPE } from '#oauth';
+import { parseBasicCredentials, presentedCredentials } from './client-auth-credentials.js';
 
 const basic = (text: string) => 'Basic ' + Buffer.from(text, 'utf8').toString('base64');
 const basicBytes = (bytes: number[]) => 'Basic ' + Buffer.from(bytes).toString('base64');
@@ -160,5 +161,59 @@ describe('parseBasicCredentials', () => {
       expect(error.headers['WWW-Authenticate']).toBe(WWW_AUTHENTICATE);
       expect(error.description).toBe('malformed HTTP Basic credentials');
     });
+  });
+});
+
+describe('presentedCredentials with a client assertion (RFC 7521 4.2)', () => {
+  const jwt = (claims: object) =>
+    [{ alg: 'ES256' }, claims].map((part) => Buffer.from(JSON.stringify(part)).toString('base64url')).join('.') +
+    '.c2ln';
+  const req = (body: Record<string, string>, authorization?: string) =>
+    ({ body, headers: authorization === undefined ? {} : { authorization } }) as unknown as Request;
+  const refusal = (r: Request): InvalidClientError => {
+    try {
+      presentedCredentials(r);
+    } catch (e) {
+      if (e instanceof InvalidClientError) return e;
+      throw e;
+    }
+    throw new Error('expected the request to be refused');
+  };
+
+  it('names the client by the assertion sub, or by client_id when sent', () => {
+    const assertion = jwt({ iss: 'c1', sub: 'c1' });
+    expect(
+      presentedCredentials(req({ client_assertion_type: JWT_BEARER_ASSERTION_TYPE, client_assertion: assertion })),
+    ).toStrictEqual({ method: 'private_key_jwt', clientId: 'c1', clientAssertion: assertion });
+    expect(
+      presentedCredentials(
+        req({ client_assertion_type: JWT_BEARER_ASSERTION_TYPE, client_assertion: assertion, client_id: 'c2' }),
+      ).clientId,
+    ).toBe('c2');
+    expect(
+      presentedCredentials(req({ client_assertion_type: JWT_BEARER_ASSERTION_TYPE, client_assertion: 'not-a-jwt' }))
+        .clientId,
+    ).toBe('');
+  });
+
+  it('refuses an assertion beside a secret or Basic credentials as invalid_client', () => {
+    const body = { client_assertion_type: JWT_BEARER_ASSERTION_TYPE, client_assertion: jwt({ sub: 'c1' }) };
+    const withSecret = refusal(req({ ...body, client_secret: 's' }));
+    expect([withSecret.status, withSecret.headers['WWW-Authenticate']]).toEqual([401, undefined]);
+    const withBasic = refusal(req(body, 'Basic YzE6cw=='));
+    expect([withBasic.status, withBasic.headers['WWW-Authenticate']]).toEqual([
+      401,
+      'Basic realm="oauth", charset="UTF-8"',
+    ]);
+  });
+
+  it('refuses another assertion type and a missing assertion as invalid_client', () => {
+    expect(refusal(req({ client_assertion_type: 'urn:other', client_assertion: jwt({}) })).message).toBe(
+      `client_assertion_type must be ${JWT_BEARER_ASSERTION_TYPE}`,
+    );
+    expect(refusal(req({ client_assertion: jwt({}) })).status).toBe(401);
+    expect(refusal(req({ client_assertion_type: JWT_BEARER_ASSERTION_TYPE })).message).toBe(
+      'client_assertion is missing',
+    );
   });
 });

@@ -1,7 +1,7 @@
 import { validateEnvironment } from '#config';
 import { type RegisteredClientShape, registrationProblem } from './client-registration-rules.js';
 
-const strict = { adminScopeWithUserGrants: false };
+const strict = { adminScopeWithUserGrants: false, jwksUriAllowPrivate: false };
 const base: RegisteredClientShape = {
   token_endpoint_auth_method: 'client_secret_basic',
   grant_types: ['authorization_code', 'refresh_token'],
@@ -62,7 +62,7 @@ describe(registrationProblem.name, () => {
     expect(problem(client)).toBe(
       `a client with the ${scope} scope cannot use the ${grant} grant: a user's token would carry admin rights (ADMIN_SCOPE_WITH_USER_GRANTS=true allows it)`,
     );
-    expect(problem(client, { adminScopeWithUserGrants: true })).toBeNull();
+    expect(problem(client, { adminScopeWithUserGrants: true, jwksUriAllowPrivate: false })).toBeNull();
   });
 
   it('accepts an admin scope with client_credentials alone', () => {

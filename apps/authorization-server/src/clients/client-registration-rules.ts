@@ -1,4 +1,5 @@
 import { ClientAuthMethod, GrantType, scopeList } from '#oauth';
+import { jwksProblem, jwksUriProblem } from './client-key-rules.js';
 
 /** What the rules look at: a client as it would be stored after a registration or a change. */
 export interface RegisteredClientShape {
@@ -7,11 +8,15 @@ export interface RegisteredClientShape {
   redirect_uris: readonly string[];
   scope: string;
   refresh_token_rotation: boolean;
+  jwks?: unknown;
+  jwks_uri?: string | null;
 }
 
 export interface RegistrationPolicy {
   /** ADMIN_SCOPE_WITH_USER_GRANTS: an admin scope may sit beside a grant a user signs in through. */
   adminScopeWithUserGrants: boolean;
+  /** JWKS_URI_ALLOW_PRIVATE: a jwks_uri may use http and name a loopback or private address. */
+  jwksUriAllowPrivate: boolean;
 }
 
 const ADMIN_SCOPES = ['admin', 'admin:read'];
@@ -46,7 +51,17 @@ export function registrationProblem(client: RegisteredClientShape, policy: Regis
   const userGrant = grants.find((g) => USER_GRANTS.includes(g));
   if (admin !== undefined && userGrant !== undefined && !policy.adminScopeWithUserGrants)
     return `a client with the ${admin} scope cannot use the ${userGrant} grant: a user's token would carry admin rights (ADMIN_SCOPE_WITH_USER_GRANTS=true allows it)`;
-  return null;
+  return keysProblem(client, policy);
+}
+
+/** RFC 7523 2.2 (RFC 7591 2): private_key_jwt needs the client's public keys, inline or by URL, and nothing else has them. */
+function keysProblem(client: RegisteredClientShape, policy: RegistrationPolicy): string | null {
+  const hasJwks = client.jwks !== undefined && client.jwks !== null;
+  const hasUri = client.jwks_uri !== undefined && client.jwks_uri !== null;
+  if (client.token_endpoint_auth_method !== ClientAuthMethod.PrivateKeyJwt)
+    return hasJwks || hasUri ? 'jwks and jwks_uri are only for token_endpoint_auth_method private_key_jwt' : null;
+  if (hasJwks === hasUri) return 'a private_key_jwt client needs exactly one of jwks and jwks_uri';
+  return hasJwks ? jwksProblem(client.jwks) : jwksUriProblem(client.jwks_uri as string, policy.jwksUriAllowPrivate);
 }
 
 function secureOrLoopback(uri: string): boolean {

@@ -4,13 +4,23 @@ import { RateLimitModule } from '../rate-limit/rate-limit.module.js';
 import { RedisModule } from '../redis/redis.module.js';
 import { AdminClientBootstrap } from './admin-client.bootstrap.js';
 import { AuthFailureMonitor } from './auth-failure-monitor.js';
+import { ClientAssertionService } from './client-assertion.service.js';
 import { ClientAuthGuard } from './client-auth.guard.js';
 import { ClientCache } from './client-cache.js';
-import { ClientsService } from './clients.service.js';
+import { ClientAuthenticationService } from './client-authentication.service.js';
+import { ClientRegistrationService } from './client-registration.service.js';
 
 @Module({
   imports: [AuditModule, RateLimitModule, RedisModule],
-  providers: [AuthFailureMonitor, ClientCache, ClientsService, ClientAuthGuard, AdminClientBootstrap],
-  exports: [ClientsService, ClientAuthGuard],
+  providers: [
+    AuthFailureMonitor,
+    ClientCache,
+    ClientRegistrationService,
+    ClientAuthenticationService,
+    ClientAssertionService,
+    ClientAuthGuard,
+    AdminClientBootstrap,
+  ],
+  exports: [ClientRegistrationService, ClientAuthenticationService, ClientAuthGuard],
 })
 export class ClientsModule {}

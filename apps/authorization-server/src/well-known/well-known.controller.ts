@@ -2,11 +2,15 @@ import { Controller, Get, Header, Inject, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { serverConfig, type ServerConfig } from '#config';
-import { CLIENT_AUTH_METHODS, ClientAuthMethod } from '#oauth';
+import { CLIENT_ASSERTION_SIGNING_ALGS, CLIENT_AUTH_METHODS, ClientAuthMethod } from '#oauth';
 
 /** Seconds the JWKS may be cached, at most (and never longer than SIGNING_KEY_PUBLISH_AHEAD). */
 const JWKS_MAX_AGE = 300;
-const CONFIDENTIAL_AUTH_METHODS = [ClientAuthMethod.ClientSecretBasic, ClientAuthMethod.ClientSecretPost];
+const CONFIDENTIAL_AUTH_METHODS = [
+  ClientAuthMethod.ClientSecretBasic,
+  ClientAuthMethod.ClientSecretPost,
+  ClientAuthMethod.PrivateKeyJwt,
+];
 import { SigningKeysService } from '../keys/signing-keys.service.js';
 import { GrantHandlerRegistry } from '../token/grant-handler.registry.js';
 
@@ -36,11 +40,15 @@ export class WellKnownController {
       authorization_response_iss_parameter_supported: true,
       grant_types_supported: this.grants.supportedGrantTypes(),
       token_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
+      // RFC 8414 2: the algorithms a private_key_jwt client assertion may be signed with.
+      token_endpoint_auth_signing_alg_values_supported: CLIENT_ASSERTION_SIGNING_ALGS,
       revocation_endpoint: `${issuer}/oauth/revoke`,
       revocation_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
+      revocation_endpoint_auth_signing_alg_values_supported: CLIENT_ASSERTION_SIGNING_ALGS,
       introspection_endpoint: `${issuer}/oauth/introspect`,
       // Public clients cannot introspect; admin callers may also present a Bearer access token.
       introspection_endpoint_auth_methods_supported: CONFIDENTIAL_AUTH_METHODS,
+      introspection_endpoint_auth_signing_alg_values_supported: CLIENT_ASSERTION_SIGNING_ALGS,
     };
   }
 

@@ -1,5 +1,10 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import { InstantColumn, jsonList } from './columns.js';
+import { InstantColumn, jsonList, jsonObject } from './columns.js';
+
+/** A JWK Set of public keys (RFC 7517 5), as registered. */
+export interface ClientJwks {
+  keys: { [member: string]: string | string[] | undefined }[];
+}
 
 /** A registered OAuth client: RFC 7591 metadata plus this server's token policy. */
 @Entity('oauth_client')
@@ -27,6 +32,14 @@ export class ClientEntity {
 
   @Column({ type: 'varchar', length: 32 })
   token_endpoint_auth_method: string;
+
+  /** private_key_jwt (RFC 7523 2.2): the client's public keys, inline; null otherwise or with jwks_uri. */
+  @Column({ type: 'text', nullable: true, transformer: jsonObject })
+  jwks: ClientJwks | null;
+
+  /** private_key_jwt: where the client publishes its public keys; null otherwise or with jwks. */
+  @Column({ type: 'text', nullable: true })
+  jwks_uri: string | null;
 
   @Column({ type: 'boolean', default: true })
   refresh_token_rotation: boolean;

@@ -13,6 +13,12 @@ export function InstantColumn(options: ColumnOptions = {}): PropertyDecorator {
   return Column({ type: 'bigint', transformer: epochMillis, ...options });
 }
 
+/** A JSON object stored as text; null stays null. */
+export const jsonObject = {
+  to: (value: object | null | undefined) => (value === null || value === undefined ? value : JSON.stringify(value)),
+  from: (value: string | null) => (value ? (JSON.parse(value) as object) : null),
+};
+
 export const jsonList = {
   to: (value: string[] | undefined) => JSON.stringify(value ?? []),
   from: (value: string | null) => (value ? (JSON.parse(value) as string[]) : []),

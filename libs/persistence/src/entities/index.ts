@@ -7,6 +7,7 @@ import { RefreshTokenFamilyEntity } from './refresh-token-family.entity.js';
 import { RefreshTokenEntity } from './refresh-token.entity.js';
 import { SigningKeyEntity } from './signing-key.entity.js';
 export { SIGNING_KEY_STATUSES, type SigningKeyStatus } from './signing-key.entity.js';
+export type { ClientJwks } from './client.entity.js';
 import { UserEntity } from './user.entity.js';
 
 export {

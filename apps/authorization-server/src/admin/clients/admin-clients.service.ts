@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { RevocationReason } from '#persistence';
 import { AuditService } from '../../audit/audit.service.js';
 import { RefreshTokenRevocation } from '../../revocation/refresh-token-revocation.service.js';
-import { ClientsService } from '../../clients/clients.service.js';
+import { ClientRegistrationService } from '../../clients/client-registration.service.js';
 import {
   ClientDto,
   ClientPageDto,
@@ -18,7 +18,7 @@ import type { PageQueryDto } from '../common/list-query.dto.js';
 @Injectable()
 export class AdminClientsService {
   constructor(
-    private readonly clients: ClientsService,
+    private readonly clients: ClientRegistrationService,
     private readonly revocation: RefreshTokenRevocation,
     private readonly audit: AuditService,
   ) {}

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
-import type { ClientEntity } from '#persistence';
-import { CreateClientDto } from './create-client.dto.js';
+import type { ClientEntity, ClientJwks } from '#persistence';
+import { CreateClientDto, JWKS_SCHEMA } from './create-client.dto.js';
 
 /** Every field but client_id may change; omitted fields keep their value. */
 export class UpdateClientDto extends PartialType(OmitType(CreateClientDto, ['client_id'] as const)) {}
@@ -13,6 +13,10 @@ export class ClientDto {
   @ApiProperty({ type: [String] }) grant_types: string[];
   @ApiProperty() scope: string;
   @ApiProperty() token_endpoint_auth_method: string;
+  @ApiPropertyOptional({ description: 'private_key_jwt: the registered public keys', ...JWKS_SCHEMA })
+  jwks?: ClientJwks;
+  @ApiPropertyOptional({ description: 'private_key_jwt: where the client publishes its public keys' })
+  jwks_uri?: string;
   @ApiProperty() refresh_token_rotation: boolean;
   @ApiProperty() refresh_token_reuse_interval: number;
   @ApiProperty() refresh_token_absolute_lifetime: number;
@@ -33,6 +37,8 @@ export class ClientDto {
       grant_types: c.grant_types,
       scope: c.scope,
       token_endpoint_auth_method: c.token_endpoint_auth_method,
+      ...(c.jwks ? { jwks: c.jwks } : {}),
+      ...(c.jwks_uri ? { jwks_uri: c.jwks_uri } : {}),
       refresh_token_rotation: c.refresh_token_rotation,
       refresh_token_reuse_interval: c.refresh_token_reuse_interval,
       refresh_token_absolute_lifetime: c.refresh_token_absolute_lifetime,

@@ -1,10 +1,11 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, type ApiPropertyOptions } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
   IsArray,
   IsBoolean,
   IsIn,
   IsInt,
+  IsObject,
   IsOptional,
   IsString,
   IsUrl,
@@ -22,6 +23,13 @@ const SUPPORTED_GRANTS = [
   GrantType.Password,
   GrantType.RefreshToken,
 ];
+
+/** The OpenAPI shape of a JWK Set (RFC 7517 5). */
+export const JWKS_SCHEMA: ApiPropertyOptions = {
+  type: 'object',
+  properties: { keys: { type: 'array', items: { type: 'object', additionalProperties: true } } },
+  required: ['keys'],
+};
 
 /** RFC 7591 client metadata plus this server's refresh-token policy. */
 export class CreateClientDto {
@@ -64,6 +72,27 @@ export class CreateClientDto {
   @IsOptional()
   @IsIn(CLIENT_AUTH_METHODS)
   token_endpoint_auth_method?: string;
+
+  @ApiPropertyOptional({
+    description:
+      'private_key_jwt only (exactly one of jwks and jwks_uri): the client’s public keys as a JWK Set, each key with a unique kid; EC P-256, OKP Ed25519 or RSA (at least 2048 bits)',
+    ...JWKS_SCHEMA,
+    example: { keys: [{ kty: 'EC', crv: 'P-256', kid: 'key-1', x: '…', y: '…' }] },
+  })
+  @IsOptional()
+  @IsObject()
+  jwks?: { keys: { [member: string]: string | string[] | undefined }[] };
+
+  @ApiPropertyOptional({
+    description:
+      'private_key_jwt only (exactly one of jwks and jwks_uri): https URL of the client’s JWK Set; http and loopback or private addresses only with JWKS_URI_ALLOW_PRIVATE=true',
+    maxLength: 2048,
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2048)
+  @Matches(NO_CONTROL_CHARACTERS, { message: 'jwks_uri must not contain control characters' })
+  jwks_uri?: string;
 
   @ApiPropertyOptional({ default: true })
   @IsOptional()

@@ -14,6 +14,10 @@ export class TokenRequestForm {
   @ApiPropertyOptional({ description: 'grant_type=password', format: 'password' }) password?: string;
   @ApiPropertyOptional({ description: 'client_secret_post and public clients' }) client_id?: string;
   @ApiPropertyOptional({ description: 'client_secret_post only', format: 'password' }) client_secret?: string;
+  @ApiPropertyOptional({ description: 'private_key_jwt: urn:ietf:params:oauth:client-assertion-type:jwt-bearer' })
+  client_assertion_type?: string;
+  @ApiPropertyOptional({ description: 'private_key_jwt: a JWT signed with a registered key (RFC 7523 2.2)' })
+  client_assertion?: string;
 }
 
 export class TokenResponseDto {
@@ -50,6 +54,10 @@ export class TokenForm {
   token_type_hint?: string;
   @ApiPropertyOptional({ description: 'client_secret_post and public clients' }) client_id?: string;
   @ApiPropertyOptional({ format: 'password' }) client_secret?: string;
+  @ApiPropertyOptional({ description: 'private_key_jwt: urn:ietf:params:oauth:client-assertion-type:jwt-bearer' })
+  client_assertion_type?: string;
+  @ApiPropertyOptional({ description: 'private_key_jwt: a JWT signed with a registered key (RFC 7523 2.2)' })
+  client_assertion?: string;
 }
 
 export class IntrospectionResponseDto {

@@ -21,7 +21,9 @@ import { TokenStanding } from '../../bearer/token-standing.service.js';
 import { AuthFailureMonitor } from '../../clients/auth-failure-monitor.js';
 import { ClientAuthGuard } from '../../clients/client-auth.guard.js';
 import { ClientCache } from '../../clients/client-cache.js';
-import { ClientsService } from '../../clients/clients.service.js';
+import { ClientAssertionService } from '../../clients/client-assertion.service.js';
+import { ClientAuthenticationService } from '../../clients/client-authentication.service.js';
+import { ClientRegistrationService } from '../../clients/client-registration.service.js';
 import type { CreateClientDto } from '../../clients/dto/create-client.dto.js';
 import { SigningKeyStore } from '../../keys/signing-key.store.js';
 import { SigningKeysService } from '../../keys/signing-keys.service.js';
@@ -86,7 +88,9 @@ export interface TokenPath {
   /** The one service every revocation goes through, and RFC 7009's use of it. */
   revocation: RefreshTokenRevocation;
   tokenRevocation: TokenRevocationService;
-  clients: ClientsService;
+  /** Registration (its rules, secret rotation, deletion) and the authentication the guard runs. */
+  clients: ClientRegistrationService;
+  clientAuthentication: ClientAuthenticationService;
   clientAuth: ClientAuthGuard;
   codes: AuthorizationCodesService;
   users: UsersService;
@@ -94,7 +98,7 @@ export interface TokenPath {
   server: ServerConfig;
   /** The published keys (the JWKS), for verifying access tokens with jose. */
   publicKeys: JWTVerifyGetKey;
-  /** A client registered through ClientsService (its registration rules apply); scope `read write` by default. */
+  /** A client registered through ClientRegistrationService (its registration rules apply); scope `read write` by default. */
   registerClient(registration: ClientRegistration): Promise<RegisteredClient>;
   /** The client as stored now (what the token endpoint's authentication would hand the grant). */
   reload(client: ClientEntity): Promise<ClientEntity>;
@@ -150,14 +154,13 @@ export async function buildTokenPath(): Promise<TokenPath> {
   const rateLimits = new RateLimitStorage(redis, clock);
   const audit = new AuditService(repos.auditEvents, clock);
   const cache = new ClientCache({ clientTtlSeconds: 60 }, redis, clock);
-  const clients = new ClientsService(
+  const registration = { adminScopeWithUserGrants: false, jwksUriAllowPrivate: false };
+  const clients = new ClientRegistrationService(repos.clients, repos.users, repos.consents, registration, clock, cache);
+  const clientAuthentication = new ClientAuthenticationService(
     repos.clients,
-    repos.users,
-    repos.consents,
-    { adminScopeWithUserGrants: false },
-    clock,
     new AuthFailureMonitor(audit, rateLimits),
     cache,
+    new ClientAssertionService(server, registration, redis, clock),
   );
   const users = new UsersService(repos.users, repos.loginSessions, clock);
   const verifier = new LocalKeysAccessTokenVerifier(keys, {
@@ -167,7 +170,11 @@ export async function buildTokenPath(): Promise<TokenPath> {
     clockToleranceSeconds: 0,
     clock,
   });
-  const lookup = new TokenLookup(repos.refreshTokens, verifier, new TokenStanding(verifier, clients, users));
+  const lookup = new TokenLookup(
+    repos.refreshTokens,
+    verifier,
+    new TokenStanding(verifier, clientAuthentication, users),
+  );
   const revocation = new RefreshTokenRevocation(repos.refreshTokens, audit, clock, metrics);
   const tokenRevocation = new TokenRevocationService(lookup, revocation);
   const issuer = new TokenIssuer(keys, repos.refreshTokens, clock, server, metrics);
@@ -190,7 +197,8 @@ export async function buildTokenPath(): Promise<TokenPath> {
     revocation,
     tokenRevocation,
     clients,
-    clientAuth: new ClientAuthGuard(clients),
+    clientAuthentication,
+    clientAuth: new ClientAuthGuard(clientAuthentication),
     codes,
     users,
     metrics,

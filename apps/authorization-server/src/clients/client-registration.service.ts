@@ -1,23 +1,16 @@
 import { BadRequestException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Clock, registrationConfig, type RegistrationConfig } from '#config';
-import {
-  ClientAuthMethod,
-  InvalidClientError,
-  NO_CONTROL_CHARACTERS,
-  SecretPrefix,
-  hashSecret,
-  isStorableText,
-  mintSecret,
-  secretMatchesHash,
-} from '#oauth';
+import { ClientAuthMethod, SecretPrefix, hashSecret, isStorableText, mintSecret } from '#oauth';
 import { ClientEntity, ClientRepository, ConsentRepository, UserRepository, isUniqueViolation } from '#persistence';
-import { AuthFailureMonitor } from './auth-failure-monitor.js';
-import { ClientCache, type ClientCredentialsRecord } from './client-cache.js';
+import { ClientCache } from './client-cache.js';
 import { CLIENT_POLICY_DEFAULTS } from './client-defaults.js';
 import { type RegisteredClientShape, registrationProblem } from './client-registration-rules.js';
 import type { UpdateClientDto } from './dto/client.dto.js';
 import { CreateClientDto } from './dto/create-client.dto.js';
+
+/** The methods that authenticate with a client secret, the only clients that have one. */
+const SECRET_METHODS: readonly string[] = [ClientAuthMethod.ClientSecretBasic, ClientAuthMethod.ClientSecretPost];
 
 export interface CreatedClient {
   client: ClientEntity;
@@ -25,28 +18,26 @@ export interface CreatedClient {
   client_secret?: string;
 }
 
-export interface PresentedClientCredentials {
-  method: ClientAuthMethod;
-  clientId: string;
-  clientSecret?: string;
-}
-
+/**
+ * The client registry: registration and its rules (client-registration-rules.ts), change, secret
+ * rotation and deletion. Checking the credentials a request presents is ClientAuthenticationService's.
+ */
 @Injectable()
-export class ClientsService {
+export class ClientRegistrationService {
   constructor(
     private readonly clients: ClientRepository,
     private readonly users: UserRepository,
     private readonly consents: ConsentRepository,
     @Inject(registrationConfig.KEY) private readonly registration: RegistrationConfig,
     private readonly clock: Clock,
-    private readonly failures: AuthFailureMonitor,
     private readonly cache: ClientCache,
   ) {}
 
   async create(input: CreateClientDto, fixedSecret?: string): Promise<CreatedClient> {
     const method = input.token_endpoint_auth_method ?? ClientAuthMethod.ClientSecretBasic;
-    const secret =
-      method === ClientAuthMethod.None ? undefined : (fixedSecret ?? mintSecret(SecretPrefix.ClientSecret).value);
+    const secret = SECRET_METHODS.includes(method)
+      ? (fixedSecret ?? mintSecret(SecretPrefix.ClientSecret).value)
+      : undefined;
     const now = this.clock.now();
     const client = Object.assign(new ClientEntity(), {
       ...CLIENT_POLICY_DEFAULTS,
@@ -56,6 +47,8 @@ export class ClientsService {
       redirect_uris: input.redirect_uris ?? [],
       scope: input.scope ?? '',
       token_endpoint_auth_method: method,
+      jwks: input.jwks ?? null,
+      jwks_uri: input.jwks_uri ?? null,
       client_secret_hash: secret === undefined ? null : hashSecret(secret),
       created_at: now,
       updated_at: now,
@@ -91,15 +84,22 @@ export class ClientsService {
 
   async update(clientId: string, changes: UpdateClientDto): Promise<ClientEntity> {
     const client = await this.getOrThrow(clientId);
-    const merged = { ...client, ...stripUndefined(changes) };
+    const changed = { ...stripUndefined(changes), ...otherKeySourceCleared(changes) };
+    const merged = { ...client, ...changed };
     this.assertAllowed(merged);
     const toPublic = merged.token_endpoint_auth_method === ClientAuthMethod.None;
     if (client.token_endpoint_auth_method === ClientAuthMethod.None && !toPublic) {
       throw new BadRequestException('a public client cannot become confidential; register a new client');
     }
+    const keyBased = (c: ClientEntity) => c.token_endpoint_auth_method === ClientAuthMethod.PrivateKeyJwt;
+    if (keyBased(client) !== keyBased(merged)) {
+      throw new BadRequestException(
+        'a client cannot change to or from token_endpoint_auth_method private_key_jwt; register a new client',
+      );
+    }
     const now = this.clock.now();
     const patch = {
-      ...stripUndefined(changes),
+      ...changed,
       updated_at: now,
       ...(toPublic ? { client_secret_hash: null } : {}),
       ...(credentialsChange(client, merged) ? { credentials_changed_at: now } : {}),
@@ -112,8 +112,12 @@ export class ClientsService {
   /** A new secret for a confidential client; the old one stops working at once. */
   async rotateSecret(clientId: string): Promise<string> {
     const client = await this.getOrThrow(clientId);
-    if (client.token_endpoint_auth_method === ClientAuthMethod.None)
-      throw new BadRequestException('a public client has no secret');
+    if (!SECRET_METHODS.includes(client.token_endpoint_auth_method))
+      throw new BadRequestException(
+        client.token_endpoint_auth_method === ClientAuthMethod.None
+          ? 'a public client has no secret'
+          : `a ${client.token_endpoint_auth_method} client has no secret`,
+      );
     const secret = mintSecret(SecretPrefix.ClientSecret).value;
     await this.setSecret(clientId, secret);
     return secret;
@@ -133,21 +137,6 @@ export class ClientsService {
     return this.clients.findByClientId(clientId);
   }
 
-  /**
-   * The client, or null, from the registrations cache (ClientCache): a change or deletion made
-   * through the API is seen at once on every instance, one made by hand in the database within
-   * CLIENT_CACHE_TTL. For checks on every request, such as the admin API's bearer tokens.
-   */
-  async findCached(clientId: string): Promise<Readonly<ClientEntity> | null> {
-    if (!isStorableText(clientId, 200)) return null;
-    return (await this.cache.get(clientId, (id) => this.loadCredentials(id)))?.client ?? null;
-  }
-
-  /** Whether `secret` is the client's current secret, read from the database (not the cache). */
-  async secretMatches(clientId: string, secret: string): Promise<boolean> {
-    return secretMatchesHash(secret, (await this.loadCredentials(clientId))?.secretHash);
-  }
-
   /** Sets a new secret (hash only stored) for an existing client. */
   async setSecret(clientId: string, secret: string): Promise<void> {
     const now = this.clock.now();
@@ -159,50 +148,28 @@ export class ClientsService {
     await this.cache.invalidate(clientId);
   }
 
-  /**
-   * RFC 6749 2.3: authenticates the client by the one method it used. Every failure is the
-   * same `invalid_client`, so the answer tells nothing about which part was wrong. Credentials
-   * with control characters belong to no client and are not looked up.
-   */
-  async authenticate(presented: PresentedClientCredentials): Promise<ClientEntity> {
-    const basic = presented.method === ClientAuthMethod.ClientSecretBasic;
-    const failed = () => new InvalidClientError('client authentication failed', basic);
-    const presentable =
-      isStorableText(presented.clientId, 200) && NO_CONTROL_CHARACTERS.test(presented.clientSecret ?? '');
-    const found = presentable ? await this.cache.get(presented.clientId, (id) => this.loadCredentials(id)) : null;
-    const secretOk = secretMatchesHash(presented.clientSecret ?? '', found?.secretHash);
-    if (!found) throw failed();
-    const { client } = found;
-    if (
-      client.token_endpoint_auth_method !== presented.method ||
-      (presented.method !== ClientAuthMethod.None && !secretOk)
-    ) {
-      await this.failures.failed(client.client_id);
-      throw failed();
-    }
-    return client;
-  }
-
   /** The registration rules (client-registration-rules.ts), for a client as it would be stored. */
   assertAllowed(client: RegisteredClientShape): void {
-    const problem = registrationProblem(client, {
-      adminScopeWithUserGrants: this.registration.adminScopeWithUserGrants,
-    });
+    const problem = registrationProblem(client, this.registration);
     if (problem !== null) throw new BadRequestException(problem);
-  }
-
-  private async loadCredentials(clientId: string): Promise<ClientCredentialsRecord | null> {
-    const client = await this.clients.findWithSecretHash(clientId);
-    if (!client) return null;
-    const secretHash = client.client_secret_hash;
-    delete (client as Partial<ClientEntity>).client_secret_hash;
-    return { client, secretHash };
   }
 }
 
-/** A new scope or authentication method: the client's own access tokens issued before it stop standing (TokenStanding). */
+/** A new scope, authentication method or key set: the client's own access tokens issued before it stop standing (TokenStanding). */
 function credentialsChange(before: ClientEntity, after: ClientEntity): boolean {
-  return before.scope !== after.scope || before.token_endpoint_auth_method !== after.token_endpoint_auth_method;
+  return (
+    before.scope !== after.scope ||
+    before.token_endpoint_auth_method !== after.token_endpoint_auth_method ||
+    JSON.stringify(before.jwks) !== JSON.stringify(after.jwks) ||
+    before.jwks_uri !== after.jwks_uri
+  );
+}
+
+/** A change naming new keys replaces the other source: jwks and jwks_uri are never both set. */
+function otherKeySourceCleared(changes: UpdateClientDto): Partial<ClientEntity> {
+  if (changes.jwks !== undefined && changes.jwks_uri === undefined) return { jwks_uri: null };
+  if (changes.jwks_uri !== undefined && changes.jwks === undefined) return { jwks: null };
+  return {};
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {
