@@ -1,5 +1,7 @@
 import { BearerModule } from '../bearer/bearer.module.js';
 import { Module } from '@nestjs/common';
+import { DpopModule } from '../dpop/dpop.module.js';
+import { DpopProofGuard } from './dpop-proof.guard.js';
 import { AuditModule } from '../audit/audit.module.js';
 import { AuthorizationModule } from '../authorization/authorization.module.js';
 import { ClientsModule } from '../clients/clients.module.js';
@@ -23,7 +25,16 @@ import { TokenController } from './token.controller.js';
 const GRANTS = [AuthorizationCodeGrant, ClientCredentialsGrant, PasswordGrant, RefreshTokenGrant];
 
 @Module({
-  imports: [ClientsModule, UsersModule, KeysModule, AuditModule, AuthorizationModule, RateLimitModule, BearerModule],
+  imports: [
+    ClientsModule,
+    UsersModule,
+    KeysModule,
+    AuditModule,
+    AuthorizationModule,
+    RateLimitModule,
+    BearerModule,
+    DpopModule,
+  ],
   controllers: [TokenController, RevocationController],
   providers: [
     TokenIssuer,
@@ -31,6 +42,7 @@ const GRANTS = [AuthorizationCodeGrant, ClientCredentialsGrant, PasswordGrant, R
     RevocationService,
     IntrospectionService,
     IntrospectionCallerGuard,
+    DpopProofGuard,
     GrantHandlerRegistry,
     ...GRANTS,
     { provide: GRANT_HANDLERS, inject: GRANTS, useFactory: (...handlers: GrantHandler[]) => handlers },

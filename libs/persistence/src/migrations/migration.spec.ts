@@ -12,6 +12,7 @@ const RECORDED = {
     'TokenStanding1764700000000',
     'AuthorizationCodeRedirectUriSentSqlite1764800000000',
     'SigningKeyRotation1764900000000',
+    'DpopBindingSqlite1765200000000',
   ],
   postgres: [
     'InitialSchemaPostgres1764100000000',
@@ -23,6 +24,7 @@ const RECORDED = {
     'TokenStanding1764700000000',
     'AuthorizationCodeRedirectUriSentPostgres1764800000000',
     'SigningKeyRotation1764900000000',
+    'DpopBindingPostgres1765200000000',
   ],
 };
 
