@@ -75,7 +75,7 @@ describe('DPoP (RFC 9449): sender-constrained tokens, as a client uses them', ()
     return req.send(form);
   }
 
-  async function authorizationCode(): Promise<{ code: string; verifier: string }> {
+  async function authorizationCode(extra: Record<string, string> = {}): Promise<{ code: string; verifier: string }> {
     const pkce = pkcePair();
     const path = authorizeUrl({
       response_type: 'code',
@@ -85,6 +85,7 @@ describe('DPoP (RFC 9449): sender-constrained tokens, as a client uses them', ()
       state: 's',
       code_challenge: pkce.challenge,
       code_challenge_method: 'S256',
+      ...extra,
     });
     const location = await new Browser(t.http).authorize(path, 'dora', 'dora-password-1');
     return { code: location.searchParams.get('code')!, verifier: pkce.verifier };
@@ -184,6 +185,19 @@ describe('DPoP (RFC 9449): sender-constrained tokens, as a client uses them', ()
       const replay = await tokenWith(await proof(mallory), refreshForm(tokens.refresh_token));
       expect(replay.body).toEqual(BOUND_WITHOUT_KEY);
       expect((await tokenWith(await proof(alice), refreshForm(next.body.refresh_token))).status).toBe(200);
+    });
+
+    it('exchanges a code requested with dpop_jkt (RFC 9449 10) only with a proof of that key', async () => {
+      const { code, verifier } = await authorizationCode({ dpop_jkt: alice.jkt });
+      const refused = {
+        error: 'invalid_grant',
+        error_description: 'the authorization code is bound to a DPoP key the request did not prove',
+      };
+      expect((await tokenWith(await proof(mallory), exchangeForm(code, verifier))).body).toEqual(refused);
+      expect((await tokenWith(undefined, exchangeForm(code, verifier))).body).toEqual(refused);
+      const res = await tokenWith(await proof(alice), exchangeForm(code, verifier));
+      expect(res.status).toBe(200);
+      expect(decodeJwt(res.body.access_token).cnf).toEqual({ jkt: alice.jkt });
     });
 
     it('still revokes the family when the rightful key replays a rotated token', async () => {

@@ -6,7 +6,9 @@ import {
   type DpopProofOptions,
   dpopHeader,
   HmacDpopNonces,
+  OAuthError,
   ReplayCache,
+  TemporarilyUnavailableError,
   verifyDpopProof,
 } from '#oauth';
 
@@ -43,7 +45,17 @@ export class DpopProofs {
   async atTokenEndpoint(req: DpopHeaderSource): Promise<DpopProof | null> {
     const header = dpopHeader(req);
     if (header === undefined) return null;
-    return verifyDpopProof(header, { method: 'POST', url: this.url('/oauth/token') }, this.tokenEndpointOptions);
+    try {
+      return await verifyDpopProof(
+        header,
+        { method: 'POST', url: this.url('/oauth/token') },
+        this.tokenEndpointOptions,
+      );
+    } catch (e) {
+      // The replay cache (Redis) did not answer: the proof cannot be judged, and accepting it could let a replay through.
+      if (e instanceof OAuthError) throw e;
+      throw new TemporarilyUnavailableError('the DPoP proof could not be checked, retry later');
+    }
   }
 
   /** The URL a proof's htu names for a path of this server: the configured issuer's, whatever proxies did. */

@@ -33,6 +33,9 @@ export class AuthorizationCodeGrant implements GrantHandler {
     const record = await this.findCode(code, client);
     if (record.used_at !== null) return this.replayed(record, client);
     this.checkBindings(record, redirect_uri, code_verifier);
+    // RFC 9449 10: a code requested with dpop_jkt is exchanged only with a proof of that key.
+    if (record.dpop_jkt && record.dpop_jkt !== dpop?.jkt)
+      throw new InvalidGrantError('the authorization code is bound to a DPoP key the request did not prove');
     const scope = scopeList(record.scope);
     const user = { id: record.user_id, token_epoch: record.user_epoch };
     // RFC 9449 5: a public client's new family is bound to the proof's key.
