@@ -187,6 +187,16 @@ describe('DPoP (RFC 9449): sender-constrained tokens, as a client uses them', ()
       expect((await tokenWith(await proof(alice), refreshForm(next.body.refresh_token))).status).toBe(200);
     });
 
+    it('holds the key on the path that narrows the scope too', async () => {
+      const tokens = await boundTokens();
+      const narrowed = { ...refreshForm(tokens.refresh_token), scope: 'read' };
+      expect((await tokenWith(await proof(mallory), narrowed)).body).toEqual(BOUND_WITHOUT_KEY);
+      expect((await stored(tokens.refresh_token)).used_at).toBeNull();
+      const res = await tokenWith(await proof(alice), narrowed);
+      expect(res.status).toBe(200);
+      expect(res.body.scope).toBe('read');
+    });
+
     it('exchanges a code requested with dpop_jkt (RFC 9449 10) only with a proof of that key', async () => {
       const { code, verifier } = await authorizationCode({ dpop_jkt: alice.jkt });
       const refused = {
