@@ -34,7 +34,9 @@ const log = logger();
 const cleanups = cleanupStack(log);
 const postgresUid = uidOf('postgres');
 const INTROSPECTION_POOL = 10_000;
-const TOKEN_SCENARIOS = ['cc', 'refresh', 'chain'];
+const TOKEN_SCENARIOS = ['cc', 'refresh', 'refresh-dpop', 'chain'];
+/** Scenarios of our server alone: the peers take no DPoP proofs. */
+const OURS_ONLY = ['refresh-dpop'];
 /** The chain scenario's minted starting tokens per variant: a chain per connection, replacements for broken ones. */
 const chainStarts = () => Math.max(...cfg.connections) * 4 + 1000;
 const probeFor = (pid) => (cfg.probe && cfg.probeDir ? probeOf(cfg.probeDir, pid) : undefined);
@@ -117,7 +119,7 @@ async function startPeers(peersDir, tmp, results) {
         log,
       };
       const scenarios = {};
-      const wanted = TOKEN_SCENARIOS.filter((x) => cfg.scenarios.includes(x));
+      const wanted = TOKEN_SCENARIOS.filter((x) => cfg.scenarios.includes(x) && !OURS_ONLY.includes(x));
       for (const scenario of wanted)
         scenarios[scenario] = await prepareTokenScenario(cfg, {
           ...common,
@@ -160,6 +162,7 @@ async function prepareVariant(variant, index, tmp, runtime, results) {
   results.variants.push(v);
   const wants = (s) => cfg.scenarios.includes(s);
   const nRefresh = wants('refresh') ? refreshTokensNeeded(cfg) : 0;
+  const nDpop = wants('refresh-dpop') ? refreshTokensNeeded(cfg) : 0;
   const nPool = wants('introspect') ? INTROSPECTION_POOL : 0;
   const vcfg = { ...cfg, port: cfg.port + index };
   const ours = await prepareOurs(vcfg, {
@@ -169,7 +172,7 @@ async function prepareVariant(variant, index, tmp, runtime, results) {
     nodeBin: runtime.bin,
     cleanups,
     log,
-    mint: nRefresh + nPool,
+    mint: nRefresh + nDpop + nPool,
     mintChain: wants('chain') ? chainStarts() : 0,
   });
   const { db, handle, origin, clients } = ours;
@@ -177,14 +180,15 @@ async function prepareVariant(variant, index, tmp, runtime, results) {
   if (db.sqliteSynchronous) v.sqlite_synchronous = db.sqliteSynchronous;
   v.phases.push(ours.setupPhase);
   v.checks.minted_shape = ours.shapeDiffs.length === 0 ? 'same as the password grant' : ours.shapeDiffs;
-  v.checks.minted = { refresh: nRefresh, introspection_pool: nPool, seconds: ours.mintSeconds };
+  v.checks.minted = { refresh: nRefresh, refresh_dpop: nDpop, introspection_pool: nPool, seconds: ours.mintSeconds };
   // PostgreSQL's CPU: the backends serving the bench database (not other databases' work on the machine).
   const other = db.dialect === 'postgres' && postgresUid !== null ? { uid: postgresUid, match: ` ${db.name} ` } : null;
   const prepared = { variant, v, ours, other };
-  if (!(wants('cc') || wants('refresh') || wants('chain') || wants('introspect'))) return { prepared, contender: null };
+  if (!['cc', 'refresh', 'refresh-dpop', 'chain', 'introspect'].some(wants)) return { prepared, contender: null };
 
   const pool = ours.minted.slice(0, nPool);
-  const supply = tokenSupply(ours.minted.slice(nPool));
+  const supply = tokenSupply(ours.minted.slice(nPool, nPool + nRefresh));
+  const dpopSupply = tokenSupply(ours.minted.slice(nPool + nRefresh));
   const id = (c) => ({ id: c.client_id, secret: c.client_secret });
   const server = await ours.start('token');
   v.command = server.command;
@@ -207,6 +211,13 @@ async function prepareVariant(variant, index, tmp, runtime, results) {
       client: id(clients.rt),
       supply,
     });
+  if (wants('refresh-dpop'))
+    scenarios['refresh-dpop'] = await prepareTokenScenario(cfg, {
+      ...common,
+      scenario: 'refresh-dpop',
+      client: id(clients.rt),
+      supply: dpopSupply,
+    });
   if (wants('chain'))
     scenarios.chain = await prepareTokenScenario(cfg, {
       ...common,
@@ -223,13 +234,19 @@ async function prepareVariant(variant, index, tmp, runtime, results) {
     });
   const finish = async (error) => {
     for (const [name, s] of Object.entries(scenarios)) v.scenarios[name] = s.result();
-    const refresh = v.scenarios.refresh;
-    if (refresh) {
+    // The refresh scenarios (with and without DPoP) present the same client's minted tokens: checked together.
+    const refreshes = ['refresh', 'refresh-dpop'].map((s) => v.scenarios[s]).filter(Boolean);
+    if (refreshes.length > 0) {
+      const refresh = {
+        ok200: refreshes.reduce((n, r) => n + r.ok200, 0),
+        bad_bodies: refreshes.reduce((n, r) => n + r.bad_bodies, 0),
+        unanswered: refreshes.flatMap((r) => r.unanswered),
+      };
       // Every 200 must have stored exactly one successor of a minted token; requests in flight when
       // a run stopped were never answered, and the server may or may not have rotated their token.
       await sleep(500);
       const book = await refreshBookkeeping(handle, clients.rt.client_id, refresh.unanswered);
-      refresh.unanswered = refresh.unanswered.length;
+      for (const r of refreshes) r.unanswered = r.unanswered.length;
       const expected = refresh.ok200 + book.unanswered_but_rotated;
       const match =
         book.successors_of_minted === expected &&
@@ -239,7 +256,7 @@ async function prepareVariant(variant, index, tmp, runtime, results) {
         responses_200: refresh.ok200,
         responses_200_without_rotated_token: refresh.bad_bodies,
         ...book,
-        tokens_taken: supply.used,
+        tokens_taken: supply.used + dpopSupply.used,
         match,
       };
       log(

@@ -60,6 +60,7 @@ describe('admin API', () => {
         status: 'active',
         revoked_at: null,
         revoked_reason: null,
+        dpop_jkt: null,
       });
       const issued = Date.parse(res.body.issued_at);
       expect(issued).toBeGreaterThanOrEqual(before);

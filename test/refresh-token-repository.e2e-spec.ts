@@ -81,9 +81,9 @@ describe('refresh-token repository contract', () => {
 
   /** A new family with its first token, issued at `at`. */
   async function family(
-    opts: { client?: string; subject?: string; at?: number; idle?: number; absolute?: number } = {},
+    opts: { client?: string; subject?: string; at?: number; idle?: number; absolute?: number; jkt?: string } = {},
   ): Promise<Family> {
-    const { client = clientA, subject = user, at = T0, idle = HOUR, absolute = 24 * HOUR } = opts;
+    const { client = clientA, subject = user, at = T0, idle = HOUR, absolute = 24 * HOUR, jkt } = opts;
     const id = timeOrderedId(at);
     const tokenId = timeOrderedId(at);
     const minted = mintRefreshToken(tokenId);
@@ -96,6 +96,7 @@ describe('refresh-token repository contract', () => {
         created_at: at,
         expires_at: at + absolute,
         user_epoch: await epochOf(subject),
+        ...(jkt === undefined ? {} : { dpop_jkt: jkt }),
       },
       {
         id: tokenId,
@@ -113,12 +114,18 @@ describe('refresh-token repository contract', () => {
     return { id, tokenId, key: refreshTokenKey(minted.value)!, subject };
   }
 
-  function draft(at: number, client = clientA): { key: RefreshTokenKey; draft: SuccessorDraft } {
+  function draft(at: number, client = clientA, jkt?: string): { key: RefreshTokenKey; draft: SuccessorDraft } {
     const id = timeOrderedId(at);
     const minted = mintRefreshToken(id);
     return {
       key: refreshTokenKey(minted.value)!,
-      draft: { id, client_id: client, token_hash: minted.hash, idle_expires_at: at + HOUR },
+      draft: {
+        id,
+        client_id: client,
+        token_hash: minted.hash,
+        idle_expires_at: at + HOUR,
+        ...(jkt === undefined ? {} : { dpop_jkt: jkt }),
+      },
     };
   }
 
@@ -135,16 +142,17 @@ describe('refresh-token repository contract', () => {
   }
 
   /** The rotation rule evaluated by the database, over the token as read (every condition). */
-  async function rotatableInSql(tokenId: string, clientId: string, now: number): Promise<boolean> {
+  async function rotatableInSql(tokenId: string, clientId: string, now: number, jkt?: string): Promise<boolean> {
     const names = {
       read: 'p',
       row: 'p',
       clientId: '$client',
       now: database.dialect === 'postgres' ? '$now::bigint' : '$now',
+      jkt: database.dialect === 'postgres' ? '$jkt::text' : '$jkt',
     };
     const [row] = await query(
       `SELECT (${rotatableSql(names)}) AS ok FROM (${SELECT_TOKEN_WITH_FAMILY} WHERE t.id = $id) p`,
-      { client: clientId, now, id: tokenId },
+      { client: clientId, now, id: tokenId, jkt: jkt ?? null },
     );
     return row.ok === true || Number(row.ok) === 1;
   }
@@ -257,11 +265,18 @@ describe('refresh-token repository contract', () => {
       condition: string;
       refusal: string;
       absolute?: number;
-      present?: { client?: () => string; now?: number };
+      bind?: string;
+      present?: { client?: () => string; now?: number; jkt?: string };
       change?: (f: Family) => Promise<unknown>;
       ownUser?: boolean;
     }[] = [
       { condition: 'bound to the presenting client', refusal: 'unknown', present: { client: () => clientB } },
+      {
+        condition: "bound to the family's DPoP key, if any",
+        refusal: 'dpop_key_mismatch',
+        bind: 'key-a',
+        present: { jkt: 'key-b' },
+      },
       {
         condition: 'family not revoked',
         refusal: 'revoked',
@@ -306,17 +321,69 @@ describe('refresh-token repository contract', () => {
 
     it.each(cases)('refuses a token failing "$condition" ($refusal)', async (c) => {
       const subject = c.ownUser ? await newUser() : user;
-      const f = await family({ subject, absolute: c.absolute ?? 24 * HOUR });
+      const f = await family({ subject, absolute: c.absolute ?? 24 * HOUR, jkt: c.bind });
       await c.change?.(f);
       const client = c.present?.client?.() ?? clientA;
       const now = c.present?.now ?? T0 + 20 * SECOND;
-      expect(rotationRefusal(await tokens.find(f.key), client, now)).toBe(c.refusal);
-      expect(await rotatableInSql(f.tokenId, client, now)).toBe(false);
-      const next = draft(now, client);
+      const jkt = c.present?.jkt;
+      expect(rotationRefusal(await tokens.find(f.key), client, now, jkt)).toBe(c.refusal);
+      expect(await rotatableInSql(f.tokenId, client, now, jkt)).toBe(false);
+      const next = draft(now, client, jkt);
       const outcome = await tokens.rotatePresented(f.key, now, next.draft);
       expect(outcome.rotated).toBe(false);
       expect(outcome.token?.id).toBe(f.tokenId);
       expect(await tokens.find(next.key)).toBeNull();
+    });
+  });
+
+  describe('DPoP key binding (RFC 9449 5)', () => {
+    const now = T0 + 20 * SECOND;
+
+    it('rotates a bound family only with its key, and its successor stays bound to that key', async () => {
+      const f = await family({ jkt: 'key-a' });
+      expect(await tokens.find(f.key)).toMatchObject({ family_dpop_jkt: 'key-a' });
+      expect(await rotatableInSql(f.tokenId, clientA, now, 'key-a')).toBe(true);
+      const next = draft(now, clientA, 'key-a');
+      expect((await tokens.rotatePresented(f.key, now, next.draft)).rotated).toBe(true);
+      expect(await tokens.find(next.key)).toMatchObject({ family_dpop_jkt: 'key-a', parent_id: f.tokenId });
+      const later = draft(now + SECOND, clientA, 'key-b');
+      const refused = await tokens.rotatePresented(next.key, now + SECOND, later.draft);
+      expect(refused.rotated).toBe(false);
+      expect(rotationRefusal(refused.token, clientA, now + SECOND, 'key-b')).toBe('dpop_key_mismatch');
+    });
+
+    it.each([
+      ['another key', 'key-b'],
+      ['no key', undefined],
+    ])('refuses a bound token presented with %s and leaves it unused, its family alive', async (_, jkt) => {
+      const f = await family({ jkt: 'key-a' });
+      expect(await rotatableInSql(f.tokenId, clientA, now, jkt)).toBe(false);
+      const next = draft(now, clientA, jkt);
+      const outcome = await tokens.rotatePresented(f.key, now, next.draft);
+      expect(outcome.rotated).toBe(false);
+      expect(rotationRefusal(outcome.token, clientA, now, jkt ?? null)).toBe('dpop_key_mismatch');
+      expect(await tokens.find(next.key)).toBeNull();
+      expect(await tokens.find(f.key)).toMatchObject({ used_at: null, revoked_at: null, family_revoked_at: null });
+      expect((await tokens.rotatePresented(f.key, now, draft(now, clientA, 'key-a').draft)).rotated).toBe(true);
+    });
+
+    it('ignores the key for an unbound family', async () => {
+      const f = await family();
+      expect(await tokens.find(f.key)).toMatchObject({ family_dpop_jkt: null });
+      expect(await rotatableInSql(f.tokenId, clientA, now, 'key-b')).toBe(true);
+      expect((await tokens.rotatePresented(f.key, now, draft(now, clientA, 'key-b').draft)).rotated).toBe(true);
+    });
+
+    it('lets only a presentation with the right key win a race of right and wrong keys, in one batch', async () => {
+      const f = await family({ jkt: 'key-a' });
+      const wrong = Array.from({ length: 10 }, (_, i) => draft(now, clientA, i % 2 === 0 ? 'key-b' : undefined));
+      const right = Array.from({ length: 5 }, () => draft(now, clientA, 'key-a'));
+      const all = [...wrong, ...right];
+      const outcomes = await Promise.all(all.map((d) => tokens.rotatePresented(f.key, now, d.draft)));
+      expect(outcomes.slice(0, wrong.length).some((o) => o.rotated)).toBe(false);
+      expect(outcomes.filter((o) => o.rotated)).toHaveLength(1);
+      const children = await query('SELECT id FROM refresh_token WHERE parent_id = $id', { id: f.tokenId });
+      expect(children).toEqual([{ id: all[outcomes.findIndex((o) => o.rotated)].draft.id }]);
     });
   });
 

@@ -76,7 +76,8 @@ export function loadConfig() {
     databases: list('BENCH_DBS', 'sqlite-normal,sqlite-full,postgres').filter((d) => d !== 'none'),
     /**
      * Scenarios of the token endpoint (cc, refresh: a fresh pre-minted token per request, chain: every
-     * connection presents the token it got back last, introspect) and of the admin API (list, revoke).
+     * connection presents the token it got back last, introspect; refresh-dpop, our server only: refresh
+     * with a fresh DPoP proof on every request) and of the admin API (list, revoke).
      */
     scenarios: list('BENCH_SCENARIOS', 'cc,refresh,chain,introspect,list,revoke'),
     /**

@@ -57,8 +57,8 @@ export function latencyStats(values) {
 
 /**
  * One autocannon run against `origin`. `request` is {method, path, headers, body}; with
- * `nextBody(context)` every request gets a fresh body (null when the supply is exhausted: the run
- * then stops early and is flagged). `onResponse(status, body, context)` sees every response, with the
+ * `nextBody(context)` every request gets a fresh body, or `{ body, headers }` with headers of its own
+ * (null when the supply is exhausted: the run then stops early and is flagged). `onResponse(status, body, context)` sees every response, with the
  * context its request was built with (costs the driver a little CPU).
  * With `pid`, the server's CPU and RSS are sampled over the run.
  */
@@ -89,12 +89,13 @@ function loadRun({
   const req = { method: request.method ?? 'POST', path: request.path, headers: request.headers };
   if (nextBody) {
     req.setupRequest = (r, context) => {
-      const body = nextBody(context);
-      if (body === null) {
+      const next = nextBody(context);
+      if (next === null) {
         exhausted = true;
         return { ...r, body: request.body ?? '' };
       }
-      return { ...r, body };
+      if (typeof next === 'string') return { ...r, body: next };
+      return { ...r, body: next.body, headers: { ...r.headers, ...next.headers } };
     };
   } else if (request.body !== undefined) {
     req.body = request.body;

@@ -309,11 +309,12 @@ function tokenRows(results) {
   const names = {
     cc: 'client_credentials',
     refresh: 'refresh (rotation)',
+    'refresh-dpop': 'refresh with DPoP (rotation, a proof per request)',
     chain: 'refresh (chains)',
     introspect: 'introspection',
   };
   const push = (server, db, entry, node) => {
-    for (const scenario of ['cc', 'refresh', 'chain', 'introspect'])
+    for (const scenario of ['cc', 'refresh', 'refresh-dpop', 'chain', 'introspect'])
       for (const c of [...new Set((entry.scenarios?.[scenario]?.runs ?? []).map((x) => x.connections))]) {
         const r = runAt(entry, scenario, c);
         rows.push([
@@ -534,7 +535,7 @@ export function renderMarkdown(results, jsonPath = 'docs/benchmarks.json') {
       lines.push(
         `minted rows vs a password-grant token: ${Array.isArray(ch.minted_shape) ? `**differ**: ${ch.minted_shape.join('; ')}` : ch.minted_shape}`,
       );
-    for (const s of ['cc', 'refresh', 'chain', 'introspect'])
+    for (const s of ['cc', 'refresh', 'refresh-dpop', 'chain', 'introspect'])
       if (v.scenarios?.[s]?.checks) lines.push(`${s} functional check: ${v.scenarios[s].checks.join('; ')}`);
     if (v.error) lines.push(`**failed**: ${v.error}`);
     out.push(`- ${v.variant}: ${lines.join('. ') || 'no checks'}.`);

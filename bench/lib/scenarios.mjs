@@ -1,5 +1,6 @@
 // The measured scenarios. Every load run is bounded in time (autocannon `duration`) and every
 // sequential loop in count and time; the only target is 127.0.0.1.
+import { dpopProver } from './dpop.mjs';
 import { FORM, basic, http, latencyStats, load } from './load.mjs';
 import { loadavg } from './proc.mjs';
 
@@ -66,6 +67,9 @@ export async function tokenEndpointScenario(cfg, opts) {
   return s.result();
 }
 
+/** Scenarios that present pre-minted refresh tokens from a supply. */
+const usesTokens = (scenario) => scenario === 'refresh' || scenario === 'refresh-dpop' || scenario === 'chain';
+
 /**
  * The functional check of a token-endpoint scenario, then `measure(c, round)` runs a warm-up and a
  * measured run whenever the caller wants (run.mjs interleaves servers round by round), and
@@ -77,8 +81,11 @@ export async function prepareTokenScenario(
 ) {
   const auth = basic(client.id, client.secret);
   const headers = { authorization: auth, 'content-type': FORM, accept: 'application/json' };
-  const post = (path, body, a = auth) =>
-    http(origin, path, { method: 'POST', headers: { ...headers, authorization: a }, body });
+  // refresh-dpop: the refresh scenario with a fresh DPoP proof (RFC 9449) on every request.
+  const proof = scenario === 'refresh-dpop' ? dpopProver(`${origin}${paths.token}`) : null;
+  const post = (path, body, a = auth, extra = {}) =>
+    http(origin, path, { method: 'POST', headers: { ...headers, authorization: a, ...extra }, body });
+  const dpopHeader = () => (proof ? { dpop: proof() } : {});
   const ccBody = form({ grant_type: 'client_credentials', scope: 'api:read' });
   const refreshBody = (t) => form({ grant_type: 'refresh_token', refresh_token: t });
   let introspectIndex = 0;
@@ -101,17 +108,26 @@ export async function prepareTokenScenario(
     if (r.status !== 200 || !r.data.access_token)
       throw new Error(`[${label}] cc check: ${r.status} ${JSON.stringify(r.data)}`);
     checks.push('client_credentials -> 200 with an access token');
-  } else if (scenario === 'refresh' || scenario === 'chain') {
+  } else if (usesTokens(scenario)) {
     const t = supply.take();
-    const r = await post(path, refreshBody(t));
+    const sent = dpopHeader();
+    const r = await post(path, refreshBody(t), auth, sent);
     if (r.status !== 200 || !r.data.access_token || !r.data.refresh_token)
       throw new Error(`[${label}] refresh check: ${r.status} ${JSON.stringify(r.data)}`);
     if (r.data.refresh_token === t) throw new Error(`[${label}] refresh check: the refresh token was not rotated`);
+    if (proof && r.data.token_type !== 'DPoP')
+      throw new Error(`[${label}] refresh check: token_type ${r.data.token_type}, expected DPoP`);
     ok200 += 1;
-    const replay = await post(path, refreshBody(t));
+    const replay = await post(path, refreshBody(t), auth, dpopHeader());
     if (replay.status < 400 || replay.status >= 500)
       throw new Error(`[${label}] replaying a rotated refresh token should fail with 4xx, got ${replay.status}`);
     checks.push(`refresh -> 200, rotated; replay -> ${replay.status} ${replay.data?.error ?? ''}`.trim());
+    if (proof) {
+      const again = await post(path, refreshBody(supply.take()), auth, sent);
+      if (again.status !== 400 || again.data?.error !== 'invalid_dpop_proof')
+        throw new Error(`[${label}] a replayed DPoP proof should get 400 invalid_dpop_proof, got ${again.status}`);
+      checks.push('DPoP-bound: token_type DPoP; a replayed proof -> 400 invalid_dpop_proof');
+    }
   } else {
     const r = await post(path, introspectBody());
     if (r.status !== 200 || r.data.active !== true)
@@ -134,14 +150,14 @@ export async function prepareTokenScenario(
   let badBodies = 0;
   const heads = [];
   let broken = 0;
-  if (scenario === 'refresh' || scenario === 'chain') {
+  if (usesTokens(scenario)) {
     const chain = scenario === 'chain';
     base.nextBody = (context) => {
       const t = (chain ? heads.pop() : undefined) ?? supply.take();
       if (t === null) return null;
       context.token = t;
       pending.add(t);
-      return refreshBody(t);
+      return proof ? { body: refreshBody(t), headers: { dpop: proof() } } : refreshBody(t);
     };
     base.onResponse = (status, body, context) => {
       pending.delete(context.token);
@@ -152,6 +168,7 @@ export async function prepareTokenScenario(
       try {
         const j = JSON.parse(body);
         if (!j.access_token || !j.refresh_token || j.refresh_token === context.token) badBodies += 1;
+        else if (proof && j.token_type !== 'DPoP') badBodies += 1;
         else if (chain) heads.push(j.refresh_token);
       } catch {
         badBodies += 1;
@@ -178,7 +195,7 @@ export async function prepareTokenScenario(
     if (badBodies > badBefore) problems.push(`${badBodies - badBefore} 200 answers without a rotated refresh token`);
     if (badBefore > badWarm)
       problems.push(`warm-up: ${badBefore - badWarm} 200 answers without a rotated refresh token`);
-    if (scenario === 'refresh' && supply.used - usedBefore < m['2xx'])
+    if ((scenario === 'refresh' || scenario === 'refresh-dpop') && supply.used - usedBefore < m['2xx'])
       problems.push('more 2xx than distinct tokens sent');
     if (broken > brokenBefore) problems.push(`${broken - brokenBefore} chains broken by a non-200 answer`);
     const run = compact({
@@ -186,8 +203,8 @@ export async function prepareTokenScenario(
       scenario,
       round,
       ...m,
-      tokens_used: scenario === 'refresh' || scenario === 'chain' ? supply.used - usedBefore : undefined,
-      tokens_left: scenario === 'refresh' || scenario === 'chain' ? supply.left : undefined,
+      tokens_used: usesTokens(scenario) ? supply.used - usedBefore : undefined,
+      tokens_left: usesTokens(scenario) ? supply.left : undefined,
       loadavg1_before: load1,
     });
     run.valid = problems.length === 0;

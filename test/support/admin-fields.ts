@@ -6,6 +6,7 @@ export const DAY = 24 * 3600;
 
 export const TOKEN_FIELDS = [
   'client_id',
+  'dpop_jkt',
   'expires_at',
   'family_id',
   'id',

@@ -12,6 +12,8 @@ export interface AccessTokenClaims extends JWTPayload {
   scope?: string;
   /** This project's authorization server: the refresh-token family (the grant) of a user's token. */
   sid?: string;
+  /** RFC 9449 6.1: the DPoP key (RFC 7638 thumbprint) the token is bound to. */
+  cnf?: { jkt?: string };
 }
 
 /** RFC 9068 2.2: required in every access token (`scope` is not). */
@@ -24,7 +26,8 @@ export function isAccessTokenClaims(payload: JWTPayload): payload is AccessToken
     typeof payload.client_id === 'string' &&
     typeof payload.jti === 'string' &&
     (payload.scope === undefined || typeof payload.scope === 'string') &&
-    (payload.sid === undefined || typeof payload.sid === 'string')
+    (payload.sid === undefined || typeof payload.sid === 'string') &&
+    (payload.cnf === undefined || (typeof payload.cnf === 'object' && payload.cnf !== null))
   );
 }
 

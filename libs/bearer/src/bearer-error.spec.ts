@@ -55,3 +55,14 @@ describe(BearerError.name, () => {
     expect(e.realm).toBeUndefined();
   });
 });
+
+describe('BearerError as a DPoP challenge (RFC 9449 7.1)', () => {
+  it('keeps the realm, the code and the description, and names the proof algorithms', () => {
+    const e = BearerError.invalidDpopProof('the DPoP proof is too old').asDpop(['ES256', 'EdDSA']).inRealm('api');
+    expect(e.getStatus()).toBe(401);
+    expect(e.body).toEqual({ error: 'invalid_dpop_proof', error_description: 'the DPoP proof is too old' });
+    expect(e.challenge).toBe(
+      'DPoP realm="api", error="invalid_dpop_proof", error_description="the DPoP proof is too old", algs="ES256 EdDSA"',
+    );
+  });
+});

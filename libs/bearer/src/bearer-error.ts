@@ -1,7 +1,7 @@
 import { HttpException } from '@nestjs/common';
 
-/** RFC 6750 3.1 error codes. */
-export type BearerErrorCode = 'invalid_request' | 'invalid_token' | 'insufficient_scope';
+/** RFC 6750 3.1 error codes, and RFC 9449 7.1's for a DPoP proof. */
+export type BearerErrorCode = 'invalid_request' | 'invalid_token' | 'insufficient_scope' | 'invalid_dpop_proof';
 
 export interface BearerErrorBody {
   /** Absent when the request had no bearer credentials at all (RFC 6750 3.1). */
@@ -9,7 +9,17 @@ export interface BearerErrorBody {
   error_description: string;
 }
 
-const STATUS: Record<BearerErrorCode, number> = { invalid_request: 400, invalid_token: 401, insufficient_scope: 403 };
+const STATUS: Record<BearerErrorCode, number> = {
+  invalid_request: 400,
+  invalid_token: 401,
+  insufficient_scope: 403,
+  invalid_dpop_proof: 401,
+};
+
+/** An RFC 9449 7.1 challenge: the DPoP scheme and the proof algorithms the server accepts. */
+export interface DpopChallenge {
+  algs: readonly string[];
+}
 
 /**
  * An RFC 6750 3 answer: its status, its JSON body and the WWW-Authenticate challenge to send
@@ -21,6 +31,8 @@ export class BearerError extends HttpException {
     /** RFC 6750 3.1: the scopes the request needs (insufficient_scope only). */
     readonly scope: readonly string[] = [],
     readonly realm?: string,
+    /** Set when the answer is a DPoP challenge (RFC 9449 7.1) rather than a Bearer one. */
+    readonly dpop?: DpopChallenge,
   ) {
     super(body, body.error ? STATUS[body.error] : 401);
     this.message = body.error_description;
@@ -44,16 +56,29 @@ export class BearerError extends HttpException {
     return new BearerError({ error: 'insufficient_scope', error_description: text }, required);
   }
 
+  /** RFC 9449 7.1: the DPoP proof is missing, malformed, stale, replayed, or not of the token's key. */
+  static invalidDpopProof(description: string): BearerError {
+    return new BearerError({ error: 'invalid_dpop_proof', error_description: description });
+  }
+
   get code(): BearerErrorCode | undefined {
     return this.body.error;
   }
 
   /** The same answer in the guard's realm. */
   inRealm(realm: string): BearerError {
-    return new BearerError(this.body, this.scope, realm);
+    return new BearerError(this.body, this.scope, realm, this.dpop);
   }
 
-  /** RFC 6750 3: `Bearer realm="...", error="...", error_description="..."`; the scope only with insufficient_scope. */
+  /** The same answer as a DPoP challenge (RFC 9449 7.1), naming the accepted proof algorithms. */
+  asDpop(algs: readonly string[]): BearerError {
+    return new BearerError(this.body, this.scope, this.realm, { algs });
+  }
+
+  /**
+   * RFC 6750 3: `Bearer realm="...", error="...", error_description="..."`; the scope only with insufficient_scope.
+   * RFC 9449 7.1: the same parameters after `DPoP`, and `algs`.
+   */
   get challenge(): string {
     const params: string[] = [];
     if (this.realm !== undefined) params.push(`realm=${quotedString(this.realm)}`);
@@ -62,7 +87,9 @@ export class BearerError extends HttpException {
     if (this.scope.length > 0) params.push(`scope="${this.scope.join(' ').replace(NOT_QUOTABLE, '')}"`);
     else if (this.body.error)
       params.push(`error_description="${this.body.error_description.replace(NOT_QUOTABLE, '')}"`);
-    return params.length > 0 ? `Bearer ${params.join(', ')}` : 'Bearer';
+    if (this.dpop) params.push(`algs="${this.dpop.algs.join(' ').replace(NOT_QUOTABLE, '')}"`);
+    const scheme = this.dpop ? 'DPoP' : 'Bearer';
+    return params.length > 0 ? `${scheme} ${params.join(', ')}` : scheme;
   }
 }
 

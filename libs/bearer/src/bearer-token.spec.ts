@@ -4,9 +4,22 @@ const request = (authorization?: string, rawHeaders?: string[]) => ({ headers: {
 
 describe('readBearerToken (RFC 6750 2.1)', () => {
   it('reads the token of Bearer credentials, the scheme in any case', () => {
-    expect(readBearerToken(request('Bearer abc.DEF-_~+/=='))).toEqual({ kind: 'token', token: 'abc.DEF-_~+/==' });
-    expect(readBearerToken(request('bearer abc'))).toEqual({ kind: 'token', token: 'abc' });
-    expect(readBearerToken(request('BEARER   abc'))).toEqual({ kind: 'token', token: 'abc' });
+    expect(readBearerToken(request('Bearer abc.DEF-_~+/=='))).toEqual({
+      kind: 'token',
+      token: 'abc.DEF-_~+/==',
+      scheme: 'Bearer',
+    });
+    expect(readBearerToken(request('bearer abc'))).toEqual({ kind: 'token', token: 'abc', scheme: 'Bearer' });
+    expect(readBearerToken(request('BEARER   abc'))).toEqual({ kind: 'token', token: 'abc', scheme: 'Bearer' });
+  });
+
+  it('reads the token of DPoP credentials too (RFC 9449 7.1), naming the scheme', () => {
+    expect(readBearerToken(request('DPoP abc'))).toEqual({ kind: 'token', token: 'abc', scheme: 'DPoP' });
+    expect(readBearerToken(request('dpop abc'))).toEqual({ kind: 'token', token: 'abc', scheme: 'DPoP' });
+    expect(readBearerToken(request('DPoP a b'))).toEqual({
+      kind: 'malformed',
+      reason: 'the Authorization header must be DPoP followed by exactly one token',
+    });
   });
 
   it('finds no credentials without the header or with another scheme (RFC 6750 3.1)', () => {
@@ -55,6 +68,7 @@ describe('readBearerToken (RFC 6750 2: one method per request)', () => {
     expect(readBearerToken({ headers: json, query: { page: '2' }, body: { access_token: 'data' } })).toEqual({
       kind: 'token',
       token: 'abc',
+      scheme: 'Bearer',
     });
   });
 

@@ -2,18 +2,23 @@ import { BearerError } from './bearer-error.js';
 
 /** The parts of an HTTP request bearer credentials are read from. */
 export interface HeaderSource {
-  headers: { authorization?: string; 'content-type'?: string };
+  headers: { authorization?: string; 'content-type'?: string; dpop?: string | string[] };
   rawHeaders?: string[];
   query?: unknown;
   body?: unknown;
 }
 
-export type BearerCredentials =
-  { kind: 'token'; token: string } | { kind: 'none' } | { kind: 'malformed'; reason: string };
+/** The scheme an access token was presented with: RFC 6750's Bearer, or RFC 9449's DPoP (with a proof). */
+export type AccessTokenScheme = 'Bearer' | 'DPoP';
 
-// RFC 6750 2.1: credentials = "Bearer" 1*SP b64token (RFC 7235's token68); the scheme is case-insensitive (RFC 9110 11.1).
-const BEARER_CREDENTIALS = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i;
-const BEARER_SCHEME = /^Bearer(\s|$)/i;
+export type BearerCredentials =
+  | { kind: 'token'; token: string; scheme: AccessTokenScheme }
+  | { kind: 'none' }
+  | { kind: 'malformed'; reason: string };
+
+// RFC 6750 2.1 and RFC 9449 7.1: credentials = ("Bearer" / "DPoP") 1*SP token68; the scheme is case-insensitive (RFC 9110 11.1).
+const BEARER_CREDENTIALS = /^(Bearer|DPoP) +([A-Za-z0-9\-._~+/]+=*)$/i;
+const BEARER_SCHEME = /^(Bearer|DPoP)(\s|$)/i;
 const FORM = /^application\/x-www-form-urlencoded\s*(;|$)/i;
 
 /**
@@ -26,12 +31,13 @@ export function readBearerToken(req: HeaderSource): BearerCredentials {
   const header = req.headers.authorization;
   if (!header || !BEARER_SCHEME.test(header)) return { kind: 'none' };
   const match = BEARER_CREDENTIALS.exec(header);
+  const scheme: AccessTokenScheme = /^DPoP/i.test(header) ? 'DPoP' : 'Bearer';
   if (!match)
-    return { kind: 'malformed', reason: 'the Authorization header must be Bearer followed by exactly one token' };
+    return { kind: 'malformed', reason: `the Authorization header must be ${scheme} followed by exactly one token` };
   if (hasAccessToken(req.query)) return { kind: 'malformed', reason: 'an access token in the query as well' };
   if (FORM.test(req.headers['content-type'] ?? '') && hasAccessToken(req.body))
     return { kind: 'malformed', reason: 'an access token in the body as well' };
-  return { kind: 'token', token: match[1] };
+  return { kind: 'token', token: match[2], scheme };
 }
 
 /** The token of the request's bearer credentials; BearerError without or with malformed ones (RFC 6750 3.1). */

@@ -6,6 +6,7 @@ import {
   authorizationConfig,
   cacheConfig,
   databaseConfig,
+  dpopConfig,
   housekeepingConfig,
   signingKeysConfig,
   httpConfig,
@@ -36,6 +37,7 @@ import { validateEnvironment } from './environment.js';
         cacheConfig,
         redisConfig,
         registrationConfig,
+        dpopConfig,
       ],
       validate: (raw) => {
         validateEnvironment(raw);

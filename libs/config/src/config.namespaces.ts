@@ -94,6 +94,16 @@ export const cacheConfig = registerAs('cache', () => {
 /** The one place REDIS_URL is read: unset means one instance, with in-process counters and caches. */
 export const redisConfig = registerAs('redis', () => ({ url: env().REDIS_URL }));
 
+/** RFC 9449: DPoP proofs at the token endpoint (and the server's own resource checks). */
+export const dpopConfig = registerAs('dpop', () => {
+  const e = env();
+  return {
+    proofMaxAgeSeconds: e.DPOP_PROOF_MAX_AGE,
+    nonceRequired: e.DPOP_NONCE_REQUIRED === 'true',
+    nonceSecret: e.DPOP_NONCE_SECRET === undefined ? undefined : Buffer.from(e.DPOP_NONCE_SECRET, 'base64url'),
+  };
+});
+
 export const housekeepingConfig = registerAs('housekeeping', () => {
   const e = env();
   return {
@@ -109,6 +119,7 @@ export const metricsConfig = registerAs('metrics', () => {
 });
 
 export type SigningKeysConfig = ReturnType<typeof signingKeysConfig>;
+export type DpopConfig = ReturnType<typeof dpopConfig>;
 export type CacheConfig = ReturnType<typeof cacheConfig>;
 export type RateLimitConfig = ReturnType<typeof rateLimitConfig>;
 export type RedisConfig = ReturnType<typeof redisConfig>;

@@ -167,6 +167,30 @@ export class Environment {
   @Max(3600)
   CLIENT_CACHE_TTL = 60;
 
+  /** RFC 9449: seconds a DPoP proof may be old (its iat), beside 5 s of clock skew each way. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(5)
+  @Max(600)
+  DPOP_PROOF_MAX_AGE = 60;
+
+  /** RFC 9449 8: `true` makes the token endpoint demand a server nonce in every DPoP proof. */
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  DPOP_NONCE_REQUIRED: 'true' | 'false' = 'false';
+
+  /**
+   * The secret DPoP nonces are made with (32 random bytes, base64url): the same on every instance, so
+   * that a nonce one instance issued is accepted by the others. Unset: a random secret per process.
+   */
+  @IsOptional()
+  @IsString()
+  @Matches(KEY_ENCRYPTION_KEY_FORMAT, {
+    message: 'DPOP_NONCE_SECRET must be 32 random bytes, base64url (43 characters)',
+  })
+  DPOP_NONCE_SECRET?: string;
+
   /** `off` turns every rate limit off (benchmarks). */
   @IsOptional()
   @IsIn(['on', 'off'])

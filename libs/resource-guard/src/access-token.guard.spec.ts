@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
-import { SignJWT } from 'jose';
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { accessTokenHash } from '#oauth';
 import request from 'supertest';
 import { startGuardedApp } from './testing/guarded-test-app.js';
 import { type JwksTestServer, startJwksServer } from './testing/jwks-test-server.js';
@@ -230,6 +231,47 @@ describe('AccessTokenGuard (RFC 6750, RFC 9068)', () => {
       const res = await get('/read-write', await signAccessToken(es256, { sub: 'u1', scope: 'write admin read' }));
       expect(res.status).toBe(200);
       expect(res.body).toEqual({ sub: 'u1' });
+    });
+  });
+  describe('DPoP-bound tokens (RFC 9449 7)', () => {
+    async function holder() {
+      const { publicKey, privateKey } = await generateKeyPair('ES256');
+      const jwk = await exportJWK(publicKey);
+      return { jwk, privateKey, jkt: await calculateJwkThumbprint(jwk) };
+    }
+    const proof = (k: Awaited<ReturnType<typeof holder>>, token: string, htu = `${http}/read`) =>
+      new SignJWT({
+        htm: 'GET',
+        htu,
+        iat: Math.floor(clock.now() / 1000),
+        jti: randomBytes(8).toString('hex'),
+        ath: accessTokenHash(token),
+      })
+        .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: k.jwk })
+        .sign(k.privateKey);
+
+    it('admits a bound token under the DPoP scheme with a proof of its key, for this URL', async () => {
+      const k = await holder();
+      const token = await signAccessToken(es256, { cnf: { jkt: k.jkt } });
+      const res = await request(http)
+        .get('/read')
+        .set('Authorization', `DPoP ${token}`)
+        .set('DPoP', await proof(k, token));
+      expect(res.status).toBe(200);
+      expect(res.body.cnf).toEqual({ jkt: k.jkt });
+    });
+
+    it('refuses it as Bearer, with another key, or for another URL, with a DPoP challenge', async () => {
+      const [k, other] = await Promise.all([holder(), holder()]);
+      const token = await signAccessToken(es256, { cnf: { jkt: k.jkt } });
+      const asBearer = await get('/read', token);
+      expect(asBearer.status).toBe(401);
+      expect(asBearer.headers['www-authenticate']).toMatch(/^DPoP realm="api", error="invalid_token", .*algs="/);
+      for (const dpop of [await proof(other, token), await proof(k, token, `${http}/read-write`)]) {
+        const res = await request(http).get('/read').set('Authorization', `DPoP ${token}`).set('DPoP', dpop);
+        expect(res.status).toBe(401);
+        expect(res.headers['www-authenticate']).toMatch(/^DPoP realm="api", error="invalid_dpop_proof", /);
+      }
     });
   });
 });

@@ -1,4 +1,13 @@
 import type { TokenClock } from '#bearer';
+import { MemoryReplayCache, type ReplayCache } from '#oauth';
+
+/** RFC 9449 7: how DPoP proofs presented with DPoP-bound access tokens are checked. */
+export interface ResourceDpopOptions {
+  /** Seconds a proof may be old (default 60), beside 5 s of clock skew each way. */
+  maxAgeSeconds?: number;
+  /** Where spent proof jtis are kept: share one (RedisReplayCache) between instances of a resource server. Default: in memory. */
+  replay?: ReplayCache;
+}
 
 export interface ResourceGuardOptions {
   /** The authorization server's issuer identifier: the exact `iss` of its access tokens. */
@@ -18,10 +27,12 @@ export interface ResourceGuardOptions {
   /** The realm of the WWW-Authenticate challenges (default 'api'). */
   realm?: string;
   clock?: TokenClock;
+  dpop?: ResourceDpopOptions;
 }
 
-export interface ResolvedResourceGuardOptions extends Required<Omit<ResourceGuardOptions, 'cacheMaxAgeMs'>> {
+export interface ResolvedResourceGuardOptions extends Required<Omit<ResourceGuardOptions, 'cacheMaxAgeMs' | 'dpop'>> {
   cacheMaxAgeMs?: number;
+  dpop: Required<ResourceDpopOptions>;
 }
 
 export const RESOURCE_GUARD_OPTIONS = Symbol('RESOURCE_GUARD_OPTIONS');
@@ -31,6 +42,7 @@ const QUOTABLE = /^[\x20\x21\x23-\x5b\x5d-\x7e]+$/;
 
 export function resolveOptions(options: ResourceGuardOptions): ResolvedResourceGuardOptions {
   if (!options.issuer || !options.audience) throw new Error('ResourceGuardModule needs an issuer and an audience');
+  const clock = options.clock ?? { now: () => Date.now() };
   const resolved = {
     issuer: options.issuer,
     audience: options.audience,
@@ -41,7 +53,11 @@ export function resolveOptions(options: ResourceGuardOptions): ResolvedResourceG
     jwksTimeoutMs: options.jwksTimeoutMs ?? 5000,
     jwksCooldownMs: options.jwksCooldownMs ?? 30000,
     realm: options.realm ?? 'api',
-    clock: options.clock ?? { now: () => Date.now() },
+    clock,
+    dpop: {
+      maxAgeSeconds: options.dpop?.maxAgeSeconds ?? 60,
+      replay: options.dpop?.replay ?? new MemoryReplayCache(() => clock.now()),
+    },
   };
   if (resolved.algorithms.length === 0) throw new Error('ResourceGuardModule needs at least one algorithm');
   if (!QUOTABLE.test(resolved.realm)) throw new Error('the realm must be printable ASCII without " or \\');

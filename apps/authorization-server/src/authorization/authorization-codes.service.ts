@@ -29,6 +29,7 @@ export class AuthorizationCodesService {
       scope: formatScope(request.scope),
       code_challenge: request.codeChallenge,
       code_challenge_method: request.codeChallenge === null ? null : 'S256',
+      dpop_jkt: request.dpopJkt,
       created_at: now,
       expires_at: now + this.config.codeLifetime * 1000,
       used_at: null,

@@ -59,6 +59,7 @@ describe(validateAuthorizationRequest.name, () => {
     ['the plain PKCE method', { code_challenge_method: 'plain' }, 'invalid_request'],
     ['a malformed code_challenge', { code_challenge: 'short' }, 'invalid_request'],
     ['no code_challenge from a public client', { code_challenge: '', code_challenge_method: '' }, 'invalid_request'],
+    ['a malformed dpop_jkt', { dpop_jkt: 'not-a-thumbprint' }, 'invalid_request'],
   ])('redirects %s back with %s and the state', (_, override, error) => {
     try {
       validate({ ...good, ...override });
@@ -74,6 +75,12 @@ describe(validateAuthorizationRequest.name, () => {
     expect(validate({ response_type: 'code', client_id: 'spa' }, relaxed).codeChallenge).toBeNull();
     const strict = client({ token_endpoint_auth_method: 'client_secret_basic', require_pkce: true });
     expect(() => validate({ response_type: 'code', client_id: 'spa' }, strict)).toThrow(AuthorizationRedirectError);
+  });
+
+  it('carries a dpop_jkt (RFC 9449 10) to the code, and none without it', () => {
+    const jkt = 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs';
+    expect(validate({ ...good, dpop_jkt: jkt }).dpopJkt).toBe(jkt);
+    expect(validate(good).dpopJkt).toBeNull();
   });
 
   it('refuses a repeated parameter once the redirect URI is trusted', () => {

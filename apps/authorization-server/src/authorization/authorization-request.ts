@@ -11,6 +11,8 @@ export interface AuthorizationRequest {
   scope: string[];
   state?: string;
   codeChallenge: string | null;
+  /** RFC 9449 10: the thumbprint of the DPoP key the code's exchange must prove, when the client named one. */
+  dpopJkt: string | null;
   /** The raw query string, carried through the login and consent forms and validated again. */
   query: string;
 }
@@ -39,6 +41,8 @@ export class AuthorizationRedirectError extends Error {
 }
 
 const CODE_CHALLENGE = /^[A-Za-z0-9\-._~]{43,128}$/;
+/** RFC 7638 SHA-256 thumbprint, base64url: 43 characters. */
+const JWK_THUMBPRINT = /^[A-Za-z0-9_-]{43}$/;
 const MAX_QUERY = 8192;
 
 /** The query parameters with every value of each name; empty values count as omitted (RFC 6749 3.1). */
@@ -83,7 +87,15 @@ export function validateAuthorizationRequest(
     query,
     scope: requestedScope(single('scope'), client, fail),
     codeChallenge: pkce(single('code_challenge'), single('code_challenge_method'), client, fail),
+    dpopJkt: dpopJkt(single('dpop_jkt'), fail),
   };
+}
+
+/** RFC 9449 10: the key the client will prove at the code exchange. */
+function dpopJkt(value: string | undefined, fail: Fail): string | null {
+  if (value === undefined) return null;
+  if (!JWK_THUMBPRINT.test(value)) throw fail('invalid_request', 'dpop_jkt must be a JWK SHA-256 thumbprint');
+  return value;
 }
 
 function trustedClient(clientId: string | undefined, find: (id: string) => ClientEntity | null): ClientEntity {

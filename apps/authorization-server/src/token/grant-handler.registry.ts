@@ -24,6 +24,9 @@ export class GrantHandlerRegistry {
     if (!client.grant_types.includes(grantType)) {
       throw new UnauthorizedClientError(`the client is not allowed to use grant_type ${grantType}`);
     }
+    // RFC 9449 5.2: a client registered with dpop_bound_access_tokens must always send a proof.
+    if (client.dpop_bound_access_tokens && !context.dpop)
+      throw new InvalidRequestError('a DPoP proof is required: the client is registered with dpop_bound_access_tokens');
     return handler.handle(params, client, context);
   }
 }

@@ -1,4 +1,4 @@
-import type { GrantType } from '#oauth';
+import type { DpopProof, GrantType } from '#oauth';
 import type { ClientEntity } from '#persistence';
 
 /** The form parameters of a token request (RFC 6749 3.2), each present at most once. */
@@ -7,7 +7,8 @@ export type TokenRequestParams = Readonly<Record<string, string | undefined>>;
 /** RFC 6749 5.1 successful response. */
 export interface TokenResponse {
   access_token: string;
-  token_type: 'Bearer';
+  /** RFC 9449 5: DPoP when the access token is bound to the request's proof key. */
+  token_type: 'Bearer' | 'DPoP';
   expires_in: number;
   refresh_token?: string;
   scope: string;
@@ -17,6 +18,8 @@ export interface TokenResponse {
 export interface GrantContext {
   /** The caller's address (req.ip, as TRUST_PROXY decides), for the sign-in throttle. */
   address: string;
+  /** The request's verified DPoP proof (RFC 9449), when it carried one. */
+  dpop?: DpopProof;
 }
 
 /**

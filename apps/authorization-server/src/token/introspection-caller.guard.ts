@@ -1,6 +1,7 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
-import { BearerError, bearerToken, readBearerToken } from '#bearer';
+import { acceptAccessToken, BearerError, readBearerToken } from '#bearer';
+import { DpopProofs } from '../dpop/dpop-proofs.service.js';
 import { ClientAuthMethod, ClientNotAllowedError } from '#oauth';
 import type { ClientEntity } from '#persistence';
 import { ClientAuthGuard } from '../clients/client-auth.guard.js';
@@ -19,6 +20,7 @@ export class IntrospectionCallerGuard implements CanActivate {
   constructor(
     private readonly clientAuth: ClientAuthGuard,
     private readonly standing: TokenStanding,
+    private readonly dpop: DpopProofs,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -35,7 +37,13 @@ export class IntrospectionCallerGuard implements CanActivate {
   private async admitBearer(req: Request): Promise<boolean> {
     try {
       // A client_credentials token of a client that still holds an admin scope; a user's token never.
-      const admin = await this.standing.admin(bearerToken(req));
+      const admin = await acceptAccessToken(
+        req,
+        this.dpop.url(req.originalUrl.split('?')[0]),
+        this.dpop.resourceOptions,
+        (token) => this.standing.admin(token),
+        (principal) => principal.claims,
+      );
       if (!admin.scopes.some((s) => ADMIN_SCOPES.includes(s)))
         throw BearerError.insufficientScope(['admin'], 'an admin scope is required');
       return true;

@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { Clock, serverConfig, type ServerConfig } from '#config';
 import { RefreshTokenFamilyEntity, RefreshTokenWithFamily } from '#persistence';
-import type { AccessTokenClaims } from '#bearer';
+import { type AccessTokenClaims, confirmationKey } from '#bearer';
 import { TokenParams } from './dto/revocation-params.dto.js';
 import { grantParams } from './grant-params.js';
 import type { TokenRequestParams } from './grant-handler.js';
@@ -48,6 +48,8 @@ export class IntrospectionService {
       exp: seconds(Math.min(t.expires_at, t.family_expires_at)),
       iss: this.config.issuer,
       sid: t.family_id,
+      // RFC 9449 6.2: the key a bound family's refresh must prove.
+      ...(t.family_dpop_jkt ? { cnf: { jkt: t.family_dpop_jkt } } : {}),
     };
   }
 
@@ -57,9 +59,11 @@ export class IntrospectionService {
       if (!family || family.revoked_at !== null || family.expires_at <= this.clock.now()) return INACTIVE;
     }
     const { iss, sub, aud, exp, iat, jti, client_id, scope, sid } = c;
+    const jkt = confirmationKey(c);
     return {
       active: true,
-      token_type: 'Bearer',
+      // RFC 9449 6.2: a DPoP-bound token says so, with the key it is bound to.
+      token_type: jkt ? 'DPoP' : 'Bearer',
       client_id,
       sub,
       scope,
@@ -69,6 +73,7 @@ export class IntrospectionService {
       iat,
       jti,
       ...(sid ? { sid } : {}),
+      ...(jkt ? { cnf: { jkt } } : {}),
     };
   }
 }

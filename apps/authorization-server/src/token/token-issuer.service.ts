@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Clock, serverConfig, type ServerConfig } from '#config';
-import { GrantType, formatScope, mintRefreshToken, timeOrderedId } from '#oauth';
+import { ClientAuthMethod, type DpopProof, GrantType, formatScope, mintRefreshToken, timeOrderedId } from '#oauth';
 import {
   ClientEntity,
   NewFamily,
@@ -24,6 +24,16 @@ export interface AccessTokenGrant {
   scope: readonly string[];
   /** The refresh-token family (the grant) this access token belongs to. */
   familyId?: string;
+  /** RFC 9449 6: the request's DPoP proof; the access token is bound to its key. */
+  dpop?: DpopProof;
+}
+
+/**
+ * RFC 9449 5: the key a new family of a public client is bound to (the request's proof); a confidential
+ * client's refresh tokens are bound by its authentication instead.
+ */
+export function familyKey(client: ClientEntity, dpop: DpopProof | undefined): string | null {
+  return dpop && client.token_endpoint_auth_method === ClientAuthMethod.None ? dpop.jkt : null;
 }
 
 export interface MintedRefreshToken {
@@ -58,10 +68,12 @@ export class TokenIssuer {
       scope: formatScope(grant.scope),
     };
     if (grant.familyId) claims.sid = grant.familyId;
+    // RFC 9449 6.1: the key the access token is bound to, by its RFC 7638 thumbprint.
+    if (grant.dpop) claims.cnf = { jkt: grant.dpop.jkt };
     const accessToken = this.keys.accessTokenSigner().sign(claims);
     const response: TokenResponse = {
       access_token: accessToken,
-      token_type: 'Bearer',
+      token_type: grant.dpop ? 'DPoP' : 'Bearer',
       expires_in: lifetime,
       scope: '',
     };
@@ -80,17 +92,19 @@ export class TokenIssuer {
     client: ClientEntity,
     user: { id: string; token_epoch: number },
     scope: readonly string[],
+    dpop?: DpopProof,
   ): Promise<{ familyId: string; value: string } | null> {
-    const { family, first } = this.newFamily(client, user, scope);
+    const { family, first } = this.newFamily(client, user, scope, dpop);
     if (!(await this.refreshTokens.createFamily(family, first.record))) return null;
     return { familyId: family.id, value: first.value };
   }
 
-  /** A new family and its first refresh token, not yet stored. */
+  /** A new family and its first refresh token, not yet stored; a public client's is bound to the proof's key. */
   newFamily(
     client: ClientEntity,
     user: { id: string; token_epoch: number },
     scope: readonly string[],
+    dpop?: DpopProof,
   ): { family: NewFamily; first: MintedRefreshToken } {
     const now = this.clock.now();
     const family: NewFamily = {
@@ -101,6 +115,7 @@ export class TokenIssuer {
       scope: formatScope(scope),
       created_at: now,
       expires_at: now + client.refresh_token_absolute_lifetime * 1000,
+      dpop_jkt: familyKey(client, dpop),
     };
     return { family, first: this.firstToken(client, family) };
   }
@@ -111,8 +126,11 @@ export class TokenIssuer {
     return { value, record: successorOf(parent, draft, this.clock.now()) };
   }
 
-  /** A successor whose family is not known yet (rotation of a presented token): its value and what the repository stores. */
-  successorDraft(client: ClientEntity): { value: string; draft: SuccessorDraft } {
+  /**
+   * A successor whose family is not known yet (rotation of a presented token): its value and what the
+   * repository stores; `dpop`, the request's proof, whose key a bound family's token must be rotated with.
+   */
+  successorDraft(client: ClientEntity, dpop?: DpopProof): { value: string; draft: SuccessorDraft } {
     const now = this.clock.now();
     const id = timeOrderedId(now);
     const { value, hash } = mintRefreshToken(id);
@@ -123,6 +141,7 @@ export class TokenIssuer {
         client_id: client.client_id,
         token_hash: hash,
         idle_expires_at: now + client.refresh_token_idle_lifetime * 1000,
+        dpop_jkt: dpop?.jkt ?? null,
       },
     };
   }

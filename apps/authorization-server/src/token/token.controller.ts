@@ -3,6 +3,7 @@ import {
   ApiBadRequestResponse,
   ApiBasicAuth,
   ApiBody,
+  ApiHeader,
   ApiConsumes,
   ApiOkResponse,
   ApiOperation,
@@ -17,6 +18,7 @@ import { AuthenticatedClient, ClientAuthGuard } from '../clients/client-auth.gua
 import { ClientRateLimitGuard, TokenRateLimitGuard } from '../rate-limit/token-rate-limit.guard.js';
 import type { TokenRequestParams, TokenResponse } from './grant-handler.js';
 import { GrantHandlerRegistry } from './grant-handler.registry.js';
+import { DpopProofGuard, dpopProofOf } from './dpop-proof.guard.js';
 
 @ApiTags('oauth')
 @Controller('oauth')
@@ -28,17 +30,21 @@ export class TokenController {
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
   @Header('Pragma', 'no-cache')
-  @UseGuards(FormBodyGuard, TokenRateLimitGuard, ClientAuthGuard, ClientRateLimitGuard)
+  @UseGuards(FormBodyGuard, TokenRateLimitGuard, ClientAuthGuard, ClientRateLimitGuard, DpopProofGuard)
   @ApiOperation({
     summary: 'Token endpoint (RFC 6749 3.2): authorization_code, client_credentials, password, refresh_token',
   })
   @ApiConsumes('application/x-www-form-urlencoded')
   @ApiBasicAuth()
+  @ApiHeader({ name: 'DPoP', required: false, description: 'RFC 9449 DPoP proof: binds the tokens to its key' })
   @ApiBody({ type: TokenRequestForm })
   @ApiOkResponse({ type: TokenResponseDto, description: 'RFC 6749 5.1 token response' })
   @ApiBadRequestResponse({ type: OAuthErrorDto, description: 'RFC 6749 5.2 error' })
   @ApiUnauthorizedResponse({ type: OAuthErrorDto, description: 'invalid_client' })
   token(@Req() req: Request, @AuthenticatedClient() client: ClientEntity): Promise<TokenResponse> {
-    return this.grants.handle(req.body as TokenRequestParams, client, { address: req.ip ?? 'unknown' });
+    return this.grants.handle(req.body as TokenRequestParams, client, {
+      address: req.ip ?? 'unknown',
+      dpop: dpopProofOf(req),
+    });
   }
 }

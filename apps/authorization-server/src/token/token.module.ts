@@ -1,5 +1,7 @@
 import { BearerModule } from '../bearer/bearer.module.js';
 import { Module } from '@nestjs/common';
+import { DpopModule } from '../dpop/dpop.module.js';
+import { DpopProofGuard } from './dpop-proof.guard.js';
 import { AuditModule } from '../audit/audit.module.js';
 import { AuthorizationModule } from '../authorization/authorization.module.js';
 import { ClientsModule } from '../clients/clients.module.js';
@@ -33,6 +35,7 @@ const GRANTS = [AuthorizationCodeGrant, ClientCredentialsGrant, PasswordGrant, R
     RateLimitModule,
     BearerModule,
     RevocationModule,
+    DpopModule,
   ],
   controllers: [TokenController, RevocationController],
   providers: [
@@ -41,6 +44,7 @@ const GRANTS = [AuthorizationCodeGrant, ClientCredentialsGrant, PasswordGrant, R
     TokenRevocationService,
     IntrospectionService,
     IntrospectionCallerGuard,
+    DpopProofGuard,
     GrantHandlerRegistry,
     ...GRANTS,
     { provide: GRANT_HANDLERS, inject: GRANTS, useFactory: (...handlers: GrantHandler[]) => handlers },

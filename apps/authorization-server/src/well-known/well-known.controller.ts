@@ -2,7 +2,7 @@ import { Controller, Get, Header, Inject, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { serverConfig, type ServerConfig } from '#config';
-import { CLIENT_ASSERTION_SIGNING_ALGS, CLIENT_AUTH_METHODS, ClientAuthMethod } from '#oauth';
+import { CLIENT_ASSERTION_SIGNING_ALGS, CLIENT_AUTH_METHODS, ClientAuthMethod, DPOP_SIGNING_ALGS } from '#oauth';
 
 /** Seconds the JWKS may be cached, at most (and never longer than SIGNING_KEY_PUBLISH_AHEAD). */
 const JWKS_MAX_AGE = 300;
@@ -49,6 +49,8 @@ export class WellKnownController {
       // Public clients cannot introspect; admin callers may also present a Bearer access token.
       introspection_endpoint_auth_methods_supported: CONFIDENTIAL_AUTH_METHODS,
       introspection_endpoint_auth_signing_alg_values_supported: CLIENT_ASSERTION_SIGNING_ALGS,
+      // RFC 9449 5.1.
+      dpop_signing_alg_values_supported: DPOP_SIGNING_ALGS,
     };
   }
 

@@ -34,6 +34,10 @@ export class AuthorizationCodeEntity {
   @Column({ type: 'varchar', length: 8, nullable: true })
   code_challenge_method: string | null;
 
+  /** RFC 9449 10: the thumbprint of the DPoP key the code exchange must prove (the request's dpop_jkt). */
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  dpop_jkt?: string | null;
+
   /** The user's token_epoch of the sign-in the code comes from. */
   @Column({ type: 'integer', default: 0 })
   user_epoch: number;

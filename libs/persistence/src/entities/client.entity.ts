@@ -75,6 +75,10 @@ export class ClientEntity {
   @Column({ type: 'boolean', default: false })
   refresh_token_requires_offline_access: boolean;
 
+  /** RFC 9449 5.2: every token request of this client must carry a DPoP proof. */
+  @Column({ type: 'boolean', default: false })
+  dpop_bound_access_tokens: boolean;
+
   /** The last secret rotation or scope change: this client's access tokens issued before it stop acting as admin or introspection bearers. */
   @InstantColumn({ nullable: true })
   credentials_changed_at: number | null;

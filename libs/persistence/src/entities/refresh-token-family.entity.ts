@@ -25,6 +25,10 @@ export class RefreshTokenFamilyEntity {
   @Column({ type: 'integer', default: 0 })
   user_epoch: number;
 
+  /** RFC 9449: thumbprint (RFC 7638, SHA-256) of the DPoP key every refresh must prove; null when unbound. */
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  dpop_jkt: string | null;
+
   @InstantColumn()
   created_at: number;
 

@@ -92,6 +92,7 @@ export class PostgresRotationBatch {
             units.map((u) => u.request.draft.id),
             units.map((u) => u.request.draft.token_hash),
             units.map((u) => u.request.draft.idle_expires_at),
+            units.map((u) => u.request.draft.dpop_jkt ?? null),
           ],
         })
       ).rows;
@@ -116,6 +117,7 @@ export class PostgresRotationBatch {
           request.draft.id,
           request.draft.token_hash,
           request.draft.idle_expires_at,
+          request.draft.dpop_jkt ?? null,
         ],
       });
       resolve(rows[0] ?? null);
@@ -135,7 +137,7 @@ export const ROTATE_BY_HASH = `WITH presented AS (
   used AS (
     UPDATE refresh_token t SET used_at = $2::bigint, last_used_at = $2::bigint
     FROM presented p
-    WHERE t.id = p.id AND ${rotatableSql({ read: 'p', row: 't', clientId: '$3', now: '$2::bigint' })}
+    WHERE t.id = p.id AND ${rotatableSql({ read: 'p', row: 't', clientId: '$3', now: '$2::bigint', jkt: '$7::text' })}
     RETURNING t.id),
   successor AS (
     INSERT INTO refresh_token (id, family_id, parent_id, client_id, subject, token_hash, scope, issued_at, expires_at)
@@ -146,20 +148,21 @@ export const ROTATE_BY_HASH = `WITH presented AS (
 
 /**
  * The same for many rotations, one per element of the arrays ($1 hashes, $2 instants, $3 client
- * ids, $4 successor ids, $5 successor hashes, $6 successor idle expiries), answered by ordinal.
+ * ids, $4 successor ids, $5 successor hashes, $6 successor idle expiries, $7 the DPoP key thumbprints
+ * the requests proved, or nulls), answered by ordinal.
  * When one token is presented twice, UPDATE ... FROM updates its row once, from one of the joined
  * presentations, and RETURNING names that one: only it gets the successor.
  */
 export const ROTATE_BY_HASH_BATCH = `WITH input AS (
-    SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::bigint[])
-      WITH ORDINALITY AS i (token_hash, now, client_id, successor_id, successor_hash, idle_expires_at, ord)),
+    SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[])
+      WITH ORDINALITY AS i (token_hash, now, client_id, successor_id, successor_hash, idle_expires_at, dpop_jkt, ord)),
   presented AS (
     SELECT i.ord, s.* FROM input i
     CROSS JOIN LATERAL (${SELECT_TOKEN_WITH_FAMILY} WHERE t.token_hash = i.token_hash) s),
   used AS (
     UPDATE refresh_token t SET used_at = i.now, last_used_at = i.now
     FROM presented p JOIN input i ON i.ord = p.ord
-    WHERE t.id = p.id AND ${rotatableSql({ read: 'p', row: 't', clientId: 'i.client_id', now: 'i.now' })}
+    WHERE t.id = p.id AND ${rotatableSql({ read: 'p', row: 't', clientId: 'i.client_id', now: 'i.now', jkt: 'i.dpop_jkt' })}
     RETURNING p.ord),
   successor AS (
     INSERT INTO refresh_token (id, family_id, parent_id, client_id, subject, token_hash, scope, issued_at, expires_at)

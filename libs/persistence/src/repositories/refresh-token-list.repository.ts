@@ -33,6 +33,8 @@ export interface RefreshTokenListItem {
   /** The token's own revocation, else its family's. */
   revoked_at: number | null;
   revoked_reason: string | null;
+  /** RFC 9449: the thumbprint of the DPoP key the family is bound to; null when unbound. */
+  dpop_jkt: string | null;
 }
 
 interface Row {
@@ -50,6 +52,7 @@ interface Row {
   family_expires_at: string | number;
   family_revoked_at: string | number | null;
   family_revoked_reason: string | null;
+  family_dpop_jkt: string | null;
 }
 
 const num = (v: string | number | null) => (v === null ? null : Number(v));
@@ -84,6 +87,7 @@ function toItem(r: Row, now: number): RefreshTokenListItem {
     status: statusOf(r, now),
     revoked_at: num(r.revoked_at) ?? num(r.family_revoked_at),
     revoked_reason: r.revoked_reason ?? r.family_revoked_reason,
+    dpop_jkt: r.family_dpop_jkt ?? null,
   };
 }
 
@@ -138,6 +142,7 @@ export class RefreshTokenListRepository {
         'f.expires_at AS family_expires_at',
         'f.revoked_at AS family_revoked_at',
         'f.revoked_reason AS family_revoked_reason',
+        'f.dpop_jkt AS family_dpop_jkt',
       ]);
   }
 }

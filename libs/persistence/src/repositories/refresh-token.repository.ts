@@ -19,6 +19,8 @@ export interface RefreshTokenWithFamily {
   family_revoked_at: number | null;
   /** The family's user is still there and enabled, and its token epoch has not moved since the family began. */
   user_active: boolean;
+  /** RFC 9449: the thumbprint of the DPoP key every refresh of the family must prove; null when unbound. */
+  family_dpop_jkt?: string | null;
 }
 
 export interface NewRefreshToken {
@@ -40,6 +42,11 @@ export interface SuccessorDraft {
   token_hash: string;
   /** The successor's idle expiry; capped by the family's absolute expiry when stored. */
   idle_expires_at: number;
+  /**
+   * The thumbprint of the DPoP key the refresh request proved (RFC 9449), when it carried a proof: a
+   * token of a bound family is rotated only with its family's key (rotation-rule.ts).
+   */
+  dpop_jkt?: string | null;
 }
 
 export interface PresentedRotation {
@@ -73,6 +80,8 @@ export interface NewFamily {
   expires_at: number;
   /** The user's token epoch read before the password was verified: creation fails once it moved. */
   user_epoch: number;
+  /** RFC 9449: the DPoP key (RFC 7638 thumbprint) every refresh of the family must prove; null or absent: unbound. */
+  dpop_jkt?: string | null;
 }
 
 /** How a redemption of an authorization code ended. */
@@ -158,7 +167,7 @@ export abstract class RefreshTokenRepository {
    */
   async rotatePresented(key: RefreshTokenKey, now: number, draft: SuccessorDraft): Promise<PresentedRotation> {
     const token = await this.find(key);
-    if (!token || !isRotatable(token, draft.client_id, now)) return { token, rotated: false };
+    if (!token || !isRotatable(token, draft.client_id, now, draft.dpop_jkt ?? null)) return { token, rotated: false };
     return { token, rotated: await this.rotate(token.id, now, successorOf(token, draft, now)) };
   }
   /**

@@ -4,7 +4,7 @@ import { USER_ACTIVE_SQL } from './rotation-rule.js';
 export const SELECT_TOKEN_WITH_FAMILY = `SELECT t.id, t.family_id, t.parent_id, t.scope, t.issued_at, t.expires_at,
   t.used_at, t.revoked_at, t.revoked_reason, f.client_id AS family_client_id, f.subject AS family_subject,
   f.scope AS family_scope, f.expires_at AS family_expires_at, f.revoked_at AS family_revoked_at,
-  ${USER_ACTIVE_SQL} AS user_active
+  ${USER_ACTIVE_SQL} AS user_active, f.dpop_jkt AS family_dpop_jkt
   FROM refresh_token t JOIN refresh_token_family f ON f.id = t.family_id LEFT JOIN app_user u ON u.id = f.subject`;
 
 /**
@@ -13,8 +13,8 @@ export const SELECT_TOKEN_WITH_FAMILY = `SELECT t.id, t.family_id, t.parent_id, 
  * PostgreSQL appends FOR SHARE: a disable or password change waits for this insert and then revokes
  * the family, or this insert waits for it and then finds the epoch moved.
  */
-export const INSERT_FAMILY = `INSERT INTO refresh_token_family (id, client_id, subject, scope, created_at, expires_at, user_epoch)
-  SELECT $id, $client_id, app_user.id, $scope, CAST($created_at AS bigint), CAST($expires_at AS bigint), CAST($user_epoch AS integer)
+export const INSERT_FAMILY = `INSERT INTO refresh_token_family (id, client_id, subject, scope, created_at, expires_at, user_epoch, dpop_jkt)
+  SELECT $id, $client_id, app_user.id, $scope, CAST($created_at AS bigint), CAST($expires_at AS bigint), CAST($user_epoch AS integer), CAST($dpop_jkt AS varchar(64))
   FROM app_user WHERE id = $subject AND disabled_at IS NULL AND token_epoch = CAST($user_epoch AS integer)`;
 
 export const INSERT_TOKEN = `INSERT INTO refresh_token

@@ -30,12 +30,18 @@ function rotatable(): RefreshTokenWithFamily {
     family_expires_at: NOW + 2000,
     family_revoked_at: null,
     user_active: true,
+    family_dpop_jkt: null,
   };
 }
 
 /** One case per condition: the token with only that condition failing, and the refusal it gets. */
 const FLIPS: { condition: string; change: Partial<RefreshTokenWithFamily>; refusal: RotationRefusal }[] = [
   { condition: 'bound to the presenting client', change: { family_client_id: 'client-b' }, refusal: 'unknown' },
+  {
+    condition: "bound to the family's DPoP key, if any",
+    change: { family_dpop_jkt: 'key-a' },
+    refusal: 'dpop_key_mismatch',
+  },
   { condition: 'family not revoked', change: { family_revoked_at: NOW - 1 }, refusal: 'revoked' },
   { condition: 'token not revoked', change: { revoked_at: NOW - 1, revoked_reason: 'admin' }, refusal: 'revoked' },
   { condition: "user enabled at the family's token epoch", change: { user_active: false }, refusal: 'user_changed' },
@@ -76,10 +82,29 @@ describe('rotation rule', () => {
     expect(rotationRefusal(revokedUsed, 'client-b', NOW)).toBe('unknown');
   });
 
+  it("rotates a DPoP-bound family's token only with a proof of its key; an unbound family ignores the key", () => {
+    const bound = { ...rotatable(), family_dpop_jkt: 'key-a' };
+    expect(rotationRefusal(bound, CLIENT, NOW, 'key-a')).toBeNull();
+    expect(isRotatable(bound, CLIENT, NOW, 'key-a')).toBe(true);
+    expect(rotationRefusal(bound, CLIENT, NOW, 'key-b')).toBe('dpop_key_mismatch');
+    expect(rotationRefusal(bound, CLIENT, NOW, null)).toBe('dpop_key_mismatch');
+    expect(isRotatable(bound, CLIENT, NOW)).toBe(false);
+    expect(rotationRefusal(rotatable(), CLIENT, NOW, 'key-b')).toBeNull();
+    const { family_dpop_jkt: _, ...withoutField } = rotatable();
+    expect(isRotatable(withoutField, CLIENT, NOW, 'key-b')).toBe(true);
+  });
+
+  it('refuses a token without its DPoP key before telling whether it was used, so a used one is no replay', () => {
+    const usedBound = { ...rotatable(), family_dpop_jkt: 'key-a', used_at: NOW - 1 };
+    expect(rotationRefusal(usedBound, CLIENT, NOW, 'key-b')).toBe('dpop_key_mismatch');
+    expect(rotationRefusal(usedBound, CLIENT, NOW, 'key-a')).toBe('used');
+  });
+
   it('writes every condition into the SQL predicate, the mutable ones on the updated row', () => {
-    const sql = rotatableSql({ read: 'p', row: 't', clientId: '$3', now: '$2::bigint' });
+    const sql = rotatableSql({ read: 'p', row: 't', clientId: '$3', now: '$2::bigint', jkt: '$7' });
     expect(sql.split(' AND ')).toEqual([
       'p.family_client_id = $3',
+      '(p.family_dpop_jkt IS NULL OR p.family_dpop_jkt = $7)',
       'p.family_revoked_at IS NULL',
       't.revoked_at IS NULL',
       'p.user_active',
@@ -87,6 +112,7 @@ describe('rotation rule', () => {
       'p.family_expires_at > $2::bigint',
       't.used_at IS NULL',
     ]);
+    expect(rotatableSql({ read: 'p', row: 't', clientId: '$3', now: '$2' })).toContain('p.family_dpop_jkt = NULL)');
     expect(rowRotatableSql('refresh_token')).toBe('refresh_token.revoked_at IS NULL AND refresh_token.used_at IS NULL');
   });
 });

@@ -6,9 +6,11 @@ export const SUPERSEDED = 'superseded';
 /**
  * Why a presented token may not be rotated: the first condition it fails, in the order of
  * ROTATION_CONDITIONS. `replayed` is a token a retry replaced (handed out, so presenting it is a
- * replay); `used` is a token rotated before (a retry within the reuse interval, or a replay).
+ * replay); `used` is a token rotated before (a retry within the reuse interval, or a replay);
+ * `dpop_key_mismatch` is a token of a DPoP-bound family presented without a proof of its key.
  */
-export type RotationRefusal = 'unknown' | 'revoked' | 'replayed' | 'user_changed' | 'expired' | 'used';
+export type RotationRefusal =
+  'unknown' | 'dpop_key_mismatch' | 'revoked' | 'replayed' | 'user_changed' | 'expired' | 'used';
 
 /** The names a condition's SQL is written over. */
 export interface RotationSqlNames {
@@ -23,12 +25,15 @@ export interface RotationSqlNames {
   /** The presenting client's id and the request's instant, as SQL expressions. */
   clientId: string;
   now: string;
+  /** The thumbprint of the key the request's DPoP proof was signed with (RFC 9449), as SQL; absent: none. */
+  jkt?: string;
 }
 
 export interface RotationCondition {
   /** What must hold, for tests and messages. */
   name: string;
-  holds(token: RefreshTokenWithFamily, clientId: string, now: number): boolean;
+  /** `jkt`: the thumbprint of the key the request proved (RFC 9449), null or absent without a proof. */
+  holds(token: RefreshTokenWithFamily, clientId: string, now: number, jkt?: string | null): boolean;
   refusal(token: RefreshTokenWithFamily): RotationRefusal;
   /** Whether the SQL reads the updated row (`names.row`) rather than the token as read. */
   onRow: boolean;
@@ -43,7 +48,10 @@ export const USER_ACTIVE_SQL = '(u.id IS NOT NULL AND u.disabled_at IS NULL AND 
 
 /**
  * May this refresh token be rotated? Every condition, once, in the order its refusal is reported
- * (RFC 6749 10.4 and RFC 9700 4.14): bound to the presenting client, neither family nor token revoked,
+ * (RFC 6749 10.4, RFC 9700 4.14 and RFC 9449 5): bound to the presenting client and, for a DPoP-bound
+ * family, to the key the request proved (checked before anything else is told about the token, and
+ * before use, so that a token presented without its key is never rotated, nor taken for a replay and its
+ * family revoked), neither family nor token revoked,
  * the grant's user unchanged, neither the idle nor the family's absolute expiry reached, unused.
  */
 export const ROTATION_CONDITIONS: readonly RotationCondition[] = [
@@ -53,6 +61,14 @@ export const ROTATION_CONDITIONS: readonly RotationCondition[] = [
     refusal: () => 'unknown',
     onRow: false,
     sql: (n) => `${n.read}.family_client_id = ${n.clientId}`,
+  },
+  {
+    name: "bound to the family's DPoP key, if any",
+    holds: (t, _, __, jkt) => t.family_dpop_jkt == null || t.family_dpop_jkt === jkt,
+    refusal: () => 'dpop_key_mismatch',
+    onRow: false,
+    // Without a proof the comparison is NULL, so a bound family's token is not rotated.
+    sql: (n) => `(${n.read}.family_dpop_jkt IS NULL OR ${n.read}.family_dpop_jkt = ${n.jkt ?? 'NULL'})`,
   },
   {
     name: 'family not revoked',
@@ -98,20 +114,29 @@ export const ROTATION_CONDITIONS: readonly RotationCondition[] = [
   },
 ];
 
-/** The refusal of the first condition the token fails; null when it may be rotated. */
+/**
+ * The refusal of the first condition the token fails; null when it may be rotated. `jkt`: the
+ * thumbprint of the DPoP key the request proved, if it carried a proof.
+ */
 export function rotationRefusal(
   token: RefreshTokenWithFamily | null,
   clientId: string,
   now: number,
+  jkt: string | null = null,
 ): RotationRefusal | null {
   if (!token) return 'unknown';
   for (const condition of ROTATION_CONDITIONS)
-    if (!condition.holds(token, clientId, now)) return condition.refusal(token);
+    if (!condition.holds(token, clientId, now, jkt)) return condition.refusal(token);
   return null;
 }
 
-export function isRotatable(token: RefreshTokenWithFamily, clientId: string, now: number): boolean {
-  return ROTATION_CONDITIONS.every((condition) => condition.holds(token, clientId, now));
+export function isRotatable(
+  token: RefreshTokenWithFamily,
+  clientId: string,
+  now: number,
+  jkt: string | null = null,
+): boolean {
+  return ROTATION_CONDITIONS.every((condition) => condition.holds(token, clientId, now, jkt));
 }
 
 /** Every condition as one SQL predicate: the statements that read and rotate at once (PostgreSQL). */

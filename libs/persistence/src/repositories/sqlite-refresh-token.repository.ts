@@ -92,7 +92,7 @@ export class SqliteRefreshTokenRepository extends RefreshTokenRepository {
 
   createFamily(family: NewFamily, token: NewRefreshToken): Promise<boolean> {
     return this.batch.run(() => {
-      if (this.insertFamily.run(family).changes !== 1) return false;
+      if (this.insertFamily.run(familyRow(family)).changes !== 1) return false;
       this.insertToken.run(token);
       return true;
     });
@@ -109,7 +109,7 @@ export class SqliteRefreshTokenRepository extends RefreshTokenRepository {
       if (this.userAtEpoch.get({ id: family.subject, user_epoch: family.user_epoch }) === undefined)
         return 'user_changed';
       if (this.redeemCode.run({ id: codeId, now, family_id: family.id }).changes !== 1) return 'already_used';
-      this.insertFamily.run(family);
+      this.insertFamily.run(familyRow(family));
       if (token) this.insertToken.run(token);
       return 'redeemed';
     });
@@ -164,6 +164,11 @@ export class SqliteRefreshTokenRepository extends RefreshTokenRepository {
       return changed;
     })();
   }
+}
+
+/** better-sqlite3 wants every named parameter: an unbound family stores a null key. */
+function familyRow(family: NewFamily): NewFamily {
+  return { ...family, dpop_jkt: family.dpop_jkt ?? null };
 }
 
 /** SQLite answers the user check as 0 or 1. */

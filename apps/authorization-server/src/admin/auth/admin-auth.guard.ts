@@ -1,7 +1,8 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
-import { BearerError, bearerToken } from '#bearer';
+import { acceptAccessToken, BearerError } from '#bearer';
+import { DpopProofs } from '../../dpop/dpop-proofs.service.js';
 import { type AdminPrincipal, TokenStanding } from '../../bearer/token-standing.service.js';
 
 export const ADMIN_SCOPE_KEY = 'admin:required-scope';
@@ -24,6 +25,7 @@ export class AdminAuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly standing: TokenStanding,
+    private readonly dpop: DpopProofs,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -40,7 +42,15 @@ export class AdminAuthGuard implements CanActivate {
   }
 
   private async admit(req: Request, required: AdminScope): Promise<AdminPrincipal> {
-    const principal = await this.standing.admin(bearerToken(req, 'an access token with the admin scope is required'));
+    // RFC 9449 7: a DPoP-bound token with the DPoP scheme and a proof for this request, an unbound one as Bearer.
+    const principal = await acceptAccessToken(
+      req,
+      this.dpop.url(req.originalUrl.split('?')[0]),
+      this.dpop.resourceOptions,
+      (token) => this.standing.admin(token),
+      (admin) => admin.claims,
+      'an access token with the admin scope is required',
+    );
     if (!allows(principal.scopes, required))
       throw BearerError.insufficientScope([required], `the access token lacks the ${required} scope`);
     return principal;

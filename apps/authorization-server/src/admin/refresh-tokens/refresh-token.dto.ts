@@ -55,6 +55,14 @@ export class RefreshTokenDto {
   @ApiProperty({ enum: TOKEN_STATUSES }) status: TokenStatus;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) revoked_at: string | null;
   @ApiProperty({ nullable: true, type: String, example: 'replay_detected' }) revoked_reason: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description:
+      'RFC 9449: the RFC 7638 SHA-256 thumbprint of the DPoP key the family is bound to (every refresh must prove it); null when unbound',
+    example: '0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I',
+  })
+  dpop_jkt: string | null;
 }
 
 export class RefreshTokenPageDto {

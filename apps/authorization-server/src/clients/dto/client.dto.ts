@@ -26,6 +26,8 @@ export class ClientDto {
   @ApiProperty() require_pkce: boolean;
   @ApiProperty() first_party: boolean;
   @ApiProperty() refresh_token_requires_offline_access: boolean;
+  @ApiProperty({ description: 'RFC 9449 5.2: every token request must carry a DPoP proof' })
+  dpop_bound_access_tokens: boolean;
   @ApiProperty({ format: 'date-time' }) created_at: string;
   @ApiProperty({ format: 'date-time' }) updated_at: string;
 
@@ -48,6 +50,7 @@ export class ClientDto {
       require_pkce: c.require_pkce,
       first_party: c.first_party,
       refresh_token_requires_offline_access: c.refresh_token_requires_offline_access,
+      dpop_bound_access_tokens: c.dpop_bound_access_tokens,
       created_at: new Date(c.created_at).toISOString(),
       updated_at: new Date(c.updated_at).toISOString(),
     };

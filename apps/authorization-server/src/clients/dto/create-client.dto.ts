@@ -146,6 +146,15 @@ export class CreateClientDto {
   @IsBoolean()
   refresh_token_requires_offline_access?: boolean;
 
+  @ApiPropertyOptional({
+    description:
+      'RFC 9449 5.2: every token request must carry a DPoP proof (a request without one is invalid_request), so every access token is DPoP-bound',
+    default: false,
+  })
+  @IsOptional()
+  @IsBoolean()
+  dpop_bound_access_tokens?: boolean;
+
   @ApiPropertyOptional({ description: 'Seconds', default: 900 })
   @IsOptional()
   @IsInt()

@@ -43,6 +43,7 @@ describe(AuthorizationCodeGrant.name, () => {
         redirectUriSent: options.redirectUriSent ?? true,
         scope: options.scope ?? ['read', 'write'],
         codeChallenge: verifier === null ? null : challengeOf(verifier),
+        dpopJkt: null,
         query: '',
       },
       user,

@@ -5,7 +5,7 @@ import { AuthorizationCodeEntity, ClientEntity, RefreshTokenRepository, Revocati
 import { AuthorizationCodesService } from '../../authorization/authorization-codes.service.js';
 import { RefreshTokenRevocation } from '../../revocation/refresh-token-revocation.service.js';
 import { AuthorizationCodeParams } from '../dto/grant-params.dto.js';
-import { GrantHandler, TokenRequestParams, TokenResponse } from '../grant-handler.js';
+import { GrantContext, GrantHandler, TokenRequestParams, TokenResponse } from '../grant-handler.js';
 import { grantParams } from '../grant-params.js';
 import { TokenIssuer } from '../token-issuer.service.js';
 import { MetricsService } from '../../metrics/metrics.service.js';
@@ -28,14 +28,18 @@ export class AuthorizationCodeGrant implements GrantHandler {
     private readonly revocation: RefreshTokenRevocation,
   ) {}
 
-  async handle(params: TokenRequestParams, client: ClientEntity): Promise<TokenResponse> {
+  async handle(params: TokenRequestParams, client: ClientEntity, { dpop }: GrantContext): Promise<TokenResponse> {
     const { code, redirect_uri, code_verifier } = grantParams(AuthorizationCodeParams, params);
     const record = await this.findCode(code, client);
     if (record.used_at !== null) return this.replayed(record, client);
     this.checkBindings(record, redirect_uri, code_verifier);
+    // RFC 9449 10: a code requested with dpop_jkt is exchanged only with a proof of that key.
+    if (record.dpop_jkt && record.dpop_jkt !== dpop?.jkt)
+      throw new InvalidGrantError('the authorization code is bound to a DPoP key the request did not prove');
     const scope = scopeList(record.scope);
     const user = { id: record.user_id, token_epoch: record.user_epoch };
-    const { family, first } = this.issuer.newFamily(client, user, scope);
+    // RFC 9449 5: a public client's new family is bound to the proof's key.
+    const { family, first } = this.issuer.newFamily(client, user, scope, dpop);
     const withRefresh = this.refreshTokenAllowed(client, scope);
     const redeemed = await this.tokens.redeemAuthorizationCode(
       record.id,
@@ -47,7 +51,7 @@ export class AuthorizationCodeGrant implements GrantHandler {
     if (redeemed === 'user_changed') throw invalid();
     if (redeemed === 'already_used') return this.replayed((await this.codes.findByValue(code)) ?? record, client);
     return this.issuer.respond(
-      { grantType: this.grantType, client, subject: record.user_id, scope, familyId: family.id },
+      { grantType: this.grantType, client, subject: record.user_id, scope, familyId: family.id, dpop },
       withRefresh ? first.value : undefined,
     );
   }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { GrantType, narrowScope, scopeList } from '#oauth';
 import type { ClientEntity } from '#persistence';
-import { GrantHandler, TokenRequestParams, TokenResponse } from '../grant-handler.js';
+import { GrantContext, GrantHandler, TokenRequestParams, TokenResponse } from '../grant-handler.js';
 import { grantParams } from '../grant-params.js';
 import { ClientCredentialsParams } from '../dto/grant-params.dto.js';
 import { TokenIssuer } from '../token-issuer.service.js';
@@ -13,9 +13,15 @@ export class ClientCredentialsGrant implements GrantHandler {
 
   constructor(private readonly issuer: TokenIssuer) {}
 
-  async handle(params: TokenRequestParams, client: ClientEntity): Promise<TokenResponse> {
+  async handle(params: TokenRequestParams, client: ClientEntity, context: GrantContext): Promise<TokenResponse> {
     const { scope } = grantParams(ClientCredentialsParams, params);
     const granted = narrowScope(scope, scopeList(client.scope));
-    return this.issuer.respond({ grantType: this.grantType, client, subject: client.client_id, scope: granted });
+    return this.issuer.respond({
+      grantType: this.grantType,
+      client,
+      subject: client.client_id,
+      scope: granted,
+      dpop: context.dpop,
+    });
   }
 }

@@ -28,6 +28,7 @@ export class PasswordGrant implements GrantHandler {
 
   async handle(params: TokenRequestParams, client: ClientEntity, context: GrantContext): Promise<TokenResponse> {
     const { username, password, scope } = grantParams(PasswordParams, params);
+    const dpop = context.dpop;
     const granted = narrowScope(scope, scopeList(client.scope));
     // The sign-in page's throttle: the same counters per username and per address.
     const { user, retryAfter } = await this.throttle.verifyCredentials(username, password, context.address);
@@ -36,12 +37,12 @@ export class PasswordGrant implements GrantHandler {
     // The user as read before the password hash: a disable or new password landing during it wins.
     if (!client.grant_types.includes(GrantType.RefreshToken)) {
       if (!(await this.users.isAtEpoch(user.id, user.token_epoch))) throw invalidCredentials();
-      return this.issuer.respond({ grantType: this.grantType, client, subject: user.id, scope: granted });
+      return this.issuer.respond({ grantType: this.grantType, client, subject: user.id, scope: granted, dpop });
     }
-    const family = await this.issuer.startFamily(client, user, granted);
+    const family = await this.issuer.startFamily(client, user, granted, dpop);
     if (!family) throw invalidCredentials();
     return this.issuer.respond(
-      { grantType: this.grantType, client, subject: user.id, scope: granted, familyId: family.familyId },
+      { grantType: this.grantType, client, subject: user.id, scope: granted, familyId: family.familyId, dpop },
       family.value,
     );
   }

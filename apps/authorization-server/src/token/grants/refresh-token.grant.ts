@@ -1,6 +1,14 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '#config';
-import { GrantType, InvalidGrantError, intersectScope, narrowScope, refreshTokenKey, scopeList } from '#oauth';
+import {
+  type DpopProof,
+  GrantType,
+  InvalidGrantError,
+  intersectScope,
+  narrowScope,
+  refreshTokenKey,
+  scopeList,
+} from '#oauth';
 import {
   ClientEntity,
   RefreshTokenRepository,
@@ -10,7 +18,7 @@ import {
   rotationRefusal,
 } from '#persistence';
 import { RefreshTokenRevocation } from '../../revocation/refresh-token-revocation.service.js';
-import { GrantHandler, TokenRequestParams, TokenResponse } from '../grant-handler.js';
+import { GrantContext, GrantHandler, TokenRequestParams, TokenResponse } from '../grant-handler.js';
 import { grantParams } from '../grant-params.js';
 import { RefreshTokenParams } from '../dto/grant-params.dto.js';
 import { TokenIssuer } from '../token-issuer.service.js';
@@ -21,6 +29,7 @@ const invalid = () => new InvalidGrantError('the refresh token is invalid');
 /** The error description of each refusal that ends the request at once. */
 const REFUSED: Record<Exclude<RotationRefusal, 'replayed' | 'used'>, string> = {
   unknown: 'the refresh token is invalid',
+  dpop_key_mismatch: 'the refresh token is bound to a DPoP key the request did not prove',
   revoked: 'the refresh token has been revoked',
   user_changed: 'the grant ended: the user was disabled, removed or changed password',
   expired: 'the refresh token has expired',
@@ -43,26 +52,26 @@ export class RefreshTokenGrant implements GrantHandler {
     private readonly revocation: RefreshTokenRevocation,
   ) {}
 
-  async handle(params: TokenRequestParams, client: ClientEntity): Promise<TokenResponse> {
+  async handle(params: TokenRequestParams, client: ClientEntity, { dpop }: GrantContext): Promise<TokenResponse> {
     const { refresh_token, scope } = grantParams(RefreshTokenParams, params);
     const key = refreshTokenKey(refresh_token);
     if (!key) throw invalid();
     if (scope === undefined && client.refresh_token_rotation) {
       // The common case in one atomic step (one round trip on PostgreSQL): find, check, rotate.
-      const next = this.issuer.successorDraft(client);
+      const next = this.issuer.successorDraft(client, dpop);
       const { token, rotated } = await this.tokens.rotatePresented(key, this.clock.now(), next.draft);
       if (rotated && token) {
         this.metrics.refreshTokenRotated();
-        return this.respond(token, client, stillAllowed(token, client), next.value);
+        return this.respond(token, client, stillAllowed(token, client), next.value, dpop);
       }
-      // Not rotated: unknown, bound to another client, revoked, expired, user changed, used before, or a lost race.
-      const usable = await this.usable(token, client);
-      return this.respond(usable, client, stillAllowed(usable, client), await this.renew(usable, client));
+      // Not rotated: unknown, bound to another client or DPoP key, revoked, expired, user changed, used before, or a lost race.
+      const usable = await this.usable(token, client, dpop);
+      return this.respond(usable, client, stillAllowed(usable, client), await this.renew(usable, client), dpop);
     }
-    const token = await this.usable(await this.tokens.find(key), client);
+    const token = await this.usable(await this.tokens.find(key), client, dpop);
     // RFC 6749 6: absent scope means the scope originally granted; wider is invalid_scope.
     const granted = narrowScope(scope, stillAllowed(token, client));
-    return this.respond(token, client, granted, await this.renew(token, client));
+    return this.respond(token, client, granted, await this.renew(token, client), dpop);
   }
 
   private respond(
@@ -70,9 +79,10 @@ export class RefreshTokenGrant implements GrantHandler {
     client: ClientEntity,
     scope: readonly string[],
     successor: string | undefined,
+    dpop: DpopProof | undefined,
   ): Promise<TokenResponse> {
     return this.issuer.respond(
-      { grantType: this.grantType, client, subject: token.family_subject, scope, familyId: token.family_id },
+      { grantType: this.grantType, client, subject: token.family_subject, scope, familyId: token.family_id, dpop },
       successor,
     );
   }
@@ -82,8 +92,13 @@ export class RefreshTokenGrant implements GrantHandler {
    * a grant whose user was disabled, deleted or changed password since it began (the rotation rule,
    * rotation-rule.ts). A used token goes on to renew(): a retry within the reuse interval, or a replay.
    */
-  private async usable(token: RefreshTokenWithFamily | null, client: ClientEntity): Promise<RefreshTokenWithFamily> {
-    const refusal = rotationRefusal(token, client.client_id, this.clock.now());
+  private async usable(
+    token: RefreshTokenWithFamily | null,
+    client: ClientEntity,
+    dpop: DpopProof | undefined,
+  ): Promise<RefreshTokenWithFamily> {
+    // RFC 9449 5: a bound family's token only with a proof of its key (refused before anything else is told).
+    const refusal = rotationRefusal(token, client.client_id, this.clock.now(), dpop?.jkt ?? null);
     if (token && (refusal === null || refusal === 'used')) return token;
     // A token a retry replaced: it was handed out, so presenting it again is a replay.
     if (token && refusal === 'replayed') return this.replayed(token, client);
