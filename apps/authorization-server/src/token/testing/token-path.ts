@@ -121,6 +121,9 @@ const AUTHORIZATION: AuthorizationConfig = {
   loginMaxFailures: 5,
   loginMaxFailuresPerAddress: 20,
   loginFailureWindow: 900,
+  deviceCodeLifetime: 600,
+  userCodeMaxAttempts: 10,
+  userCodeWindow: 900,
 };
 
 export async function buildTokenPath(): Promise<TokenPath> {
