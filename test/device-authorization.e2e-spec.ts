@@ -1,6 +1,8 @@
+import { Writable } from 'node:stream';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { hashSecret } from '#oauth';
+import { JsonLogger } from '../apps/authorization-server/src/logging/json-logger.js';
 import { UsersService } from '../apps/authorization-server/src/users/users.service.js';
 import { DEVICE_CODE_GRANT, DeviceUser, deviceFields } from './support/device-flow.js';
 import { type TestApp, ISSUER, basic, startTestApp } from './support/test-app.js';
@@ -16,7 +18,19 @@ interface DeviceCodes {
   interval: number;
 }
 
+/** Every line the server logs, at the most verbose level. */
+class Capture extends Writable {
+  readonly lines: string[] = [];
+  override _write(chunk: Buffer, _: BufferEncoding, done: () => void): void {
+    this.lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+    done();
+  }
+}
+
 describe('device authorization grant (RFC 8628)', () => {
+  const capture = new Capture();
+  /** Every device code and user code handed out in this file. */
+  const issued: string[] = [];
   let t: TestApp;
   let tv: { client_id: string };
   let console_: { client_id: string; client_secret?: string };
@@ -25,7 +39,7 @@ describe('device authorization grant (RFC 8628)', () => {
 
   beforeAll(async () => {
     // Each DeviceUser comes from an address of its own (X-Forwarded-For from the loopback proxy).
-    t = await startTestApp({ env: { TRUST_PROXY: 'loopback' } });
+    t = await startTestApp({ env: { TRUST_PROXY: 'loopback' }, logger: new JsonLogger('verbose', capture) });
     tv = await t.createClient({
       client_name: 'Living-room <TV>',
       grant_types: [DEVICE_CODE_GRANT, 'refresh_token'],
@@ -38,11 +52,14 @@ describe('device authorization grant (RFC 8628)', () => {
   });
   afterAll(() => t.close());
 
-  const startPublic = (form: Record<string, string> = {}) =>
-    request(t.http)
+  async function startPublic(form: Record<string, string> = {}) {
+    const res = await request(t.http)
       .post('/oauth/device_authorization')
       .type('form')
       .send({ client_id: tv.client_id, ...form });
+    if (res.status === 200) issued.push(res.body.device_code, res.body.user_code, res.body.user_code.replace('-', ''));
+    return res;
+  }
 
   async function start(form: Record<string, string> = {}): Promise<DeviceCodes> {
     const res = await startPublic(form);
@@ -445,5 +462,13 @@ describe('device authorization grant (RFC 8628)', () => {
     const res = await request(t.http).get('/.well-known/oauth-authorization-server');
     expect(res.body.device_authorization_endpoint).toBe(`${ISSUER}/oauth/device_authorization`);
     expect(res.body.grant_types_supported).toContain(DEVICE_CODE_GRANT);
+  });
+
+  it('never logs a device code or a user code', () => {
+    expect(issued.length).toBeGreaterThan(30);
+    expect(capture.lines.length).toBeGreaterThan(100);
+    const text = capture.lines.join('\n');
+    for (const code of issued) expect(text).not.toContain(code);
+    expect(text).not.toMatch(/asdc_/);
   });
 });
