@@ -42,16 +42,22 @@ export class DevicePagesService {
     @Inject(serverConfig.KEY) private readonly config: ServerConfig,
   ) {}
 
+  /** GET /device: on to the pages under /oauth (decision 14), keeping `user_code`. */
+  verificationUri(req: Request, res: Response): void {
+    const userCode = typedUserCode(req.query.user_code);
+    res.redirect(303, userCode ? `/oauth/device?user_code=${encodeURIComponent(userCode)}` : '/oauth/device');
+  }
+
   /** GET /oauth/device: the code form, prefilled from `user_code` (verification_uri_complete). */
   codeForm(req: Request, res: Response): void {
-    const prefill = typeof req.query.user_code === 'string' ? req.query.user_code.slice(0, 32) : undefined;
-    sendPage(res, 200, deviceCodePage({ csrfToken: this.csrf(req, res), userCode: prefill }));
+    const userCode = typedUserCode(req.query.user_code) || undefined;
+    sendPage(res, 200, deviceCodePage({ csrfToken: this.csrf(req, res), userCode }));
   }
 
   /** POST /oauth/device: the code entered; sign-in, or consent for a signed-in user. */
   async enterCode(req: Request, res: Response): Promise<void> {
     await this.guarded(req, res, async (form) => {
-      const userCode = (form.user_code ?? '').slice(0, 32);
+      const userCode = typedUserCode(form.user_code);
       const attempt = await this.codeThrottle.lookup(this.address(req), () => this.findByUserCode(userCode));
       if (attempt.retryAfter > 0) {
         res.set('Retry-After', String(attempt.retryAfter));
@@ -167,4 +173,9 @@ export class DevicePagesService {
   private get secure(): boolean {
     return this.config.issuer.startsWith('https:');
   }
+}
+
+/** A user code as typed (query or form), cut to the longest input the code form takes. */
+function typedUserCode(value: unknown): string {
+  return typeof value === 'string' ? value.slice(0, 32) : '';
 }

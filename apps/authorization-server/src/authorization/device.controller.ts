@@ -14,8 +14,7 @@ export class DeviceController {
 
   @Get('device')
   verificationUri(@Req() req: Request, @Res() res: Response): void {
-    const userCode = typeof req.query.user_code === 'string' ? req.query.user_code.slice(0, 32) : '';
-    res.redirect(303, userCode ? `/oauth/device?user_code=${encodeURIComponent(userCode)}` : '/oauth/device');
+    this.pages.verificationUri(req, res);
   }
 
   @Get('oauth/device')
