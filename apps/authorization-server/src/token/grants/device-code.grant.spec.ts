@@ -92,6 +92,17 @@ describe(DeviceCodeGrant.name, () => {
     expect(t.repos.refreshTokens.familiesWhere((f) => f.client_id === client.client_id)).toEqual([]);
   });
 
+  it('issues a refresh token only with offline_access when the client requires it', async () => {
+    ({ client } = await t.registerClient({
+      grant_types: [GrantType.DeviceCode, GrantType.RefreshToken],
+      scope: 'read offline_access',
+      token_endpoint_auth_method: 'none',
+      refresh_token_requires_offline_access: true,
+    }));
+    expect((await poll(await approved(['read']))).refresh_token).toBeUndefined();
+    expect((await poll(await approved(['read', 'offline_access']))).refresh_token).toEqual(expect.any(String));
+  });
+
   it('grants no more than the client holds today', async () => {
     const codes = await approved(['read', 'write']);
     await t.clients.update(client.client_id, { scope: 'read' });

@@ -17,6 +17,7 @@ import { DeviceCodeParams } from '../dto/grant-params.dto.js';
 import { GrantHandler, TokenRequestParams, TokenResponse } from '../grant-handler.js';
 import { grantParams } from '../grant-params.js';
 import { TokenIssuer } from '../token-issuer.service.js';
+import { refreshTokenAllowed } from './refresh-token-allowed.js';
 
 const invalid = () => new InvalidGrantError('the device code is invalid');
 
@@ -62,7 +63,7 @@ export class DeviceCodeGrant implements GrantHandler {
     const user = { id: request.subject!, token_epoch: request.user_epoch! };
     const grant = { grantType: this.grantType, client, subject: user.id, scope };
     // The user as it was when approving: a disable, deletion or new password since then wins.
-    if (!client.grant_types.includes(GrantType.RefreshToken)) {
+    if (!refreshTokenAllowed(client, scope)) {
       if (!(await this.users.isAtEpoch(user.id, user.token_epoch))) throw invalid();
       return this.issuer.respond(grant);
     }
