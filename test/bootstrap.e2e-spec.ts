@@ -82,6 +82,9 @@ describe('bootstrap: admin client and migrations', () => {
         'TokenStanding1764700000000',
         expect.stringMatching(/^AuthorizationCodeRedirectUriSent(Sqlite|Postgres)1764800000000$/),
         'SigningKeyRotation1764900000000',
+        'ClientKeys1765100000000',
+        expect.stringMatching(/^DpopBinding(Sqlite|Postgres)1765200000000$/),
+        'DeviceAuthorization1765300000000',
       ]);
       if (TEST_DIALECT === 'postgres') {
         const options = await t.app

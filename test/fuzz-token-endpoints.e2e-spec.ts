@@ -177,6 +177,8 @@ describe('fuzz: token, revocation and introspection endpoints', () => {
     // RFC 7009 2.2: a public client identified by client_id alone may revoke; unknown tokens are 200.
     '/oauth/revoke': [200, 400, 401, 413],
     '/oauth/introspect': [400, 401, 403, 413],
+    // RFC 8628 3.1: no client of this suite is registered for the device grant, so nothing is ever issued.
+    '/oauth/device_authorization': [400, 401, 413],
   } as const;
 
   for (const [path, statuses] of Object.entries(ENDPOINTS)) {

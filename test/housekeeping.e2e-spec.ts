@@ -30,8 +30,22 @@ async function setUp(env: Record<string, string> = {}) {
     token_endpoint_auth_method: 'none',
     redirect_uris: [CALLBACK],
   });
+  const deviceClient = await t.createClient({
+    grant_types: ['urn:ietf:params:oauth:grant-type:device_code'],
+    scope: 'read',
+    token_endpoint_auth_method: 'none',
+  });
   await t.createUser(USERNAME, PASSWORD);
   const ds = t.app.get(DataSource);
+
+  /** A device authorization (RFC 8628 3.1), living DEVICE_CODE_LIFETIME (600 s). */
+  async function deviceAuthorization(): Promise<void> {
+    const res = await request(t.http)
+      .post('/oauth/device_authorization')
+      .type('form')
+      .send({ client_id: deviceClient.client_id });
+    expect(res.status).toBe(200);
+  }
 
   /** A new family by the password grant: its refresh token and its id (the access token's `sid`). */
   async function newFamily(client: Client): Promise<{ refreshToken: string; familyId: string }> {
@@ -100,6 +114,7 @@ async function setUp(env: Record<string, string> = {}) {
     rotate,
     code,
     exchange,
+    deviceAuthorization,
     count,
     ids,
     housekeeping: t.app.get(HousekeepingService),
@@ -119,6 +134,10 @@ describe('housekeeping: deleting expired rows in batches', () => {
       logged.push(String(message));
     });
     try {
+      // Two device authorizations that expire at t0 (they live 600 s).
+      await s.deviceAuthorization();
+      await s.deviceAuthorization();
+      t.clock.advance(600);
       // t0: what will be past retention at the end.
       const oldExpired = [];
       for (let i = 0; i < 3; i++) oldExpired.push(await s.newFamily(s.shortLived));
@@ -148,6 +167,7 @@ describe('housekeeping: deleting expired rows in batches', () => {
       const replay = await s.refresh(s.longLived, recentlyRevoked.refreshToken);
       expect(replay.body.error_description).toBe('the refresh token was already used; the grant has been revoked');
       await s.code(new Browser(t.http)); // a code expiring in 60 s and a session of 8 hours
+      await s.deviceAuthorization(); // expiring in 600 s
 
       // t1: the t0 families ended (expiry t0 + 60 s, revocation t0) more than RETENTION ago; the recent
       // family expired 160 s ago and the recent code 160 s ago, both within retention.
@@ -158,7 +178,7 @@ describe('housekeeping: deleting expired rows in batches', () => {
 
       const result = await s.housekeeping.runOnce();
 
-      expect(result).toEqual({ families: 4, codes: 3, sessions: 2 });
+      expect(result).toEqual({ families: 4, codes: 3, sessions: 2, deviceAuthorizations: 2 });
       expect(await s.ids('SELECT id FROM refresh_token_family')).toEqual(
         [live.familyId, fromCode.familyId, recentlyExpired.familyId, recentlyRevoked.familyId].sort(),
       );
@@ -168,6 +188,7 @@ describe('housekeeping: deleting expired rows in batches', () => {
       expect(await s.count(`refresh_token WHERE family_id = '${live.familyId}'`)).toBe(3);
       expect(await s.count('authorization_code')).toBe(1);
       expect(await s.count('login_session')).toBe(1);
+      expect(await s.count('device_authorization')).toBe(1);
       // The audit trail is kept, including the events about deleted families.
       expect(await s.count('audit_event')).toBe(auditEvents);
       expect(await s.count(`audit_event WHERE target_id = '${oldRevoked.familyId}'`)).toBe(1);
@@ -175,11 +196,13 @@ describe('housekeeping: deleting expired rows in batches', () => {
       // One log line per run, with the counts and no id.
       const lines = logged.filter((l) => l.startsWith('housekeeping:'));
       expect(lines).toHaveLength(1);
-      expect(lines[0]).toMatch(/deleted 4 refresh-token families .*3 authorization codes, 2 login sessions/);
+      expect(lines[0]).toMatch(
+        /deleted 4 refresh-token families .*3 authorization codes, 2 login sessions, 2 device authorizations/,
+      );
       expect(lines[0]).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-/);
 
       // Nothing more to delete.
-      expect(await s.housekeeping.runOnce()).toEqual({ families: 0, codes: 0, sessions: 0 });
+      expect(await s.housekeeping.runOnce()).toEqual({ families: 0, codes: 0, sessions: 0, deviceAuthorizations: 0 });
 
       // Live families still refresh.
       expect((await s.refresh(s.longLived, liveThird)).status).toBe(200);
@@ -239,7 +262,7 @@ describe('housekeeping: deleting expired rows in batches', () => {
       expect(await s.count('refresh_token')).toBe(1);
       expect(await s.count('authorization_code')).toBe(0);
       expect(await s.count('login_session')).toBe(0);
-      expect(await s.housekeeping.runOnce()).toEqual({ families: 0, codes: 0, sessions: 0 });
+      expect(await s.housekeeping.runOnce()).toEqual({ families: 0, codes: 0, sessions: 0, deviceAuthorizations: 0 });
       expect((await s.refresh(s.longLived, live.refreshToken)).status).toBe(200);
     } finally {
       await s.t.close();

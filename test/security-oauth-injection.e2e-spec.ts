@@ -26,6 +26,7 @@ import {
   web,
   webPkce,
   guard,
+  device,
 } from './support/security-regression.js';
 
 jest.setTimeout(180_000);
@@ -40,6 +41,7 @@ describe('security regression', () => {
     /** The documented form parameters of the token endpoint (every grant's). */
     const TOKEN_PARAMS = formProperties('TokenRequestForm');
     const TOKEN_FORM_PARAMS = formProperties('TokenForm');
+    const DEVICE_AUTHORIZATION_PARAMS = formProperties('DeviceAuthorizationForm');
 
     it('takes the form parameters from the OpenAPI document', () => {
       expect(TOKEN_PARAMS).toEqual(
@@ -54,6 +56,8 @@ describe('security regression', () => {
         ]),
       );
       expect(TOKEN_FORM_PARAMS).toEqual(expect.arrayContaining(['token', 'token_type_hint']));
+      expect(TOKEN_PARAMS).toContain('device_code');
+      expect(DEVICE_AUTHORIZATION_PARAMS).toEqual(expect.arrayContaining(['scope', 'client_id']));
     });
 
     /**
@@ -85,6 +89,14 @@ describe('security regression', () => {
               code_verifier: webPkce.verifier,
             },
             authorization: basicOf(web),
+          };
+        case 'device_code':
+          return {
+            form: {
+              grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
+              client_id: device.client_id,
+              device_code: `asdc_${'A'.repeat(43)}`,
+            },
           };
         case 'client_id':
         case 'client_secret':
@@ -156,6 +168,15 @@ describe('security regression', () => {
         if (res.status !== 200) return expectOAuthError(r, res, [400, 401, 403]);
         check(JSON.stringify(res.body) === '{"active":false}', 'a hostile token is active', r, res);
       }),
+    );
+
+    // Every documented parameter is client authentication or a scope the client does not hold: none succeeds.
+    it.each(DEVICE_AUTHORIZATION_PARAMS)(
+      'POST /oauth/device_authorization with a hostile %s: a 4xx, nothing stored',
+      (param) =>
+        sendForms('/oauth/device_authorization', param, { form: { client_id: device.client_id } }, (r, res) =>
+          expectOAuthError(r, res, [400, 401]),
+        ),
     );
 
     it('leaves the refresh token of the owner working after all of it', async () => {

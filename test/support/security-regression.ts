@@ -190,6 +190,8 @@ export let confidential: { client_id: string; client_secret?: string };
 export let postClient: { client_id: string; client_secret?: string };
 export let introspector: { client_id: string; client_secret?: string };
 export let web: { client_id: string; client_secret?: string };
+/** A public client of the device authorization grant (RFC 8628). */
+export let device: { client_id: string };
 export const webPkce = pkcePair();
 
 export let adminBearer: string;
@@ -226,6 +228,12 @@ beforeAll(async () => {
     grant_types: ['authorization_code', 'refresh_token'],
     redirect_uris: [WEB_REDIRECT],
     scope: 'read write',
+  });
+  device = await t.createClient({
+    client_id: 'sec-device',
+    grant_types: ['urn:ietf:params:oauth:grant-type:device_code', 'refresh_token'],
+    scope: 'read',
+    token_endpoint_auth_method: 'none',
   });
   const login = await t.token(
     { grant_type: 'password', username: 'sec-owner', password: 'sec-owner-password', scope: 'read' },

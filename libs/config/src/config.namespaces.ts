@@ -59,6 +59,9 @@ export const authorizationConfig = registerAs('authorization', () => {
     loginMaxFailures: e.LOGIN_MAX_FAILURES,
     loginMaxFailuresPerAddress: e.LOGIN_MAX_FAILURES_PER_ADDRESS,
     loginFailureWindow: e.LOGIN_FAILURE_WINDOW,
+    deviceCodeLifetime: e.DEVICE_CODE_LIFETIME,
+    userCodeMaxAttempts: e.DEVICE_USER_CODE_MAX_ATTEMPTS,
+    userCodeWindow: e.DEVICE_USER_CODE_WINDOW,
   };
 });
 

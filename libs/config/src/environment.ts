@@ -150,6 +150,29 @@ export class Environment {
   @Max(24 * 3600)
   LOGIN_FAILURE_WINDOW = 900;
 
+  /** RFC 8628 3.2 expires_in: seconds a device code and its user code live. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(60)
+  @Max(1800)
+  DEVICE_CODE_LIFETIME = 600;
+
+  /** User codes entered per client address within DEVICE_USER_CODE_WINDOW before 429 (RFC 8628 5.1). */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  DEVICE_USER_CODE_MAX_ATTEMPTS = 10;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(60)
+  @Max(24 * 3600)
+  DEVICE_USER_CODE_WINDOW = 900;
+
   /** Redis for shared rate-limit counters (redis:// or rediss://); unset means one instance, in-process counters. */
   @IsOptional()
   @IsUrl({ require_tld: false, require_protocol: true, protocols: ['redis', 'rediss'] })

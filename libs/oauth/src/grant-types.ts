@@ -3,6 +3,8 @@ export const GrantType = {
   ClientCredentials: 'client_credentials',
   Password: 'password',
   RefreshToken: 'refresh_token',
+  /** RFC 8628 3.4: a device polls with the device code it was given. */
+  DeviceCode: 'urn:ietf:params:oauth:grant-type:device_code',
 } as const;
 export type GrantType = (typeof GrantType)[keyof typeof GrantType];
 

@@ -58,6 +58,26 @@ export class UnsupportedTokenTypeError extends OAuthError {
   readonly error = 'unsupported_token_type';
 }
 
+/** RFC 8628 3.5: the user has not yet approved or denied the device's request; keep polling. */
+export class AuthorizationPendingError extends OAuthError {
+  readonly error = 'authorization_pending';
+}
+
+/** RFC 8628 3.5: still pending, and the device polls too fast; its interval grows by 5 seconds. */
+export class SlowDownError extends OAuthError {
+  readonly error = 'slow_down';
+}
+
+/** RFC 8628 3.5 (RFC 6749 4.1.2.1): the user denied the request. */
+export class AccessDeniedError extends OAuthError {
+  readonly error = 'access_denied';
+}
+
+/** RFC 8628 3.5: the device code expired; the device may start over. */
+export class ExpiredTokenError extends OAuthError {
+  readonly error = 'expired_token';
+}
+
 export class ServerError extends OAuthError {
   readonly error = 'server_error';
   override readonly status = 500;

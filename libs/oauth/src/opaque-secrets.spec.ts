@@ -15,7 +15,12 @@ const prefixes = Object.values(SecretPrefix);
 
 describe('SecretPrefix', () => {
   it('has a distinct recognisable prefix for each kind of secret', () => {
-    expect(SecretPrefix).toEqual({ RefreshToken: 'asrt_', ClientSecret: 'ascs_', AuthorizationCode: 'asac_' });
+    expect(SecretPrefix).toEqual({
+      RefreshToken: 'asrt_',
+      ClientSecret: 'ascs_',
+      AuthorizationCode: 'asac_',
+      DeviceCode: 'asdc_',
+    });
   });
 });
 

@@ -8,6 +8,7 @@ export const SecretPrefix = {
   RefreshToken: 'asrt_',
   ClientSecret: 'ascs_',
   AuthorizationCode: 'asac_',
+  DeviceCode: 'asdc_',
 } as const;
 export type SecretPrefix = (typeof SecretPrefix)[keyof typeof SecretPrefix];
 

@@ -9,6 +9,7 @@ export * from './repositories/audit-event.repository.js';
 export * from './repositories/authorization-code.repository.js';
 export * from './repositories/client.repository.js';
 export * from './repositories/consent.repository.js';
+export * from './repositories/device-authorization.repository.js';
 export * from './repositories/login-session.repository.js';
 export * from './repositories/signing-key.repository.js';
 export * from './repositories/user.repository.js';

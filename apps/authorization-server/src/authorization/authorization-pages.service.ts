@@ -1,24 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { serverConfig, type ServerConfig } from '#config';
-import { OAuthError, parseForm, readBody } from '#oauth';
 import { AuthorizationFlowService, FlowStep } from './authorization-flow.service.js';
-import { AuthorizationPageError, AuthorizationRedirectError, AuthorizationRequest } from './authorization-request.js';
+import { AuthorizationRedirectError, AuthorizationRequest } from './authorization-request.js';
 import { SESSION_COOKIE, clearCookie, readCookie, setCookie } from './cookies.js';
-import { csrfToken, csrfValid } from './csrf.js';
+import { csrfToken } from './csrf.js';
 import { LoginSessionsService } from './login-sessions.service.js';
-import { consentPage, errorPage, loginPage, signOutPage, signedOutPage } from './pages/pages.js';
-
-const PAGE_HEADERS = {
-  'Cache-Control': 'no-store',
-  Pragma: 'no-cache',
-  'Content-Security-Policy':
-    "default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'",
-  'X-Frame-Options': 'DENY',
-  'X-Content-Type-Options': 'nosniff',
-  // same-origin, not no-referrer: with no-referrer browsers send `Origin: null` on the form posts.
-  'Referrer-Policy': 'same-origin',
-};
+import { PAGE_HEADERS, readPageForm, sentPageError } from './page-http.js';
+import { consentPage, loginPage, signOutPage, signedOutPage } from './pages/pages.js';
 
 /** The HTTP side of the authorization endpoint: forms, cookies, CSRF, pages and redirects. */
 @Injectable()
@@ -81,25 +70,8 @@ export class AuthorizationPagesService {
     return { form, request: await this.flow.request(form.authorization_request ?? '') };
   }
 
-  /** A posted form of our own pages: form-encoded, at most 16 KiB, with a valid CSRF token. */
-  private async form(req: Request): Promise<Record<string, string>> {
-    if (!/^application\/x-www-form-urlencoded\b/i.test(req.headers['content-type'] ?? '')) {
-      throw new AuthorizationPageError('Invalid request', 'The form could not be read.');
-    }
-    let form: Record<string, string>;
-    try {
-      form = parseForm(await readBody(req, 16 * 1024));
-    } catch {
-      throw new AuthorizationPageError('Invalid request', 'The form could not be read.');
-    }
-    if (!csrfValid(req, form.csrf_token, new URL(this.config.issuer).origin)) {
-      throw new AuthorizationPageError(
-        'Request refused',
-        'The form expired or did not come from this site. Go back and try again.',
-        403,
-      );
-    }
-    return form;
+  private form(req: Request): Promise<Record<string, string>> {
+    return readPageForm(req, new URL(this.config.issuer).origin);
   }
 
   private show(req: Request, res: Response, step: FlowStep): void {
@@ -124,11 +96,7 @@ export class AuthorizationPagesService {
       await work();
     } catch (e) {
       if (e instanceof AuthorizationRedirectError) return res.redirect(303, this.flow.errorRedirect(e));
-      if (e instanceof AuthorizationPageError)
-        return void res.set(PAGE_HEADERS).status(e.status).type('html').send(errorPage(e.title, e.message));
-      if (e instanceof OAuthError)
-        return void res.set(PAGE_HEADERS).status(400).type('html').send(errorPage('Invalid request', e.description));
-      throw e;
+      if (!sentPageError(res, e)) throw e;
     }
   }
 

@@ -8,12 +8,16 @@ import { AuthorizationFlowService } from './authorization-flow.service.js';
 import { AuthorizationPagesService } from './authorization-pages.service.js';
 import { AuthorizationController } from './authorization.controller.js';
 import { ConsentsService } from './consents.service.js';
+import { DeviceAuthorizationsService } from './device-authorizations.service.js';
+import { DevicePagesService } from './device-pages.service.js';
+import { DeviceController } from './device.controller.js';
 import { LoginSessionsService } from './login-sessions.service.js';
 import { LoginThrottle } from './login-throttle.service.js';
+import { UserCodeThrottle } from './user-code-throttle.service.js';
 
 @Module({
   imports: [AuditModule, ClientsModule, UsersModule, RateLimitModule],
-  controllers: [AuthorizationController],
+  controllers: [AuthorizationController, DeviceController],
   providers: [
     AuthorizationPagesService,
     AuthorizationFlowService,
@@ -21,7 +25,10 @@ import { LoginThrottle } from './login-throttle.service.js';
     ConsentsService,
     LoginSessionsService,
     LoginThrottle,
+    DeviceAuthorizationsService,
+    DevicePagesService,
+    UserCodeThrottle,
   ],
-  exports: [AuthorizationCodesService, ConsentsService, LoginThrottle],
+  exports: [AuthorizationCodesService, ConsentsService, LoginThrottle, DeviceAuthorizationsService],
 })
 export class AuthorizationModule {}

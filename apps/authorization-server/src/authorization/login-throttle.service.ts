@@ -40,20 +40,51 @@ export class LoginThrottle {
     return { user, retryAfter: 0 };
   }
 
-  /** Counts an attempt; answers 0 within the limit, else the seconds until the window closes. */
-  private async reserve(key: string, limit: number, targetType: string, target: string): Promise<number> {
-    const { hits, resetInMs } = await this.storage.increment(key, this.config.loginFailureWindow * 1000);
-    if (hits <= limit) return 0;
-    // The count is atomic: exactly one attempt per window sees limit + 1, on any instance.
-    if (hits === limit + 1) {
-      await this.audit.log({
-        actor: 'system',
-        action: 'login.throttled',
-        target_type: targetType,
-        target_id: target,
-        reason: `more than ${limit} failed sign-in attempts within ${this.config.loginFailureWindow} s`,
-      });
-    }
-    return Math.max(1, Math.ceil(resetInMs / 1000));
+  private reserve(key: string, limit: number, targetType: string, target: string): Promise<number> {
+    const window = this.config.loginFailureWindow;
+    return reserveAttempt(this.storage, this.audit, {
+      key,
+      limit,
+      windowSeconds: window,
+      action: 'login.throttled',
+      targetType,
+      target,
+      reason: `more than ${limit} failed sign-in attempts within ${window} s`,
+    });
   }
+}
+
+/** One throttled kind of attempt: its counter, limit and window, and the audit event of its first refusal. */
+export interface ThrottledAttempt {
+  key: string;
+  limit: number;
+  windowSeconds: number;
+  action: string;
+  targetType: string;
+  target: string;
+  reason: string;
+}
+
+/**
+ * Counts an attempt; answers 0 within the limit, else the seconds until the window closes. The first
+ * refused attempt of a window records one audit event.
+ */
+export async function reserveAttempt(
+  storage: RateLimitStorage,
+  audit: AuditService,
+  attempt: ThrottledAttempt,
+): Promise<number> {
+  const { hits, resetInMs } = await storage.increment(attempt.key, attempt.windowSeconds * 1000);
+  if (hits <= attempt.limit) return 0;
+  // The count is atomic: exactly one attempt per window sees limit + 1, on any instance.
+  if (hits === attempt.limit + 1) {
+    await audit.log({
+      actor: 'system',
+      action: attempt.action,
+      target_type: attempt.targetType,
+      target_id: attempt.target,
+      reason: attempt.reason,
+    });
+  }
+  return Math.max(1, Math.ceil(resetInMs / 1000));
 }

@@ -20,7 +20,7 @@ export interface RegistrationPolicy {
 }
 
 const ADMIN_SCOPES = ['admin', 'admin:read'];
-const USER_GRANTS: readonly string[] = [GrantType.Password, GrantType.AuthorizationCode];
+const USER_GRANTS: readonly string[] = [GrantType.Password, GrantType.AuthorizationCode, GrantType.DeviceCode];
 // RFC 9700 2.6 (and RFC 8252 7.3): plain http only for loopback redirects of native apps.
 const LOOPBACK_HOSTS = ['127.0.0.1', '[::1]', 'localhost'];
 

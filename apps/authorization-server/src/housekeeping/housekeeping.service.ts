@@ -15,6 +15,7 @@ export interface HousekeepingCounts {
   families: number;
   codes: number;
   sessions: number;
+  deviceAuthorizations: number;
 }
 
 /** One batch of one kind of row: at most `limit` rows deleted, answers how many. */
@@ -22,7 +23,7 @@ type DeleteBatch = (cutoff: number, limit: number) => Promise<number>;
 
 /**
  * Deletes what can no longer be used: dead refresh-token families with their tokens, old authorization
- * codes and expired login sessions. Audit events are never deleted: the audit trail is the operators' to
+ * codes and device authorizations, and expired login sessions. Audit events are never deleted: the audit trail is the operators' to
  * keep (or prune themselves).
  *
  * Every instance runs the job, possibly at the same moment, so it deletes in small batches
@@ -72,11 +73,12 @@ export class HousekeepingService implements OnApplicationBootstrap, BeforeApplic
       (await this.purge((c, n) => this.rows.deleteRevokedFamilies(c, n), cutoff));
     const codes = await this.purge((c, n) => this.rows.deleteExpiredCodes(c, n), cutoff);
     const sessions = await this.purge((c, n) => this.rows.deleteExpiredSessions(c, n), now);
+    const deviceAuthorizations = await this.purge((c, n) => this.rows.deleteExpiredDeviceAuthorizations(c, n), cutoff);
     this.logger.log(
       `housekeeping: deleted ${families} refresh-token families (with their tokens), ${codes} authorization codes, ` +
-        `${sessions} login sessions in ${Date.now() - started} ms`,
+        `${sessions} login sessions, ${deviceAuthorizations} device authorizations in ${Date.now() - started} ms`,
     );
-    return { families, codes, sessions };
+    return { families, codes, sessions, deviceAuthorizations };
   }
 
   private tick(): void {

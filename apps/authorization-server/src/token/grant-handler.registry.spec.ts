@@ -16,12 +16,13 @@ describe(GrantHandlerRegistry.name, () => {
     return (await refusalOf(t.token(client, params))) as OAuthError;
   }
 
-  it('knows the four grants, each by its grant_type', () => {
+  it('knows the five grants, each by its grant_type', () => {
     expect(t.registry.supportedGrantTypes().sort()).toEqual([
       'authorization_code',
       'client_credentials',
       'password',
       'refresh_token',
+      'urn:ietf:params:oauth:grant-type:device_code',
     ]);
   });
 

@@ -32,7 +32,8 @@ export class TokenController {
   @Header('Pragma', 'no-cache')
   @UseGuards(FormBodyGuard, TokenRateLimitGuard, ClientAuthGuard, ClientRateLimitGuard, DpopProofGuard)
   @ApiOperation({
-    summary: 'Token endpoint (RFC 6749 3.2): authorization_code, client_credentials, password, refresh_token',
+    summary:
+      'Token endpoint (RFC 6749 3.2): authorization_code, client_credentials, password, refresh_token, device_code (RFC 8628)',
   })
   @ApiConsumes('application/x-www-form-urlencoded')
   @ApiBasicAuth()

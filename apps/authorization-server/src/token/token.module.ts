@@ -13,6 +13,7 @@ import { GRANT_HANDLERS, GrantHandler } from './grant-handler.js';
 import { GrantHandlerRegistry } from './grant-handler.registry.js';
 import { AuthorizationCodeGrant } from './grants/authorization-code.grant.js';
 import { ClientCredentialsGrant } from './grants/client-credentials.grant.js';
+import { DeviceCodeGrant } from './grants/device-code.grant.js';
 import { PasswordGrant } from './grants/password.grant.js';
 import { RefreshTokenGrant } from './grants/refresh-token.grant.js';
 import { TokenIssuer } from './token-issuer.service.js';
@@ -22,8 +23,10 @@ import { RevocationController } from './revocation.controller.js';
 import { TokenRevocationService } from './token-revocation.service.js';
 import { TokenLookup } from './token-lookup.service.js';
 import { TokenController } from './token.controller.js';
+import { DeviceAuthorizationController } from './device-authorization.controller.js';
+import { DeviceAuthorizationRequestService } from './device-authorization-request.service.js';
 
-const GRANTS = [AuthorizationCodeGrant, ClientCredentialsGrant, PasswordGrant, RefreshTokenGrant];
+const GRANTS = [AuthorizationCodeGrant, ClientCredentialsGrant, PasswordGrant, RefreshTokenGrant, DeviceCodeGrant];
 
 @Module({
   imports: [
@@ -37,7 +40,7 @@ const GRANTS = [AuthorizationCodeGrant, ClientCredentialsGrant, PasswordGrant, R
     RevocationModule,
     DpopModule,
   ],
-  controllers: [TokenController, RevocationController],
+  controllers: [TokenController, RevocationController, DeviceAuthorizationController],
   providers: [
     TokenIssuer,
     TokenLookup,
@@ -46,6 +49,7 @@ const GRANTS = [AuthorizationCodeGrant, ClientCredentialsGrant, PasswordGrant, R
     IntrospectionCallerGuard,
     DpopProofGuard,
     GrantHandlerRegistry,
+    DeviceAuthorizationRequestService,
     ...GRANTS,
     { provide: GRANT_HANDLERS, inject: GRANTS, useFactory: (...handlers: GrantHandler[]) => handlers },
   ],

@@ -33,6 +33,8 @@ export class WellKnownController {
       issuer,
       authorization_endpoint: `${issuer}/oauth/authorize`,
       token_endpoint: `${issuer}/oauth/token`,
+      // RFC 8628 4.
+      device_authorization_endpoint: `${issuer}/oauth/device_authorization`,
       jwks_uri: `${issuer}/.well-known/jwks.json`,
       response_types_supported: ['code'],
       response_modes_supported: ['query'],

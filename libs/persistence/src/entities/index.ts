@@ -1,6 +1,7 @@
 import { AuditEventEntity } from './audit-event.entity.js';
 import { AuthorizationCodeEntity } from './authorization-code.entity.js';
 import { ConsentEntity } from './consent.entity.js';
+import { DeviceAuthorizationEntity } from './device-authorization.entity.js';
 import { LoginSessionEntity } from './login-session.entity.js';
 import { ClientEntity } from './client.entity.js';
 import { RefreshTokenFamilyEntity } from './refresh-token-family.entity.js';
@@ -8,12 +9,14 @@ import { RefreshTokenEntity } from './refresh-token.entity.js';
 import { SigningKeyEntity } from './signing-key.entity.js';
 export { SIGNING_KEY_STATUSES, type SigningKeyStatus } from './signing-key.entity.js';
 export type { ClientJwks } from './client.entity.js';
+export { DEVICE_AUTHORIZATION_STATUSES, type DeviceAuthorizationStatus } from './device-authorization.entity.js';
 import { UserEntity } from './user.entity.js';
 
 export {
   AuditEventEntity,
   AuthorizationCodeEntity,
   ConsentEntity,
+  DeviceAuthorizationEntity,
   LoginSessionEntity,
   ClientEntity,
   RefreshTokenEntity,
@@ -32,4 +35,5 @@ export const ENTITIES = [
   AuthorizationCodeEntity,
   ConsentEntity,
   LoginSessionEntity,
+  DeviceAuthorizationEntity,
 ];

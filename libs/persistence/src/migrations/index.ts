@@ -9,6 +9,7 @@ import { AuthorizationCodeRedirectUriSent1764800000000 } from './1764800000000-a
 import { SigningKeyRotation1764900000000 } from './1764900000000-signing-key-rotation.js';
 import { ClientKeys1765100000000 } from './1765100000000-client-keys.js';
 import { DpopBinding1765200000000 } from './1765200000000-dpop-binding.js';
+import { DeviceAuthorization1765300000000 } from './1765300000000-device-authorization.js';
 import { migrationsFor } from './migration.js';
 
 /** Every migration, oldest first; each dialect runs the ones that have statements for it. */
@@ -24,6 +25,7 @@ const MIGRATIONS = [
   SigningKeyRotation1764900000000,
   ClientKeys1765100000000,
   DpopBinding1765200000000,
+  DeviceAuthorization1765300000000,
 ];
 
 export const SQLITE_MIGRATIONS = migrationsFor('sqlite', MIGRATIONS);

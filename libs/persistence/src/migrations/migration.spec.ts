@@ -14,6 +14,7 @@ const RECORDED = {
     'SigningKeyRotation1764900000000',
     'ClientKeys1765100000000',
     'DpopBindingSqlite1765200000000',
+    'DeviceAuthorization1765300000000',
   ],
   postgres: [
     'InitialSchemaPostgres1764100000000',
@@ -27,6 +28,7 @@ const RECORDED = {
     'SigningKeyRotation1764900000000',
     'ClientKeys1765100000000',
     'DpopBindingPostgres1765200000000',
+    'DeviceAuthorization1765300000000',
   ],
 };
 

@@ -4,7 +4,7 @@ import { DatabaseHandle } from '../database-handle.js';
 
 /** A condition on one instant column, given the placeholder of the cutoff. */
 interface Purge {
-  table: 'refresh_token_family' | 'authorization_code' | 'login_session';
+  table: 'refresh_token_family' | 'authorization_code' | 'login_session' | 'device_authorization';
   where: (cutoff: string) => string;
 }
 
@@ -20,6 +20,9 @@ const REVOKED_FAMILIES: Purge = {
 // from it (RFC 6749 4.1.2), which needs the row.
 const EXPIRED_CODES: Purge = { table: 'authorization_code', where: (c) => `expires_at < ${c}` };
 // A login session is dead once expires_at is reached (LoginSessionsService accepts expires_at > now).
+// A device authorization is of no use once expired (the grant answers expired_token, or invalid_grant once
+// consumed, and no token hangs on it), so it is kept as long as an authorization code is, no longer.
+const EXPIRED_DEVICE_AUTHORIZATIONS: Purge = { table: 'device_authorization', where: (c) => `expires_at < ${c}` };
 const EXPIRED_SESSIONS: Purge = { table: 'login_session', where: (c) => `expires_at <= ${c}` };
 
 /**
@@ -49,6 +52,11 @@ export class HousekeepingRepository {
   /** Authorization codes, used or not, whose expiry is before `cutoff`. */
   deleteExpiredCodes(cutoff: number, limit: number): Promise<number> {
     return this.deleteBatch(EXPIRED_CODES, cutoff, limit);
+  }
+
+  /** Device authorizations, whatever their status, whose expiry is before `cutoff`. */
+  deleteExpiredDeviceAuthorizations(cutoff: number, limit: number): Promise<number> {
+    return this.deleteBatch(EXPIRED_DEVICE_AUTHORIZATIONS, cutoff, limit);
   }
 
   /** Login sessions whose expiry is `now` or earlier. */

@@ -20,7 +20,7 @@ export interface RefreshTokenWithFamily {
   /** The family's user is still there and enabled, and its token epoch has not moved since the family began. */
   user_active: boolean;
   /** RFC 9449: the thumbprint of the DPoP key every refresh of the family must prove; null when unbound. */
-  family_dpop_jkt?: string | null;
+  family_dpop_jkt: string | null;
 }
 
 export interface NewRefreshToken {

@@ -90,8 +90,7 @@ describe('rotation rule', () => {
     expect(rotationRefusal(bound, CLIENT, NOW, null)).toBe('dpop_key_mismatch');
     expect(isRotatable(bound, CLIENT, NOW)).toBe(false);
     expect(rotationRefusal(rotatable(), CLIENT, NOW, 'key-b')).toBeNull();
-    const { family_dpop_jkt: _, ...withoutField } = rotatable();
-    expect(isRotatable(withoutField, CLIENT, NOW, 'key-b')).toBe(true);
+    expect(isRotatable({ ...rotatable(), family_dpop_jkt: null }, CLIENT, NOW, 'key-b')).toBe(true);
   });
 
   it('refuses a token without its DPoP key before telling whether it was used, so a used one is no replay', () => {

@@ -4,6 +4,7 @@ import { AuditEventRepository } from './audit-event.repository.js';
 import { AuthorizationCodeRepository } from './authorization-code.repository.js';
 import { ClientRepository } from './client.repository.js';
 import { ConsentRepository } from './consent.repository.js';
+import { DeviceAuthorizationRepository } from './device-authorization.repository.js';
 import { LoginSessionRepository } from './login-session.repository.js';
 import { SigningKeyRepository } from './signing-key.repository.js';
 import { TransactionRunner, type TransactionalRepositories } from './transaction-runner.js';
@@ -12,6 +13,7 @@ import { TypeOrmAuditEventRepository } from './typeorm-audit-event.repository.js
 import { TypeOrmAuthorizationCodeRepository } from './typeorm-authorization-code.repository.js';
 import { TypeOrmClientRepository } from './typeorm-client.repository.js';
 import { TypeOrmConsentRepository } from './typeorm-consent.repository.js';
+import { TypeOrmDeviceAuthorizationRepository } from './typeorm-device-authorization.repository.js';
 import { TypeOrmLoginSessionRepository } from './typeorm-login-session.repository.js';
 import { TypeOrmSigningKeyRepository } from './typeorm-signing-key.repository.js';
 import { TypeOrmUserRepository } from './typeorm-user.repository.js';
@@ -45,6 +47,7 @@ export const AGGREGATE_REPOSITORIES = [
   AuthorizationCodeRepository,
   ClientRepository,
   ConsentRepository,
+  DeviceAuthorizationRepository,
   LoginSessionRepository,
   SigningKeyRepository,
   UserRepository,
@@ -62,6 +65,7 @@ export const AGGREGATE_REPOSITORY_PROVIDERS: Provider[] = [
   overManager(AuthorizationCodeRepository, (m) => new TypeOrmAuthorizationCodeRepository(m)),
   overManager(ClientRepository, (m) => new TypeOrmClientRepository(m)),
   overManager(ConsentRepository, (m) => new TypeOrmConsentRepository(m)),
+  overManager(DeviceAuthorizationRepository, (m) => new TypeOrmDeviceAuthorizationRepository(m)),
   overManager(LoginSessionRepository, (m) => new TypeOrmLoginSessionRepository(m)),
   overManager(SigningKeyRepository, (m) => new TypeOrmSigningKeyRepository(m)),
   overManager(UserRepository, (m) => new TypeOrmUserRepository(m)),

@@ -173,6 +173,7 @@ export class FakeRefreshTokenRepository extends RefreshTokenRepository {
       family_scope: family.scope,
       family_expires_at: family.expires_at,
       family_revoked_at: family.revoked_at,
+      family_dpop_jkt: family.dpop_jkt ?? null,
       user_active: this.users.activeAtEpoch(family.subject, family.user_epoch),
     };
   }

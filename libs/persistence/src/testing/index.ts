@@ -2,6 +2,7 @@ import { FakeAuditEventRepository } from './fake-audit-event.repository.js';
 import { FakeAuthorizationCodeRepository } from './fake-authorization-code.repository.js';
 import { FakeClientRepository } from './fake-client.repository.js';
 import { FakeConsentRepository } from './fake-consent.repository.js';
+import { FakeDeviceAuthorizationRepository } from './fake-device-authorization.repository.js';
 import { FakeLoginSessionRepository } from './fake-login-session.repository.js';
 import { FakeRefreshTokenRepository } from './fake-refresh-token.repository.js';
 import { FakeSigningKeyRepository } from './fake-signing-key.repository.js';
@@ -12,6 +13,7 @@ export * from './fake-audit-event.repository.js';
 export * from './fake-authorization-code.repository.js';
 export * from './fake-client.repository.js';
 export * from './fake-consent.repository.js';
+export * from './fake-device-authorization.repository.js';
 export * from './fake-login-session.repository.js';
 export * from './fake-refresh-token.repository.js';
 export * from './fake-signing-key.repository.js';
@@ -24,6 +26,7 @@ export interface FakeRepositories {
   authorizationCodes: FakeAuthorizationCodeRepository;
   clients: FakeClientRepository;
   consents: FakeConsentRepository;
+  deviceAuthorizations: FakeDeviceAuthorizationRepository;
   loginSessions: FakeLoginSessionRepository;
   refreshTokens: FakeRefreshTokenRepository;
   signingKeys: FakeSigningKeyRepository;
@@ -49,6 +52,7 @@ export function fakeRepositories(): FakeRepositories {
       aggregates.authorizationCodes,
       aggregates.auditEvents,
     ),
+    deviceAuthorizations: new FakeDeviceAuthorizationRepository(),
     transactions: new FakeTransactionRunner(aggregates),
   };
 }

@@ -22,6 +22,7 @@ const SUPPORTED_GRANTS = [
   GrantType.ClientCredentials,
   GrantType.Password,
   GrantType.RefreshToken,
+  GrantType.DeviceCode,
 ];
 
 /** The OpenAPI shape of a JWK Set (RFC 7517 5). */
@@ -55,7 +56,7 @@ export class CreateClientDto {
 
   @ApiProperty({ type: [String], enum: SUPPORTED_GRANTS, isArray: true })
   @IsArray()
-  @ArrayMaxSize(4)
+  @ArrayMaxSize(SUPPORTED_GRANTS.length)
   @IsIn(SUPPORTED_GRANTS, { each: true })
   grant_types: string[];
 

@@ -19,3 +19,9 @@ export const AuthorizationCodeParams = {
   redirect_uri: optional(2048),
   code_verifier: optional(128),
 };
+
+/** RFC 8628 3.4. */
+export const DeviceCodeParams = { device_code: required(512) };
+
+/** RFC 8628 3.1 (client_id is client authentication's). */
+export const DeviceAuthorizationParams = { scope: optional(2048) };

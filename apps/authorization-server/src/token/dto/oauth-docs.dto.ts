@@ -2,7 +2,16 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
 /** OpenAPI shapes of the OAuth endpoints (form bodies are parsed by FormBodyGuard, not by these). */
 export class TokenRequestForm {
-  @ApiProperty({ enum: ['authorization_code', 'client_credentials', 'password', 'refresh_token'] }) grant_type: string;
+  @ApiProperty({
+    enum: [
+      'authorization_code',
+      'client_credentials',
+      'password',
+      'refresh_token',
+      'urn:ietf:params:oauth:grant-type:device_code',
+    ],
+  })
+  grant_type: string;
   @ApiPropertyOptional({ description: 'Space-delimited; defaults to what the client or grant allows' }) scope?: string;
   @ApiPropertyOptional({ description: 'grant_type=refresh_token' }) refresh_token?: string;
   @ApiPropertyOptional({ description: 'grant_type=authorization_code: the code from /oauth/authorize' }) code?: string;
@@ -10,6 +19,8 @@ export class TokenRequestForm {
   redirect_uri?: string;
   @ApiPropertyOptional({ description: 'grant_type=authorization_code: the PKCE verifier (RFC 7636)' })
   code_verifier?: string;
+  @ApiPropertyOptional({ description: 'grant_type=urn:ietf:params:oauth:grant-type:device_code (RFC 8628 3.4)' })
+  device_code?: string;
   @ApiPropertyOptional({ description: 'grant_type=password (legacy, RFC 9700 2.4)' }) username?: string;
   @ApiPropertyOptional({ description: 'grant_type=password', format: 'password' }) password?: string;
   @ApiPropertyOptional({ description: 'client_secret_post and public clients' }) client_id?: string;
@@ -42,6 +53,10 @@ export class OAuthErrorDto {
       'insufficient_scope',
       'server_error',
       'temporarily_unavailable',
+      'authorization_pending',
+      'slow_down',
+      'access_denied',
+      'expired_token',
     ],
   })
   error: string;
@@ -72,4 +87,24 @@ export class IntrospectionResponseDto {
   @ApiPropertyOptional() iat?: number;
   @ApiPropertyOptional() jti?: string;
   @ApiPropertyOptional({ description: 'The refresh-token family (grant)' }) sid?: string;
+}
+
+export class DeviceAuthorizationForm {
+  @ApiPropertyOptional({ description: 'Space-delimited; defaults to the client’s scope' }) scope?: string;
+  @ApiPropertyOptional({ description: 'client_secret_post and public clients' }) client_id?: string;
+  @ApiPropertyOptional({ description: 'client_secret_post only', format: 'password' }) client_secret?: string;
+  @ApiPropertyOptional({ description: 'private_key_jwt: urn:ietf:params:oauth:client-assertion-type:jwt-bearer' })
+  client_assertion_type?: string;
+  @ApiPropertyOptional({ description: 'private_key_jwt: a JWT signed with a registered key (RFC 7523 2.2)' })
+  client_assertion?: string;
+}
+
+export class DeviceAuthorizationResponseDto {
+  @ApiProperty({ description: 'Opaque, asdc_ prefix; the device polls the token endpoint with it' })
+  device_code: string;
+  @ApiProperty({ example: 'BDWP-HQPK', description: 'What the user types at verification_uri' }) user_code: string;
+  @ApiProperty({ example: 'https://issuer.example/device' }) verification_uri: string;
+  @ApiProperty({ example: 'https://issuer.example/device?user_code=BDWP-HQPK' }) verification_uri_complete: string;
+  @ApiProperty({ example: 600 }) expires_in: number;
+  @ApiProperty({ example: 5, description: 'Seconds between polls' }) interval: number;
 }

@@ -10,6 +10,7 @@ import { grantParams } from '../grant-params.js';
 import { TokenIssuer } from '../token-issuer.service.js';
 import { MetricsService } from '../../metrics/metrics.service.js';
 import { verifierMatches } from './pkce.js';
+import { refreshTokenAllowed } from './refresh-token-allowed.js';
 
 const invalid = () => new InvalidGrantError('the authorization code is invalid');
 
@@ -40,7 +41,7 @@ export class AuthorizationCodeGrant implements GrantHandler {
     const user = { id: record.user_id, token_epoch: record.user_epoch };
     // RFC 9449 5: a public client's new family is bound to the proof's key.
     const { family, first } = this.issuer.newFamily(client, user, scope, dpop);
-    const withRefresh = this.refreshTokenAllowed(client, scope);
+    const withRefresh = refreshTokenAllowed(client, scope);
     const redeemed = await this.tokens.redeemAuthorizationCode(
       record.id,
       this.clock.now(),
@@ -99,10 +100,5 @@ export class AuthorizationCodeGrant implements GrantHandler {
       this.logger.warn(`authorization code reuse: family ${record.family_id} of client ${client.client_id} revoked`);
     }
     throw new InvalidGrantError('the authorization code was already used; the tokens issued from it are revoked');
-  }
-
-  private refreshTokenAllowed(client: ClientEntity, scope: string[]): boolean {
-    if (!client.grant_types.includes(GrantType.RefreshToken)) return false;
-    return !client.refresh_token_requires_offline_access || scope.includes('offline_access');
   }
 }

@@ -16,6 +16,7 @@ import { type ClientEntity, DatabaseHandle, type UserEntity } from '#persistence
 import { type FakeRepositories, fakeRepositories } from '../../../../../libs/persistence/src/testing/index.js';
 import { AuditService } from '../../audit/audit.service.js';
 import { AuthorizationCodesService } from '../../authorization/authorization-codes.service.js';
+import { DeviceAuthorizationsService } from '../../authorization/device-authorizations.service.js';
 import { LoginThrottle } from '../../authorization/login-throttle.service.js';
 import { TokenStanding } from '../../bearer/token-standing.service.js';
 import { AuthFailureMonitor } from '../../clients/auth-failure-monitor.js';
@@ -35,6 +36,7 @@ import type { GrantContext, TokenRequestParams, TokenResponse } from '../grant-h
 import { GrantHandlerRegistry } from '../grant-handler.registry.js';
 import { AuthorizationCodeGrant } from '../grants/authorization-code.grant.js';
 import { ClientCredentialsGrant } from '../grants/client-credentials.grant.js';
+import { DeviceCodeGrant } from '../grants/device-code.grant.js';
 import { PasswordGrant } from '../grants/password.grant.js';
 import { RefreshTokenGrant } from '../grants/refresh-token.grant.js';
 import { RefreshTokenRevocation } from '../../revocation/refresh-token-revocation.service.js';
@@ -84,6 +86,7 @@ export interface TokenPath {
     clientCredentials: ClientCredentialsGrant;
     password: PasswordGrant;
     refreshToken: RefreshTokenGrant;
+    deviceCode: DeviceCodeGrant;
   };
   /** The one service every revocation goes through, and RFC 7009's use of it. */
   revocation: RefreshTokenRevocation;
@@ -93,6 +96,8 @@ export interface TokenPath {
   clientAuthentication: ClientAuthenticationService;
   clientAuth: ClientAuthGuard;
   codes: AuthorizationCodesService;
+  /** Device requests (RFC 8628): started as the device authorization endpoint starts them, decided as the pages do. */
+  devices: DeviceAuthorizationsService;
   users: UsersService;
   metrics: MetricsService;
   server: ServerConfig;
@@ -121,6 +126,9 @@ const AUTHORIZATION: AuthorizationConfig = {
   loginMaxFailures: 5,
   loginMaxFailuresPerAddress: 20,
   loginFailureWindow: 900,
+  deviceCodeLifetime: 600,
+  userCodeMaxAttempts: 10,
+  userCodeWindow: 900,
 };
 
 export async function buildTokenPath(): Promise<TokenPath> {
@@ -179,11 +187,13 @@ export async function buildTokenPath(): Promise<TokenPath> {
   const tokenRevocation = new TokenRevocationService(lookup, revocation);
   const issuer = new TokenIssuer(keys, repos.refreshTokens, clock, server, metrics);
   const codes = new AuthorizationCodesService(repos.authorizationCodes, AUTHORIZATION, clock);
+  const devices = new DeviceAuthorizationsService(repos.deviceAuthorizations, AUTHORIZATION, server, clock);
   const grants = {
     authorizationCode: new AuthorizationCodeGrant(codes, repos.refreshTokens, issuer, clock, metrics, revocation),
     clientCredentials: new ClientCredentialsGrant(issuer),
     password: new PasswordGrant(new LoginThrottle(AUTHORIZATION, rateLimits, users, audit), users, issuer),
     refreshToken: new RefreshTokenGrant(repos.refreshTokens, issuer, clock, metrics, revocation),
+    deviceCode: new DeviceCodeGrant(devices, users, issuer, clock),
   };
   const registry = new GrantHandlerRegistry(Object.values(grants));
   const publicKeys = createLocalJWKSet(await keys.jwks());
@@ -200,6 +210,7 @@ export async function buildTokenPath(): Promise<TokenPath> {
     clientAuthentication,
     clientAuth: new ClientAuthGuard(clientAuthentication),
     codes,
+    devices,
     users,
     metrics,
     server,
