@@ -13,6 +13,7 @@ import {
   rateLimitConfig,
   redisConfig,
   registrationConfig,
+  securityEventsConfig,
   serverConfig,
 } from './config.namespaces.js';
 import { validateEnvironment } from './environment.js';
@@ -36,6 +37,7 @@ import { validateEnvironment } from './environment.js';
         cacheConfig,
         redisConfig,
         registrationConfig,
+        securityEventsConfig,
       ],
       validate: (raw) => {
         validateEnvironment(raw);

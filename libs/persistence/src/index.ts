@@ -11,6 +11,7 @@ export * from './repositories/client.repository.js';
 export * from './repositories/consent.repository.js';
 export * from './repositories/login-session.repository.js';
 export * from './repositories/signing-key.repository.js';
+export * from './repositories/security-event.repository.js';
 export * from './repositories/user.repository.js';
 export * from './repositories/transaction-runner.js';
 export { TypeOrmTransactionRunner, typeOrmRepositories } from './repositories/typeorm-repositories.js';

@@ -8,6 +8,7 @@ import { TokenStanding1764700000000 } from './1764700000000-token-standing.js';
 import { AuthorizationCodeRedirectUriSent1764800000000 } from './1764800000000-authorization-code-redirect-uri-sent.js';
 import { SigningKeyRotation1764900000000 } from './1764900000000-signing-key-rotation.js';
 import { ClientKeys1765100000000 } from './1765100000000-client-keys.js';
+import { SecurityEvents1765400000000 } from './1765400000000-security-events.js';
 import { migrationsFor } from './migration.js';
 
 /** Every migration, oldest first; each dialect runs the ones that have statements for it. */
@@ -22,6 +23,7 @@ const MIGRATIONS = [
   AuthorizationCodeRedirectUriSent1764800000000,
   SigningKeyRotation1764900000000,
   ClientKeys1765100000000,
+  SecurityEvents1765400000000,
 ];
 
 export const SQLITE_MIGRATIONS = migrationsFor('sqlite', MIGRATIONS);

@@ -13,6 +13,7 @@ const RECORDED = {
     'AuthorizationCodeRedirectUriSentSqlite1764800000000',
     'SigningKeyRotation1764900000000',
     'ClientKeys1765100000000',
+    'SecurityEventsSqlite1765400000000',
   ],
   postgres: [
     'InitialSchemaPostgres1764100000000',
@@ -25,6 +26,7 @@ const RECORDED = {
     'AuthorizationCodeRedirectUriSentPostgres1764800000000',
     'SigningKeyRotation1764900000000',
     'ClientKeys1765100000000',
+    'SecurityEventsPostgres1765400000000',
   ],
 };
 

@@ -5,6 +5,7 @@ import { AuthorizationCodeRepository } from './authorization-code.repository.js'
 import { ClientRepository } from './client.repository.js';
 import { ConsentRepository } from './consent.repository.js';
 import { LoginSessionRepository } from './login-session.repository.js';
+import { SecurityEventRepository } from './security-event.repository.js';
 import { SigningKeyRepository } from './signing-key.repository.js';
 import { TransactionRunner, type TransactionalRepositories } from './transaction-runner.js';
 import { UserRepository } from './user.repository.js';
@@ -13,6 +14,7 @@ import { TypeOrmAuthorizationCodeRepository } from './typeorm-authorization-code
 import { TypeOrmClientRepository } from './typeorm-client.repository.js';
 import { TypeOrmConsentRepository } from './typeorm-consent.repository.js';
 import { TypeOrmLoginSessionRepository } from './typeorm-login-session.repository.js';
+import { TypeOrmSecurityEventRepository } from './typeorm-security-event.repository.js';
 import { TypeOrmSigningKeyRepository } from './typeorm-signing-key.repository.js';
 import { TypeOrmUserRepository } from './typeorm-user.repository.js';
 
@@ -24,6 +26,7 @@ export function typeOrmRepositories(manager: EntityManager): TransactionalReposi
     clients: new TypeOrmClientRepository(manager),
     consents: new TypeOrmConsentRepository(manager),
     loginSessions: new TypeOrmLoginSessionRepository(manager),
+    securityEvents: new TypeOrmSecurityEventRepository(manager),
     signingKeys: new TypeOrmSigningKeyRepository(manager),
     users: new TypeOrmUserRepository(manager),
   };
@@ -46,6 +49,7 @@ export const AGGREGATE_REPOSITORIES = [
   ClientRepository,
   ConsentRepository,
   LoginSessionRepository,
+  SecurityEventRepository,
   SigningKeyRepository,
   UserRepository,
   TransactionRunner,
@@ -63,6 +67,7 @@ export const AGGREGATE_REPOSITORY_PROVIDERS: Provider[] = [
   overManager(ClientRepository, (m) => new TypeOrmClientRepository(m)),
   overManager(ConsentRepository, (m) => new TypeOrmConsentRepository(m)),
   overManager(LoginSessionRepository, (m) => new TypeOrmLoginSessionRepository(m)),
+  overManager(SecurityEventRepository, (m) => new TypeOrmSecurityEventRepository(m)),
   overManager(SigningKeyRepository, (m) => new TypeOrmSigningKeyRepository(m)),
   overManager(UserRepository, (m) => new TypeOrmUserRepository(m)),
   {

@@ -4,6 +4,7 @@ import { FakeClientRepository } from './fake-client.repository.js';
 import { FakeConsentRepository } from './fake-consent.repository.js';
 import { FakeLoginSessionRepository } from './fake-login-session.repository.js';
 import { FakeRefreshTokenRepository } from './fake-refresh-token.repository.js';
+import { FakeSecurityEventRepository } from './fake-security-event.repository.js';
 import { FakeSigningKeyRepository } from './fake-signing-key.repository.js';
 import { FakeTransactionRunner } from './fake-transaction-runner.js';
 import { FakeUserRepository } from './fake-user.repository.js';
@@ -14,6 +15,7 @@ export * from './fake-client.repository.js';
 export * from './fake-consent.repository.js';
 export * from './fake-login-session.repository.js';
 export * from './fake-refresh-token.repository.js';
+export * from './fake-security-event.repository.js';
 export * from './fake-signing-key.repository.js';
 export * from './fake-transaction-runner.js';
 export * from './fake-user.repository.js';
@@ -26,6 +28,7 @@ export interface FakeRepositories {
   consents: FakeConsentRepository;
   loginSessions: FakeLoginSessionRepository;
   refreshTokens: FakeRefreshTokenRepository;
+  securityEvents: FakeSecurityEventRepository;
   signingKeys: FakeSigningKeyRepository;
   users: FakeUserRepository;
   transactions: FakeTransactionRunner;
@@ -33,12 +36,14 @@ export interface FakeRepositories {
 
 /** One empty store: the refresh-token fake joins the same users and codes, and audits into the same log. */
 export function fakeRepositories(): FakeRepositories {
+  const clients = new FakeClientRepository();
   const aggregates = {
     auditEvents: new FakeAuditEventRepository(),
     authorizationCodes: new FakeAuthorizationCodeRepository(),
-    clients: new FakeClientRepository(),
+    clients,
     consents: new FakeConsentRepository(),
     loginSessions: new FakeLoginSessionRepository(),
+    securityEvents: new FakeSecurityEventRepository(clients),
     signingKeys: new FakeSigningKeyRepository(),
     users: new FakeUserRepository(),
   };
@@ -48,6 +53,7 @@ export function fakeRepositories(): FakeRepositories {
       aggregates.users,
       aggregates.authorizationCodes,
       aggregates.auditEvents,
+      aggregates.securityEvents,
     ),
     transactions: new FakeTransactionRunner(aggregates),
   };
