@@ -60,7 +60,7 @@ export class ClientRegistrationService {
       token_endpoint_auth_method: method,
       jwks: input.jwks ?? null,
       jwks_uri: input.jwks_uri ?? null,
-      security_event_endpoint: input.security_event_endpoint ?? null,
+      security_event_endpoint: input.security_event_endpoint || null,
       client_secret_hash: secret === undefined ? null : hashSecret(secret),
       created_at: now,
       updated_at: now,
@@ -96,7 +96,12 @@ export class ClientRegistrationService {
 
   async update(clientId: string, changes: UpdateClientDto): Promise<ClientEntity> {
     const client = await this.getOrThrow(clientId);
-    const changed = { ...stripUndefined(changes), ...otherKeySourceCleared(changes) };
+    const changed: Partial<ClientEntity> = {
+      ...stripUndefined(changes),
+      ...otherKeySourceCleared(changes),
+      // An empty string removes the endpoint (JSON null is refused throughout the admin API).
+      ...(changes.security_event_endpoint === '' ? { security_event_endpoint: null } : {}),
+    };
     const merged = { ...client, ...changed };
     this.assertAllowed(merged);
     const toPublic = merged.token_endpoint_auth_method === ClientAuthMethod.None;

@@ -160,9 +160,9 @@ export class PostgresRefreshTokenRepository extends RefreshTokenRepository {
       const params = { id: familyId, now, reason };
       const changed = (await run(q, REVOKE_FAMILY, params)).length === 1;
       await run(q, REVOKE_FAMILY_TOKENS, params);
-      if (changed && audit) await run(q, INSERT_AUDIT, audit);
       if (changed && events)
         events.queued += (await run(q, QUEUE_FOR_FAMILY, familyOutboxParams(events, familyId, now))).length;
+      if (changed && audit) await run(q, INSERT_AUDIT, audit);
       return changed;
     });
   }
@@ -188,10 +188,10 @@ export class PostgresRefreshTokenRepository extends RefreshTokenRepository {
         `UPDATE refresh_token SET revoked_at = $now::bigint, revoked_reason = $reason WHERE revoked_at IS NULL${where}`,
         params,
       );
-      await run(q, INSERT_AUDIT, { ...audit, reason: `${audit.reason ?? ''} (${families.length} families)`.trim() });
       if (events)
         for (const row of bulkOutboxParams(events, families, now))
           events.queued += (await run(q, QUEUE_FOR_CLIENT, row)).length;
+      await run(q, INSERT_AUDIT, { ...audit, reason: `${audit.reason ?? ''} (${families.length} families)`.trim() });
       return families.length;
     });
   }

@@ -191,8 +191,8 @@ export class SqliteRefreshTokenRepository extends RefreshTokenRepository {
     return this.db.transaction(() => {
       const changed = this.revokeFamilyRow.run({ id: familyId, now, reason }).changes === 1;
       this.revokeFamilyTokens.run({ id: familyId, now, reason });
-      if (changed && audit) this.insertAudit.run(audit);
       if (changed && events) events.queued += this.queueForFamily.all(familyOutboxParams(events, familyId, now)).length;
+      if (changed && audit) this.insertAudit.run(audit);
       return changed;
     })();
   }
