@@ -47,7 +47,7 @@ export abstract class SecurityEventRepository {
    * instance delivers each (PostgreSQL: FOR UPDATE SKIP LOCKED).
    */
   abstract claimDue(now: number, claimUntil: number, limit: number): Promise<SecurityEventEntity[]>;
-  /** Records an attempt and what it leaves the event as, in one transaction; the claim ends. */
+  /** Records an attempt and what it leaves the event as; the claim ends. */
   abstract recordAttempt(eventId: string, attempt: DeliveryAttempt, outcome: AttemptOutcome): Promise<void>;
   /** Newest first, keyset-paged by (created_at, id), one row more than `limit`. */
   abstract listNewestFirst(

@@ -51,23 +51,30 @@ export class TypeOrmSecurityEventRepository extends SecurityEventRepository {
     return rows.map(fromRow);
   }
 
+  /**
+   * The attempt first, then the event, each one statement (no TypeORM transaction: on SQLite its single
+   * connection would let other requests' statements join it, decision 3). A crash between the two leaves
+   * the event claimed until the claim lapses; it is then tried again.
+   */
   async recordAttempt(eventId: string, attempt: DeliveryAttempt, outcome: AttemptOutcome): Promise<void> {
-    await this.manager.transaction(async (m) => {
-      await m.getRepository(SecurityEventAttemptEntity).insert({ id: randomUUID(), event_id: eventId, ...attempt });
-      const event = m.getRepository(SecurityEventEntity);
-      await event.increment({ id: eventId }, 'attempts', 1);
-      await event.increment({ id: eventId }, 'round_attempts', 1);
-      await event.update(
-        { id: eventId },
-        {
-          status: outcome.status,
-          claimed_until: null,
-          last_error: attempt.error ?? (attempt.status_code === null ? null : `HTTP ${attempt.status_code}`),
-          ...(outcome.status === 'pending' ? { next_attempt_at: outcome.next_attempt_at } : {}),
-          ...(outcome.status === 'delivered' ? { delivered_at: attempt.attempted_at, last_error: null } : {}),
-        },
-      );
-    });
+    await this.manager
+      .getRepository(SecurityEventAttemptEntity)
+      .insert({ id: randomUUID(), event_id: eventId, ...attempt });
+    const delivered = outcome.status === 'delivered';
+    await this.events
+      .createQueryBuilder()
+      .update()
+      .set({
+        attempts: () => 'attempts + 1',
+        round_attempts: () => 'round_attempts + 1',
+        status: outcome.status,
+        claimed_until: null,
+        last_error: delivered ? null : (attempt.error ?? `HTTP ${attempt.status_code}`),
+        ...(outcome.status === 'pending' ? { next_attempt_at: outcome.next_attempt_at } : {}),
+        ...(delivered ? { delivered_at: attempt.attempted_at } : {}),
+      })
+      .where('id = :id', { id: eventId })
+      .execute();
   }
 
   listNewestFirst(filter: SecurityEventFilter, limit: number, after?: KeysetAfter): Promise<SecurityEventEntity[]> {
