@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
+import { HousekeepingService } from '../apps/authorization-server/src/housekeeping/housekeeping.service.js';
 import { SecurityEventWorker } from '../apps/authorization-server/src/security-events/security-event-worker.service.js';
 import { UUID, expectAdminError } from './support/admin-api.js';
 import { TEST_DIALECT, createTestDatabase } from './support/test-database.js';
@@ -444,6 +445,31 @@ describe('security events (RFC 8417 SETs pushed per RFC 8935)', () => {
     }[];
     expect(families).toEqual([{ revoked_at: null }]);
     expect((await listEvents({ client_id: client.client_id })).body.items).toEqual([]);
+  });
+
+  it('lets housekeeping delete the events delivered before its retention, with their attempts, and keep the others', async () => {
+    const delivered = (await listEvents({ status: 'delivered', limit: '500' })).body.items.map(
+      (e: { id: string }) => e.id,
+    );
+    const failed = (await listEvents({ status: 'failed', limit: '500' })).body.items.map((e: { id: string }) => e.id);
+    expect(delivered.length).toBeGreaterThan(0);
+    const week = 8 * 24 * 3600;
+    a.clock.advance(week);
+    b.clock.advance(week);
+    await a.app.get(HousekeepingService).runOnce();
+    admin = `Bearer ${await a.adminToken()}`;
+    for (const id of delivered)
+      await request(a.http).get(`/admin/security-events/${id}`).set('authorization', admin).expect(404);
+    for (const id of failed)
+      expect(
+        (await request(a.http).get(`/admin/security-events/${id}`).set('authorization', admin)).body.attempt_log.length,
+      ).toBeGreaterThan(0);
+    const [orphans] = (await a.app
+      .get(DataSource)
+      .query(
+        'SELECT COUNT(*) AS n FROM security_event_attempt WHERE event_id NOT IN (SELECT id FROM security_event)',
+      )) as { n: unknown }[];
+    expect(Number(orphans.n)).toBe(0);
   });
 
   describe('registration of security_event_endpoint', () => {

@@ -72,9 +72,11 @@ export class HousekeepingService implements OnApplicationBootstrap, BeforeApplic
       (await this.purge((c, n) => this.rows.deleteRevokedFamilies(c, n), cutoff));
     const codes = await this.purge((c, n) => this.rows.deleteExpiredCodes(c, n), cutoff);
     const sessions = await this.purge((c, n) => this.rows.deleteExpiredSessions(c, n), now);
+    const securityEvents = await this.purge((c, n) => this.rows.deleteDeliveredSecurityEvents(c, n), cutoff);
+    await this.purge((c, n) => this.rows.deleteSettledSecurityEventAttempts(c, n), cutoff);
     this.logger.log(
       `housekeeping: deleted ${families} refresh-token families (with their tokens), ${codes} authorization codes, ` +
-        `${sessions} login sessions in ${Date.now() - started} ms`,
+        `${sessions} login sessions, ${securityEvents} delivered security events in ${Date.now() - started} ms`,
     );
     return { families, codes, sessions };
   }

@@ -4,7 +4,7 @@ import { DatabaseHandle } from '../database-handle.js';
 
 /** A condition on one instant column, given the placeholder of the cutoff. */
 interface Purge {
-  table: 'refresh_token_family' | 'authorization_code' | 'login_session';
+  table: 'refresh_token_family' | 'authorization_code' | 'login_session' | 'security_event' | 'security_event_attempt';
   where: (cutoff: string) => string;
 }
 
@@ -21,6 +21,17 @@ const REVOKED_FAMILIES: Purge = {
 const EXPIRED_CODES: Purge = { table: 'authorization_code', where: (c) => `expires_at < ${c}` };
 // A login session is dead once expires_at is reached (LoginSessionsService accepts expires_at > now).
 const EXPIRED_SESSIONS: Purge = { table: 'login_session', where: (c) => `expires_at <= ${c}` };
+
+// Delivered security events, then the attempts of events that are delivered or gone; a pending or failed
+// event keeps its attempts (the admin API shows them, and a failed event may be redelivered).
+const DELIVERED_EVENTS: Purge = {
+  table: 'security_event',
+  where: (c) => `status = 'delivered' AND delivered_at < ${c}`,
+};
+const SETTLED_ATTEMPTS: Purge = {
+  table: 'security_event_attempt',
+  where: (c) => `attempted_at < ${c} AND event_id NOT IN (SELECT id FROM security_event WHERE status <> 'delivered')`,
+};
 
 /**
  * The deletions of the housekeeping job, one batch per call: each is one statement, and therefore its own
@@ -49,6 +60,16 @@ export class HousekeepingRepository {
   /** Authorization codes, used or not, whose expiry is before `cutoff`. */
   deleteExpiredCodes(cutoff: number, limit: number): Promise<number> {
     return this.deleteBatch(EXPIRED_CODES, cutoff, limit);
+  }
+
+  /** Security events delivered before `cutoff`. */
+  deleteDeliveredSecurityEvents(cutoff: number, limit: number): Promise<number> {
+    return this.deleteBatch(DELIVERED_EVENTS, cutoff, limit);
+  }
+
+  /** Delivery attempts made before `cutoff` of events delivered or deleted. */
+  deleteSettledSecurityEventAttempts(cutoff: number, limit: number): Promise<number> {
+    return this.deleteBatch(SETTLED_ATTEMPTS, cutoff, limit);
   }
 
   /** Login sessions whose expiry is `now` or earlier. */
