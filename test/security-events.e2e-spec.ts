@@ -272,6 +272,18 @@ describe('security events (RFC 8417 SETs pushed per RFC 8935)', () => {
     expect(payload.events).toEqual({ [`${EVENTS}/client-secret-rotated`]: { reason: 'secret_rotated' } });
   });
 
+  it('counts the events queued, delivered and failed per type, starting at 0', async () => {
+    const value = (text: string, name: string, type: string): number =>
+      Number(new RegExp(`^${name}\\{type="${type}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? NaN);
+    const [ma, mb] = await Promise.all([a, b].map(async (app) => (await request(app.http).get('/metrics')).text));
+    expect(value(ma, 'security_events_queued_total', 'client_secret_rotated')).toBeGreaterThan(0);
+    expect(
+      value(ma, 'security_events_delivered_total', 'client_secret_rotated') +
+        value(mb, 'security_events_delivered_total', 'client_secret_rotated'),
+    ).toBeGreaterThan(0);
+    expect(value(ma, 'security_events_failed_total', 'user_deleted')).toBe(0);
+  });
+
   it('retries a receiver that answers 500 three times and records each attempt; the fourth gets it', async () => {
     const { client, path } = await watchedClient();
     receiver.script(path, [500, 500, 500]);

@@ -179,6 +179,23 @@ describe(RefreshTokenRevocation.name, () => {
       expect(await queued('refresh_token_reuse_detected')).toBe(1);
     });
 
+    it('queues the reuse event for a family whose authorization code was presented again', async () => {
+      const { familyId } = await t.startFamily(watched, alice, ['read']);
+
+      await t.revocation.revokeFamily(familyId, RevocationReason.CodeReplay, 'authorization_code.reuse_detected', {
+        actor: `client:${watched.client_id}`,
+        reason: 'code presented again',
+      });
+
+      expect(t.repos.securityEvents.events).toEqual([
+        expect.objectContaining({
+          type: 'refresh_token_reuse_detected',
+          reason: RevocationReason.CodeReplay,
+          family_ids: [familyId],
+        }),
+      ]);
+    });
+
     it('queues nothing for a client without an endpoint, for a family already revoked, or for a client’s own request', async () => {
       const plain = await t.startFamily(client, alice, ['read']);
       await t.revocation.revokeFamily(plain.familyId, RevocationReason.Replay, 'refresh_token.reuse_detected', {
