@@ -61,6 +61,9 @@ describe('OpenAPI document and Swagger UI', () => {
         'GET /admin/audit-events',
         'GET /admin/signing-keys',
         'POST /admin/signing-keys/rotate',
+        'GET /admin/security-events',
+        'GET /admin/security-events/{id}',
+        'POST /admin/security-events/{id}/redeliver',
       ].sort(),
     );
     for (const { route, op } of adminOps) {

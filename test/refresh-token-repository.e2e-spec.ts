@@ -439,6 +439,79 @@ describe('refresh-token repository contract', () => {
     });
   });
 
+  describe('security events written with the revocation', () => {
+    let watched: string;
+    const draftOf = (type: string) => ({ txn: randomUUID(), type, reason: 'r', queued: 0 });
+    const eventsOf = (txn: string) =>
+      query('SELECT client_id, subject, family_ids, type, status FROM security_event WHERE txn = $txn', { txn });
+
+    beforeAll(async () => {
+      watched = (
+        await t.createClient({
+          grant_types: ['refresh_token'],
+          scope: 'read',
+          security_event_endpoint: 'https://watched.example/events',
+        })
+      ).client_id;
+    });
+
+    it('queues one family’s event for its client when it has an endpoint, and only when the family was active', async () => {
+      const f = await family({ client: watched });
+      const events = draftOf('refresh_token_reuse_detected');
+      expect(await tokens.revokeFamily(f.id, RevocationReason.Replay, T0 + SECOND, audit(f.id), events)).toBe(true);
+      expect(events.queued).toBe(1);
+      expect(await eventsOf(events.txn)).toEqual([
+        {
+          client_id: watched,
+          subject: user,
+          family_ids: JSON.stringify([f.id]),
+          type: 'refresh_token_reuse_detected',
+          status: 'pending',
+        },
+      ]);
+      const again = draftOf('refresh_token_reuse_detected');
+      expect(await tokens.revokeFamily(f.id, RevocationReason.Replay, T0 + 2 * SECOND, audit(f.id), again)).toBe(false);
+      expect(again.queued).toBe(0);
+      expect(await eventsOf(again.txn)).toEqual([]);
+      const plain = await family({ client: clientA });
+      const none = draftOf('refresh_token_family_revoked');
+      expect(await tokens.revokeFamily(plain.id, RevocationReason.Admin, T0 + SECOND, audit(plain.id), none)).toBe(
+        true,
+      );
+      expect(none.queued).toBe(0);
+      expect(await eventsOf(none.txn)).toEqual([]);
+    });
+
+    it('queues a bulk revocation’s events per client with an endpoint and subject, with the families it revoked', async () => {
+      const subject = await newUser();
+      const w1 = await family({ client: watched, subject });
+      const w2 = await family({ client: watched, subject });
+      await family({ client: clientA, subject });
+      const events = draftOf('user_disabled');
+      expect(
+        await tokens.revokeMatching({ subject }, RevocationReason.UserDisabled, T0 + SECOND, audit(subject), events),
+      ).toBe(3);
+      expect(events.queued).toBe(1);
+      const [row] = await eventsOf(events.txn);
+      expect(row).toMatchObject({ client_id: watched, subject, type: 'user_disabled' });
+      expect((JSON.parse(row.family_ids as string) as string[]).sort()).toEqual([w1.id, w2.id].sort());
+    });
+
+    it('writes no event when the revocation’s transaction fails', async () => {
+      const f = await family({ client: watched });
+      const record = audit(f.id);
+      // The same audit id twice: the second revocation's audit insert fails after its events were written.
+      await query(
+        'INSERT INTO audit_event (id, occurred_at, actor, action, target_type, target_id, reason) VALUES ($id, $at, $a, $a, $a, $a, NULL)',
+        { id: record.id, at: T0, a: 'x' },
+      );
+      const events = draftOf('refresh_token_family_revoked');
+      await expect(tokens.revokeFamily(f.id, RevocationReason.Admin, T0 + SECOND, record, events)).rejects.toThrow();
+      expect(await eventsOf(events.txn)).toEqual([]);
+      expect((await tokens.find(f.key))!.family_revoked_at).toBeNull();
+    });
+  });
+
   describe('the operators list', () => {
     it('pages newest first by keyset, with each status as it is at the time asked', async () => {
       const lister = (await t.createClient({ grant_types: ['refresh_token'], scope: 'read' })).client_id;

@@ -185,6 +185,8 @@ export let owner: { id: string };
 export let targetUser: { id: string };
 export let targetClient: { client_id: string; client_secret?: string };
 export let tokenId: string;
+/** A security event, for the routes under /admin/security-events. */
+export let securityEventId: string;
 export let ownerRefreshToken: string;
 export let confidential: { client_id: string; client_secret?: string };
 export let postClient: { client_id: string; client_secret?: string };
@@ -275,6 +277,25 @@ beforeAll(async () => {
   expect(listed.status).toBe(200);
   tokenId = listed.body.items[0].id;
 
+  // A client whose secret rotation queues a security event (its receiver refuses connections).
+  const watched = await t.createClient({
+    client_id: 'sec-watched',
+    grant_types: ['client_credentials'],
+    security_event_endpoint: 'https://127.0.0.1:1/events',
+  });
+  await send(t.http, {
+    method: 'post',
+    path: `/admin/clients/${watched.client_id}/secret`,
+    headers: { authorization: `Bearer ${adminBearer}` },
+  });
+  const events = await send(t.http, {
+    method: 'get',
+    path: `/admin/security-events?client_id=${watched.client_id}`,
+    headers: { authorization: `Bearer ${adminBearer}` },
+  });
+  expect(events.body.items).toHaveLength(1);
+  securityEventId = events.body.items[0].id;
+
   guard = new TableGuard(t);
   await guard.reset();
 });
@@ -289,6 +310,8 @@ export function plausible(path: string, param: string): string {
       return targetClient.client_id;
     case 'users':
       return targetUser.id;
+    case 'security-events':
+      return securityEventId;
     default:
       return randomUUID();
   }

@@ -7,6 +7,7 @@ import { ClientsModule } from './clients/clients.module.js';
 import { HealthModule } from './health/health.module.js';
 import { HousekeepingModule } from './housekeeping/housekeeping.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
+import { SecurityEventsModule } from './security-events/security-events.module.js';
 import { TokenModule } from './token/token.module.js';
 import { UsersModule } from './users/users.module.js';
 import { WellKnownModule } from './well-known/well-known.module.js';
@@ -24,6 +25,7 @@ import { WellKnownModule } from './well-known/well-known.module.js';
     HealthModule,
     MetricsModule,
     HousekeepingModule,
+    SecurityEventsModule,
   ],
 })
 export class AppModule {}

@@ -14,6 +14,7 @@ import {
   rateLimitConfig,
   redisConfig,
   registrationConfig,
+  securityEventsConfig,
   serverConfig,
 } from './config.namespaces.js';
 import { validateEnvironment } from './environment.js';
@@ -38,6 +39,7 @@ import { validateEnvironment } from './environment.js';
         redisConfig,
         registrationConfig,
         dpopConfig,
+        securityEventsConfig,
       ],
       validate: (raw) => {
         validateEnvironment(raw);

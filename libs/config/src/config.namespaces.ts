@@ -48,6 +48,8 @@ export const registrationConfig = registerAs('registration', () => {
     adminScopeWithUserGrants: e.ADMIN_SCOPE_WITH_USER_GRANTS === 'true',
     /** JWKS_URI_ALLOW_PRIVATE: a jwks_uri may use http and lead to loopback or private addresses. */
     jwksUriAllowPrivate: e.JWKS_URI_ALLOW_PRIVATE === 'true',
+    /** SECURITY_EVENTS_ALLOW_HTTP: a security_event_endpoint may use http on a loopback host. */
+    securityEventsAllowHttp: e.SECURITY_EVENTS_ALLOW_HTTP === 'true',
   };
 });
 
@@ -116,6 +118,17 @@ export const housekeepingConfig = registerAs('housekeeping', () => {
   };
 });
 
+/** Delivery of security events (RFC 8935 push). */
+export const securityEventsConfig = registerAs('securityEvents', () => {
+  const e = env();
+  return {
+    maxAttempts: e.SECURITY_EVENTS_MAX_ATTEMPTS,
+    backoffBaseMs: e.SECURITY_EVENTS_BACKOFF_BASE_MS,
+    pollIntervalMs: e.SECURITY_EVENTS_POLL_INTERVAL_MS,
+    timeoutMs: e.SECURITY_EVENTS_TIMEOUT_MS,
+  };
+});
+
 export const metricsConfig = registerAs('metrics', () => {
   const e = env();
   return { enabled: e.METRICS_ENABLED === 'true', port: e.METRICS_PORT, host: e.METRICS_HOST };
@@ -126,6 +139,7 @@ export type DpopConfig = ReturnType<typeof dpopConfig>;
 export type CacheConfig = ReturnType<typeof cacheConfig>;
 export type RateLimitConfig = ReturnType<typeof rateLimitConfig>;
 export type RedisConfig = ReturnType<typeof redisConfig>;
+export type SecurityEventsConfig = ReturnType<typeof securityEventsConfig>;
 export type MetricsConfig = ReturnType<typeof metricsConfig>;
 export type HousekeepingConfig = ReturnType<typeof housekeepingConfig>;
 export type HttpConfig = ReturnType<typeof httpConfig>;

@@ -71,6 +71,43 @@ export class Environment {
   @IsIn(['true', 'false'])
   JWKS_URI_ALLOW_PRIVATE: 'true' | 'false' = 'false';
 
+  /** `true` lets a client's security_event_endpoint use http on a loopback host (development only). */
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  SECURITY_EVENTS_ALLOW_HTTP: 'true' | 'false' = 'false';
+
+  /** Delivery attempts of a security event before it is marked failed. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  SECURITY_EVENTS_MAX_ATTEMPTS = 8;
+
+  /** Milliseconds before the first retry of a security event; each further retry waits twice as long (capped at an hour). */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3600_000)
+  SECURITY_EVENTS_BACKOFF_BASE_MS = 1000;
+
+  /** Milliseconds between the security-event worker's looks for due events (a local write also wakes it). */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(3600_000)
+  SECURITY_EVENTS_POLL_INTERVAL_MS = 1000;
+
+  /** Milliseconds a receiver has to answer a delivery. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
+  SECURITY_EVENTS_TIMEOUT_MS = 5000;
+
   @IsOptional()
   @IsString()
   @MaxLength(2048)

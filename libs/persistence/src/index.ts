@@ -12,6 +12,7 @@ export * from './repositories/consent.repository.js';
 export * from './repositories/device-authorization.repository.js';
 export * from './repositories/login-session.repository.js';
 export * from './repositories/signing-key.repository.js';
+export * from './repositories/security-event.repository.js';
 export * from './repositories/user.repository.js';
 export * from './repositories/transaction-runner.js';
 export { TypeOrmTransactionRunner, typeOrmRepositories } from './repositories/typeorm-repositories.js';

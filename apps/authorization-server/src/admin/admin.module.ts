@@ -13,19 +13,32 @@ import { AdminClientsController } from './clients/admin-clients.controller.js';
 import { AdminClientsService } from './clients/admin-clients.service.js';
 import { AdminRefreshTokensController } from './refresh-tokens/admin-refresh-tokens.controller.js';
 import { AdminRefreshTokensService } from './refresh-tokens/admin-refresh-tokens.service.js';
+import { AdminSecurityEventsController } from './security-events/admin-security-events.controller.js';
+import { AdminSecurityEventsService } from './security-events/admin-security-events.service.js';
+import { SecurityEventsModule } from '../security-events/security-events.module.js';
 import { AdminSigningKeysController } from './signing-keys/admin-signing-keys.controller.js';
 import { AdminSigningKeysService } from './signing-keys/admin-signing-keys.service.js';
 import { AdminUsersController } from './users/admin-users.controller.js';
 import { AdminUsersService } from './users/admin-users.service.js';
 
 @Module({
-  imports: [AuditModule, AuthorizationModule, ClientsModule, UsersModule, KeysModule, BearerModule, RevocationModule],
+  imports: [
+    AuditModule,
+    AuthorizationModule,
+    ClientsModule,
+    UsersModule,
+    KeysModule,
+    BearerModule,
+    RevocationModule,
+    SecurityEventsModule,
+  ],
   controllers: [
     AdminRefreshTokensController,
     AdminClientsController,
     AdminUsersController,
     AdminAuditController,
     AdminSigningKeysController,
+    AdminSecurityEventsController,
   ],
   providers: [
     AdminAuditService,
@@ -34,6 +47,7 @@ import { AdminUsersService } from './users/admin-users.service.js';
     AdminClientsService,
     AdminUsersService,
     AdminSigningKeysService,
+    AdminSecurityEventsService,
   ],
 })
 export class AdminModule {}

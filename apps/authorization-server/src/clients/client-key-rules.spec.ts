@@ -105,7 +105,7 @@ describe(jwksUriProblem.name, () => {
 });
 
 describe('registrationProblem for private_key_jwt', () => {
-  const policy = { adminScopeWithUserGrants: false, jwksUriAllowPrivate: false };
+  const policy = { adminScopeWithUserGrants: false, jwksUriAllowPrivate: false, securityEventsAllowHttp: false };
   const client = (changes: Partial<RegisteredClientShape>): RegisteredClientShape => ({
     token_endpoint_auth_method: 'private_key_jwt',
     grant_types: ['client_credentials'],

@@ -1,7 +1,7 @@
 import { validateEnvironment } from '#config';
 import { type RegisteredClientShape, registrationProblem } from './client-registration-rules.js';
 
-const strict = { adminScopeWithUserGrants: false, jwksUriAllowPrivate: false };
+const strict = { adminScopeWithUserGrants: false, jwksUriAllowPrivate: false, securityEventsAllowHttp: false };
 const base: RegisteredClientShape = {
   token_endpoint_auth_method: 'client_secret_basic',
   grant_types: ['authorization_code', 'refresh_token'],
@@ -13,6 +13,37 @@ const problem = (changes: Partial<RegisteredClientShape>, policy = strict) =>
   registrationProblem({ ...base, ...changes }, policy);
 
 describe(registrationProblem.name, () => {
+  describe('security_event_endpoint', () => {
+    const withHttp = { ...strict, securityEventsAllowHttp: true };
+    const refusal =
+      'security_event_endpoint must use https (http only on a loopback host, with SECURITY_EVENTS_ALLOW_HTTP=true)';
+
+    it('accepts an https URL, and none', () => {
+      expect(problem({ security_event_endpoint: 'https://app.example/events' })).toBeNull();
+      expect(problem({ security_event_endpoint: null })).toBeNull();
+    });
+
+    it('refuses http, unless allowed and on a loopback host', () => {
+      expect(problem({ security_event_endpoint: 'http://127.0.0.1:8080/events' })).toBe(refusal);
+      for (const host of ['127.0.0.1:8080', '[::1]', 'localhost'])
+        expect(problem({ security_event_endpoint: `http://${host}/events` }, withHttp)).toBeNull();
+      expect(problem({ security_event_endpoint: 'http://app.example/events' }, withHttp)).toBe(refusal);
+      expect(problem({ security_event_endpoint: 'ftp://app.example/events' }, withHttp)).toBe(refusal);
+    });
+
+    it('refuses what is no absolute URL, credentials and a fragment', () => {
+      expect(problem({ security_event_endpoint: '/events' })).toBe(
+        'security_event_endpoint must be an absolute https URL',
+      );
+      expect(problem({ security_event_endpoint: 'https://u:p@app.example/events' })).toBe(
+        'security_event_endpoint must not contain credentials',
+      );
+      expect(problem({ security_event_endpoint: 'https://app.example/events#x' })).toBe(
+        'security_event_endpoint must not contain a fragment',
+      );
+    });
+  });
+
   it('accepts a well-formed confidential and public client', () => {
     expect(problem({})).toBeNull();
     expect(problem({ token_endpoint_auth_method: 'none' })).toBeNull();
@@ -62,7 +93,9 @@ describe(registrationProblem.name, () => {
     expect(problem(client)).toBe(
       `a client with the ${scope} scope cannot use the ${grant} grant: a user's token would carry admin rights (ADMIN_SCOPE_WITH_USER_GRANTS=true allows it)`,
     );
-    expect(problem(client, { adminScopeWithUserGrants: true, jwksUriAllowPrivate: false })).toBeNull();
+    expect(
+      problem(client, { adminScopeWithUserGrants: true, jwksUriAllowPrivate: false, securityEventsAllowHttp: false }),
+    ).toBeNull();
   });
 
   it('accepts an admin scope with client_credentials alone', () => {

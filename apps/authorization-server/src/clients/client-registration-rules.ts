@@ -10,6 +10,7 @@ export interface RegisteredClientShape {
   refresh_token_rotation: boolean;
   jwks?: unknown;
   jwks_uri?: string | null;
+  security_event_endpoint?: string | null;
 }
 
 export interface RegistrationPolicy {
@@ -17,6 +18,8 @@ export interface RegistrationPolicy {
   adminScopeWithUserGrants: boolean;
   /** JWKS_URI_ALLOW_PRIVATE: a jwks_uri may use http and name a loopback or private address. */
   jwksUriAllowPrivate: boolean;
+  /** SECURITY_EVENTS_ALLOW_HTTP: a security_event_endpoint may use http on a loopback host. */
+  securityEventsAllowHttp: boolean;
 }
 
 const ADMIN_SCOPES = ['admin', 'admin:read'];
@@ -51,7 +54,19 @@ export function registrationProblem(client: RegisteredClientShape, policy: Regis
   const userGrant = grants.find((g) => USER_GRANTS.includes(g));
   if (admin !== undefined && userGrant !== undefined && !policy.adminScopeWithUserGrants)
     return `a client with the ${admin} scope cannot use the ${userGrant} grant: a user's token would carry admin rights (ADMIN_SCOPE_WITH_USER_GRANTS=true allows it)`;
-  return keysProblem(client, policy);
+  return keysProblem(client, policy) ?? securityEventEndpointProblem(client.security_event_endpoint, policy);
+}
+
+/** RFC 8935 2: SETs are pushed over TLS; plain http only to a loopback receiver, when the operator allows it. */
+function securityEventEndpointProblem(endpoint: string | null | undefined, policy: RegistrationPolicy): string | null {
+  if (endpoint === undefined || endpoint === null) return null;
+  if (!URL.canParse(endpoint)) return 'security_event_endpoint must be an absolute https URL';
+  const url = new URL(endpoint);
+  if (url.username !== '' || url.password !== '') return 'security_event_endpoint must not contain credentials';
+  if (endpoint.includes('#')) return 'security_event_endpoint must not contain a fragment';
+  if (url.protocol === 'https:') return null;
+  if (url.protocol === 'http:' && policy.securityEventsAllowHttp && LOOPBACK_HOSTS.includes(url.hostname)) return null;
+  return 'security_event_endpoint must use https (http only on a loopback host, with SECURITY_EVENTS_ALLOW_HTTP=true)';
 }
 
 /** RFC 7523 2.2 (RFC 7591 2): private_key_jwt needs the client's public keys, inline or by URL, and nothing else has them. */

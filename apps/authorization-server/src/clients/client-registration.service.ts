@@ -2,7 +2,16 @@ import { BadRequestException, Inject, Injectable, NotFoundException } from '@nes
 import { randomUUID } from 'node:crypto';
 import { Clock, registrationConfig, type RegistrationConfig } from '#config';
 import { ClientAuthMethod, SecretPrefix, hashSecret, isStorableText, mintSecret } from '#oauth';
-import { ClientEntity, ClientRepository, ConsentRepository, UserRepository, isUniqueViolation } from '#persistence';
+import {
+  ClientEntity,
+  ClientRepository,
+  ConsentRepository,
+  TransactionRunner,
+  UserRepository,
+  isUniqueViolation,
+} from '#persistence';
+import { SecurityEventOutbox } from '../security-events/security-event-outbox.js';
+import { SecurityEventType } from '../security-events/security-event-types.js';
 import { ClientCache } from './client-cache.js';
 import { CLIENT_POLICY_DEFAULTS } from './client-defaults.js';
 import { type RegisteredClientShape, registrationProblem } from './client-registration-rules.js';
@@ -31,6 +40,8 @@ export class ClientRegistrationService {
     @Inject(registrationConfig.KEY) private readonly registration: RegistrationConfig,
     private readonly clock: Clock,
     private readonly cache: ClientCache,
+    private readonly transactions: TransactionRunner,
+    private readonly outbox: SecurityEventOutbox,
   ) {}
 
   async create(input: CreateClientDto, fixedSecret?: string): Promise<CreatedClient> {
@@ -49,6 +60,7 @@ export class ClientRegistrationService {
       token_endpoint_auth_method: method,
       jwks: input.jwks ?? null,
       jwks_uri: input.jwks_uri ?? null,
+      security_event_endpoint: input.security_event_endpoint || null,
       client_secret_hash: secret === undefined ? null : hashSecret(secret),
       created_at: now,
       updated_at: now,
@@ -84,7 +96,12 @@ export class ClientRegistrationService {
 
   async update(clientId: string, changes: UpdateClientDto): Promise<ClientEntity> {
     const client = await this.getOrThrow(clientId);
-    const changed = { ...stripUndefined(changes), ...otherKeySourceCleared(changes) };
+    const changed: Partial<ClientEntity> = {
+      ...stripUndefined(changes),
+      ...otherKeySourceCleared(changes),
+      // An empty string removes the endpoint (JSON null is refused throughout the admin API).
+      ...(changes.security_event_endpoint === '' ? { security_event_endpoint: null } : {}),
+    };
     const merged = { ...client, ...changed };
     this.assertAllowed(merged);
     const toPublic = merged.token_endpoint_auth_method === ClientAuthMethod.None;
@@ -119,7 +136,15 @@ export class ClientRegistrationService {
           : `a ${client.token_endpoint_auth_method} client has no secret`,
       );
     const secret = mintSecret(SecretPrefix.ClientSecret).value;
-    await this.setSecret(clientId, secret);
+    const now = this.clock.now();
+    // The new secret and the client's security event are committed together, or neither is.
+    const event = this.outbox.draft(SecurityEventType.SecretRotated, 'secret_rotated');
+    await this.transactions.run(async (tx) => {
+      await tx.clients.update(clientId, secretChange(secret, now));
+      await tx.securityEvents.queueForClient(event, { client_id: clientId, subject: null, family_ids: [] }, now);
+    });
+    await this.cache.invalidate(clientId);
+    this.outbox.written(event);
     return secret;
   }
 
@@ -139,12 +164,7 @@ export class ClientRegistrationService {
 
   /** Sets a new secret (hash only stored) for an existing client. */
   async setSecret(clientId: string, secret: string): Promise<void> {
-    const now = this.clock.now();
-    await this.clients.update(clientId, {
-      client_secret_hash: hashSecret(secret),
-      updated_at: now,
-      credentials_changed_at: now,
-    });
+    await this.clients.update(clientId, secretChange(secret, this.clock.now()));
     await this.cache.invalidate(clientId);
   }
 
@@ -153,6 +173,11 @@ export class ClientRegistrationService {
     const problem = registrationProblem(client, this.registration);
     if (problem !== null) throw new BadRequestException(problem);
   }
+}
+
+/** The columns a new secret changes: the hash, and the instant before which the client's own tokens stop standing. */
+function secretChange(secret: string, now: number): Partial<ClientEntity> {
+  return { client_secret_hash: hashSecret(secret), updated_at: now, credentials_changed_at: now };
 }
 
 /** A new scope, authentication method or key set: the client's own access tokens issued before it stop standing (TokenStanding). */

@@ -74,9 +74,12 @@ export class HousekeepingService implements OnApplicationBootstrap, BeforeApplic
     const codes = await this.purge((c, n) => this.rows.deleteExpiredCodes(c, n), cutoff);
     const sessions = await this.purge((c, n) => this.rows.deleteExpiredSessions(c, n), now);
     const deviceAuthorizations = await this.purge((c, n) => this.rows.deleteExpiredDeviceAuthorizations(c, n), cutoff);
+    const securityEvents = await this.purge((c, n) => this.rows.deleteDeliveredSecurityEvents(c, n), cutoff);
+    await this.purge((c, n) => this.rows.deleteSettledSecurityEventAttempts(c, n), cutoff);
     this.logger.log(
       `housekeeping: deleted ${families} refresh-token families (with their tokens), ${codes} authorization codes, ` +
-        `${sessions} login sessions, ${deviceAuthorizations} device authorizations in ${Date.now() - started} ms`,
+        `${sessions} login sessions, ${deviceAuthorizations} device authorizations, ${securityEvents} delivered ` +
+        `security events in ${Date.now() - started} ms`,
     );
     return { families, codes, sessions, deviceAuthorizations };
   }

@@ -9,6 +9,8 @@ import { type RotationOutcome, type SigningKeyRow, SigningKeyStore } from './sig
 
 /** RFC 9068 2.1: the media type of JWT access tokens. */
 const ACCESS_TOKEN_TYP = 'at+jwt';
+/** RFC 8417 2.3: the media type of Security Event Tokens. */
+const SECURITY_EVENT_TYP = 'secevent+jwt';
 
 /** Kept on top of the longest access-token lifetime before a retired key leaves the JWKS (clock skew, slow instances). */
 export const RETIRE_MARGIN_SECONDS = 300;
@@ -21,6 +23,7 @@ export const RETIRE_MARGIN_SECONDS = 300;
 @Injectable()
 export class SigningKeysService implements OnModuleInit {
   private signer?: JwsSigner;
+  private setSigner?: JwsSigner;
   /** Moves whenever this instance learns of a rotation: key sets read earlier are out of date. */
   private keysVersion = 0;
   private readonly logger = new Logger('SigningKeys');
@@ -48,6 +51,12 @@ export class SigningKeysService implements OnModuleInit {
     return this.signer;
   }
 
+  /** Signs Security Event Tokens with the active key (the one that signs access tokens). */
+  securityEventSigner(): JwsSigner {
+    if (!this.setSigner) throw new Error('signing keys are not loaded');
+    return this.setSigner;
+  }
+
   /** Loads the active key when it changed (after a rotation anywhere); false when there is none. */
   async reload(): Promise<boolean> {
     const active = await this.store.active();
@@ -57,6 +66,7 @@ export class SigningKeysService implements OnModuleInit {
     if (!row || row.status !== 'active') return this.signer !== undefined;
     const privateJwk = JSON.parse(this.encryption.open(row.private_jwk, row.kid)) as JWK;
     this.signer = new JwsSigner(row.kid, row.alg, privateJwk, ACCESS_TOKEN_TYP);
+    this.setSigner = new JwsSigner(row.kid, row.alg, privateJwk, SECURITY_EVENT_TYP);
     this.keysVersion += 1;
     return true;
   }

@@ -3,6 +3,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import { metricsConfig, type MetricsConfig } from '#config';
 import { GrantType } from '#oauth';
 import { DatabaseHandle, RevocationReason } from '#persistence';
+import { SECURITY_EVENT_TYPES } from '../security-events/security-event-types.js';
 import { EventLoopDelayWindow } from './event-loop-delay.js';
 
 export type IssuedTokenType = 'access_token' | 'refresh_token';
@@ -56,6 +57,24 @@ export class MetricsService implements OnModuleDestroy {
     help: 'Rotated refresh tokens presented again outside the reuse interval (suspected theft)',
     registers: [this.registry],
   });
+  private readonly securityEventsQueuedTotal = new Counter({
+    name: 'security_events_queued_total',
+    help: 'Security events written to the outbox (one per receiving client), by type',
+    labelNames: ['type'] as const,
+    registers: [this.registry],
+  });
+  private readonly securityEventsDeliveredTotal = new Counter({
+    name: 'security_events_delivered_total',
+    help: 'Security events accepted by their receiver (202 or 200), by type',
+    labelNames: ['type'] as const,
+    registers: [this.registry],
+  });
+  private readonly securityEventsFailedTotal = new Counter({
+    name: 'security_events_failed_total',
+    help: 'Security events given up after their last attempt, by type',
+    labelNames: ['type'] as const,
+    registers: [this.registry],
+  });
   private eventLoop: EventLoopDelayWindow | null = null;
   private readonly authorizationCodeReuse = new Counter({
     name: 'oauth_authorization_code_reuse_detected_total',
@@ -73,6 +92,11 @@ export class MetricsService implements OnModuleDestroy {
         this.tokensIssued.inc({ grant_type: grantType, token_type: 'refresh_token' }, 0);
     }
     for (const reason of Object.values(RevocationReason)) this.familiesRevoked.inc({ reason }, 0);
+    for (const type of SECURITY_EVENT_TYPES) {
+      this.securityEventsQueuedTotal.inc({ type }, 0);
+      this.securityEventsDeliveredTotal.inc({ type }, 0);
+      this.securityEventsFailedTotal.inc({ type }, 0);
+    }
     new Gauge({
       name: 'db_pool_connections',
       help: 'Database connections of this instance by state (PostgreSQL pool; SQLite has one connection)',
@@ -122,6 +146,18 @@ export class MetricsService implements OnModuleDestroy {
 
   refreshTokenReuseDetected(): void {
     this.refreshTokenReuse.inc();
+  }
+
+  securityEventsQueued(type: string, count: number): void {
+    this.securityEventsQueuedTotal.inc({ type }, count);
+  }
+
+  securityEventDelivered(type: string): void {
+    this.securityEventsDeliveredTotal.inc({ type });
+  }
+
+  securityEventFailed(type: string): void {
+    this.securityEventsFailedTotal.inc({ type });
   }
 
   authorizationCodeReuseDetected(): void {

@@ -142,4 +142,110 @@ describe(RefreshTokenRevocation.name, () => {
       expect(audits('refresh_tokens.bulk_revoked')).toEqual([]);
     });
   });
+
+  describe('security events', () => {
+    let watched: ClientEntity;
+
+    beforeEach(async () => {
+      ({ client: watched } = await t.registerClient({
+        grant_types: ['password', 'refresh_token'],
+        security_event_endpoint: 'https://app.example/events',
+      }));
+    });
+
+    const queued = async (type: string): Promise<number> => {
+      const metric = await t.metrics.registry.getSingleMetric('security_events_queued_total')!.get();
+      return metric.values.find((v) => v.labels.type === type)?.value ?? 0;
+    };
+
+    it('queues the reuse event for a replayed family of a client with an endpoint, and counts it', async () => {
+      const { familyId } = await t.startFamily(watched, alice, ['read']);
+
+      await t.revocation.revokeFamily(familyId, RevocationReason.Replay, 'refresh_token.reuse_detected', {
+        actor: `client:${watched.client_id}`,
+        reason: 'replay',
+      });
+
+      expect(t.repos.securityEvents.events).toEqual([
+        expect.objectContaining({
+          client_id: watched.client_id,
+          type: 'refresh_token_reuse_detected',
+          subject: alice.id,
+          family_ids: [familyId],
+          reason: RevocationReason.Replay,
+          status: 'pending',
+        }),
+      ]);
+      expect(await queued('refresh_token_reuse_detected')).toBe(1);
+    });
+
+    it('queues the reuse event for a family whose authorization code was presented again', async () => {
+      const { familyId } = await t.startFamily(watched, alice, ['read']);
+
+      await t.revocation.revokeFamily(familyId, RevocationReason.CodeReplay, 'authorization_code.reuse_detected', {
+        actor: `client:${watched.client_id}`,
+        reason: 'code presented again',
+      });
+
+      expect(t.repos.securityEvents.events).toEqual([
+        expect.objectContaining({
+          type: 'refresh_token_reuse_detected',
+          reason: RevocationReason.CodeReplay,
+          family_ids: [familyId],
+        }),
+      ]);
+    });
+
+    it('queues nothing for a client without an endpoint, for a family already revoked, or for a client’s own request', async () => {
+      const plain = await t.startFamily(client, alice, ['read']);
+      await t.revocation.revokeFamily(plain.familyId, RevocationReason.Replay, 'refresh_token.reuse_detected', {
+        actor: 'system',
+        reason: 'replay',
+      });
+      const own = await t.startFamily(watched, alice, ['read']);
+      await t.revocation.revokeFamily(own.familyId, RevocationReason.ClientRequest, 'refresh_token.revoked', {
+        actor: `client:${watched.client_id}`,
+        reason: 'RFC 7009',
+      });
+      await t.revocation.revokeFamily(own.familyId, RevocationReason.Admin, 'refresh_token_family.revoked', {
+        actor: 'admin:ops',
+        reason: 'again',
+      });
+
+      expect(t.repos.securityEvents.events).toEqual([]);
+    });
+
+    it('queues one event per client with an endpoint whose families a user change revoked, sharing one txn', async () => {
+      const w1 = await t.startFamily(watched, alice, ['read']);
+      const w2 = await t.startFamily(watched, alice, ['read']);
+      await t.startFamily(client, alice, ['read']);
+
+      await t.revocation.revokeMatching({ subject: alice.id }, RevocationReason.PasswordChanged, {
+        actor: 'admin:ops',
+        reason: 'password_changed',
+      });
+
+      const events = t.repos.securityEvents.events;
+      expect(events).toHaveLength(1);
+      expect(events[0]).toMatchObject({
+        client_id: watched.client_id,
+        type: 'user_password_changed',
+        subject: alice.id,
+      });
+      expect([...events[0].family_ids].sort()).toEqual([w1.familyId, w2.familyId].sort());
+    });
+
+    it('queues the secret rotation event with the new secret', async () => {
+      const { client: rotating } = await t.registerClient({
+        grant_types: ['client_credentials'],
+        security_event_endpoint: 'https://app.example/events',
+      });
+
+      await t.clients.rotateSecret(rotating.client_id);
+
+      expect(t.repos.securityEvents.events).toEqual([
+        expect.objectContaining({ client_id: rotating.client_id, type: 'client_secret_rotated', family_ids: [] }),
+      ]);
+    });
+  });
 });

@@ -1,8 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '#config';
-import { type FamilyFilter, RefreshTokenRepository, RevocationReason } from '#persistence';
+import { type FamilyFilter, RefreshTokenRepository, RevocationReason, type SecurityEventDraft } from '#persistence';
 import { AuditService } from '../audit/audit.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
+import { SecurityEventOutbox } from '../security-events/security-event-outbox.js';
+import { EVENT_OF_REVOCATION } from '../security-events/security-event-types.js';
 
 /** Why a family ends, as stored on it (`revoked_reason`) and counted by the metric. */
 export type RevocationReasonCode = (typeof RevocationReason)[keyof typeof RevocationReason];
@@ -16,9 +18,9 @@ export interface RevocationCause {
 
 /**
  * Every revocation of refresh tokens goes through here: a replayed refresh token or authorization
- * code, RFC 7009, the admin routes, and user and client changes. One place owns the three parts of
- * it — the repository call, the audit record (stored in the same transaction as the revocation) and
- * the `families_revoked` metric — so no caller can do one without the others.
+ * code, RFC 7009, the admin routes, and user and client changes. One place owns the parts of it — the
+ * repository call, the audit record and the security events (both stored in the same transaction as the
+ * revocation) and the `families_revoked` metric — so no caller can do one without the others.
  */
 @Injectable()
 export class RefreshTokenRevocation {
@@ -27,6 +29,7 @@ export class RefreshTokenRevocation {
     private readonly audit: AuditService,
     private readonly clock: Clock,
     private readonly metrics: MetricsService,
+    private readonly outbox: SecurityEventOutbox,
   ) {}
 
   /**
@@ -46,8 +49,10 @@ export class RefreshTokenRevocation {
       target_id: familyId,
       reason: cause.reason,
     });
-    const revoked = await this.tokens.revokeFamily(familyId, why, this.clock.now(), record);
+    const events = this.eventsOf(why);
+    const revoked = await this.tokens.revokeFamily(familyId, why, this.clock.now(), record, events);
     this.metrics.familyRevoked(why, revoked);
+    if (events) this.outbox.written(events);
     return revoked;
   }
 
@@ -71,13 +76,22 @@ export class RefreshTokenRevocation {
       ...target,
       reason: cause.reason,
     });
+    const events = this.eventsOf(why);
     const revoked = await this.tokens.revokeMatching(
       { subject: filter.subject, client_id: filter.client_id },
       why,
       this.clock.now(),
       record,
+      events,
     );
     this.metrics.familyRevoked(why, revoked);
+    if (events) this.outbox.written(events);
     return revoked;
+  }
+
+  /** The security events a revocation for this reason queues (one per client, with its families), if any. */
+  private eventsOf(why: RevocationReasonCode): SecurityEventDraft | undefined {
+    const type = EVENT_OF_REVOCATION[why];
+    return type === undefined ? undefined : this.outbox.draft(type, why);
   }
 }

@@ -41,6 +41,10 @@ export class ClientEntity {
   @Column({ type: 'text', nullable: true })
   jwks_uri: string | null;
 
+  /** Where Security Event Tokens for this client are pushed (RFC 8935); null: none are queued. */
+  @Column({ type: 'text', nullable: true })
+  security_event_endpoint: string | null;
+
   @Column({ type: 'boolean', default: true })
   refresh_token_rotation: boolean;
 

@@ -6,7 +6,10 @@ import { LoginSessionEntity } from './login-session.entity.js';
 import { ClientEntity } from './client.entity.js';
 import { RefreshTokenFamilyEntity } from './refresh-token-family.entity.js';
 import { RefreshTokenEntity } from './refresh-token.entity.js';
+import { SecurityEventAttemptEntity } from './security-event-attempt.entity.js';
+import { SecurityEventEntity } from './security-event.entity.js';
 import { SigningKeyEntity } from './signing-key.entity.js';
+export { SECURITY_EVENT_STATUSES, type SecurityEventStatus } from './security-event.entity.js';
 export { SIGNING_KEY_STATUSES, type SigningKeyStatus } from './signing-key.entity.js';
 export type { ClientJwks } from './client.entity.js';
 export { DEVICE_AUTHORIZATION_STATUSES, type DeviceAuthorizationStatus } from './device-authorization.entity.js';
@@ -21,6 +24,8 @@ export {
   ClientEntity,
   RefreshTokenEntity,
   RefreshTokenFamilyEntity,
+  SecurityEventAttemptEntity,
+  SecurityEventEntity,
   SigningKeyEntity,
   UserEntity,
 };
@@ -36,4 +41,6 @@ export const ENTITIES = [
   ConsentEntity,
   LoginSessionEntity,
   DeviceAuthorizationEntity,
+  SecurityEventEntity,
+  SecurityEventAttemptEntity,
 ];

@@ -10,6 +10,7 @@ import { SigningKeyRotation1764900000000 } from './1764900000000-signing-key-rot
 import { ClientKeys1765100000000 } from './1765100000000-client-keys.js';
 import { DpopBinding1765200000000 } from './1765200000000-dpop-binding.js';
 import { DeviceAuthorization1765300000000 } from './1765300000000-device-authorization.js';
+import { SecurityEvents1765400000000 } from './1765400000000-security-events.js';
 import { migrationsFor } from './migration.js';
 
 /** Every migration, oldest first; each dialect runs the ones that have statements for it. */
@@ -26,6 +27,7 @@ const MIGRATIONS = [
   ClientKeys1765100000000,
   DpopBinding1765200000000,
   DeviceAuthorization1765300000000,
+  SecurityEvents1765400000000,
 ];
 
 export const SQLITE_MIGRATIONS = migrationsFor('sqlite', MIGRATIONS);

@@ -15,6 +15,7 @@ const RECORDED = {
     'ClientKeys1765100000000',
     'DpopBindingSqlite1765200000000',
     'DeviceAuthorization1765300000000',
+    'SecurityEventsSqlite1765400000000',
   ],
   postgres: [
     'InitialSchemaPostgres1764100000000',
@@ -29,6 +30,7 @@ const RECORDED = {
     'ClientKeys1765100000000',
     'DpopBindingPostgres1765200000000',
     'DeviceAuthorization1765300000000',
+    'SecurityEventsPostgres1765400000000',
   ],
 };
 

@@ -4,7 +4,13 @@ import { DatabaseHandle } from '../database-handle.js';
 
 /** A condition on one instant column, given the placeholder of the cutoff. */
 interface Purge {
-  table: 'refresh_token_family' | 'authorization_code' | 'login_session' | 'device_authorization';
+  table:
+    | 'refresh_token_family'
+    | 'authorization_code'
+    | 'login_session'
+    | 'device_authorization'
+    | 'security_event'
+    | 'security_event_attempt';
   where: (cutoff: string) => string;
 }
 
@@ -24,6 +30,17 @@ const EXPIRED_CODES: Purge = { table: 'authorization_code', where: (c) => `expir
 // consumed, and no token hangs on it), so it is kept as long as an authorization code is, no longer.
 const EXPIRED_DEVICE_AUTHORIZATIONS: Purge = { table: 'device_authorization', where: (c) => `expires_at < ${c}` };
 const EXPIRED_SESSIONS: Purge = { table: 'login_session', where: (c) => `expires_at <= ${c}` };
+
+// Delivered security events, then the attempts of events that are delivered or gone; a pending or failed
+// event keeps its attempts (the admin API shows them, and a failed event may be redelivered).
+const DELIVERED_EVENTS: Purge = {
+  table: 'security_event',
+  where: (c) => `status = 'delivered' AND delivered_at < ${c}`,
+};
+const SETTLED_ATTEMPTS: Purge = {
+  table: 'security_event_attempt',
+  where: (c) => `attempted_at < ${c} AND event_id NOT IN (SELECT id FROM security_event WHERE status <> 'delivered')`,
+};
 
 /**
  * The deletions of the housekeeping job, one batch per call: each is one statement, and therefore its own
@@ -57,6 +74,16 @@ export class HousekeepingRepository {
   /** Device authorizations, whatever their status, whose expiry is before `cutoff`. */
   deleteExpiredDeviceAuthorizations(cutoff: number, limit: number): Promise<number> {
     return this.deleteBatch(EXPIRED_DEVICE_AUTHORIZATIONS, cutoff, limit);
+  }
+
+  /** Security events delivered before `cutoff`. */
+  deleteDeliveredSecurityEvents(cutoff: number, limit: number): Promise<number> {
+    return this.deleteBatch(DELIVERED_EVENTS, cutoff, limit);
+  }
+
+  /** Delivery attempts made before `cutoff` of events delivered or deleted. */
+  deleteSettledSecurityEventAttempts(cutoff: number, limit: number): Promise<number> {
+    return this.deleteBatch(SETTLED_ATTEMPTS, cutoff, limit);
   }
 
   /** Login sessions whose expiry is `now` or earlier. */

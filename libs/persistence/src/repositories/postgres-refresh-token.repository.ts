@@ -24,6 +24,14 @@ import {
   SUPERSEDE_SIBLINGS,
   positional,
 } from './refresh-token.sql.js';
+import type { SecurityEventDraft } from './security-event.repository.js';
+import {
+  QUEUE_FOR_CLIENT,
+  QUEUE_FOR_FAMILY,
+  type RevokedFamilyRow,
+  bulkOutboxParams,
+  familyOutboxParams,
+} from './security-event.sql.js';
 import { PostgresRotationBatch, rotationStatements } from './postgres-rotation-batch.js';
 import { rowRotatableSql } from './rotation-rule.js';
 
@@ -141,31 +149,48 @@ export class PostgresRefreshTokenRepository extends RefreshTokenRepository {
     return rows.length === 1;
   }
 
-  async revokeFamily(familyId: string, reason: string, now: number, audit?: AuditRecord): Promise<boolean> {
+  async revokeFamily(
+    familyId: string,
+    reason: string,
+    now: number,
+    audit?: AuditRecord,
+    events?: SecurityEventDraft,
+  ): Promise<boolean> {
     return this.inTransaction(async (q) => {
       const params = { id: familyId, now, reason };
       const changed = (await run(q, REVOKE_FAMILY, params)).length === 1;
       await run(q, REVOKE_FAMILY_TOKENS, params);
+      if (changed && events)
+        events.queued += (await run(q, QUEUE_FOR_FAMILY, familyOutboxParams(events, familyId, now))).length;
       if (changed && audit) await run(q, INSERT_AUDIT, audit);
       return changed;
     });
   }
 
-  async revokeMatching(filter: FamilyFilter, reason: string, now: number, audit: AuditRecord): Promise<number> {
+  async revokeMatching(
+    filter: FamilyFilter,
+    reason: string,
+    now: number,
+    audit: AuditRecord,
+    events?: SecurityEventDraft,
+  ): Promise<number> {
     const where = filterSql(filter);
     const params = { ...filter, now, reason };
     return this.inTransaction(async (q) => {
-      const families = await run(
+      const families = (await run(
         q,
         `UPDATE refresh_token_family SET revoked_at = $now::bigint, revoked_reason = $reason
-         WHERE revoked_at IS NULL AND expires_at > $now::bigint${where} RETURNING id`,
+         WHERE revoked_at IS NULL AND expires_at > $now::bigint${where} RETURNING id, client_id, subject`,
         params,
-      );
+      )) as RevokedFamilyRow[];
       await run(
         q,
         `UPDATE refresh_token SET revoked_at = $now::bigint, revoked_reason = $reason WHERE revoked_at IS NULL${where}`,
         params,
       );
+      if (events)
+        for (const row of bulkOutboxParams(events, families, now))
+          events.queued += (await run(q, QUEUE_FOR_CLIENT, row)).length;
       await run(q, INSERT_AUDIT, { ...audit, reason: `${audit.reason ?? ''} (${families.length} families)`.trim() });
       return families.length;
     });

@@ -1,5 +1,6 @@
 import type { RefreshTokenKey } from '#oauth';
 import { isRotatable } from './rotation-rule.js';
+import type { SecurityEventDraft } from './security-event.repository.js';
 
 /** A refresh token joined with its family, as the refresh grant needs it. */
 export interface RefreshTokenWithFamily {
@@ -180,9 +181,25 @@ export abstract class RefreshTokenRepository {
   abstract touch(id: string, now: number, expiresAt: number): Promise<boolean>;
   /**
    * Revokes every active (unrevoked, unexpired) family matching the filter, and their tokens, in
-   * one transaction with `audit`; answers the number of families revoked.
+   * one transaction with `audit` and with the `events` for the clients (with a security_event_endpoint)
+   * whose families it revoked, one per client and subject; answers the number of families revoked.
    */
-  abstract revokeMatching(filter: FamilyFilter, reason: string, now: number, audit: AuditRecord): Promise<number>;
-  /** Revokes the family and every token in it; records `audit` in the same transaction. */
-  abstract revokeFamily(familyId: string, reason: string, now: number, audit?: AuditRecord): Promise<boolean>;
+  abstract revokeMatching(
+    filter: FamilyFilter,
+    reason: string,
+    now: number,
+    audit: AuditRecord,
+    events?: SecurityEventDraft,
+  ): Promise<number>;
+  /**
+   * Revokes the family and every token in it; records `audit`, and the `events` for the family's client
+   * when it has a security_event_endpoint, in the same transaction (nothing when it was revoked already).
+   */
+  abstract revokeFamily(
+    familyId: string,
+    reason: string,
+    now: number,
+    audit?: AuditRecord,
+    events?: SecurityEventDraft,
+  ): Promise<boolean>;
 }

@@ -20,6 +20,14 @@ import {
   SUCCESSOR_USED,
   SUPERSEDE_SIBLINGS,
 } from './refresh-token.sql.js';
+import type { SecurityEventDraft } from './security-event.repository.js';
+import {
+  QUEUE_FOR_CLIENT,
+  QUEUE_FOR_FAMILY,
+  type RevokedFamilyRow,
+  bulkOutboxParams,
+  familyOutboxParams,
+} from './security-event.sql.js';
 import { SqliteWriteBatch } from './sqlite-write-batch.js';
 import { rowRotatableSql } from './rotation-rule.js';
 
@@ -40,6 +48,8 @@ export class SqliteRefreshTokenRepository extends RefreshTokenRepository {
   private readonly revokeFamilyRow: Statement;
   private readonly revokeFamilyTokens: Statement;
   private readonly insertAudit: Statement;
+  private readonly queueForFamily: Statement;
+  private readonly queueForClient: Statement;
   private readonly redeemCode: Statement;
   private readonly supersede: Statement;
   private readonly userAtEpoch: Statement;
@@ -58,6 +68,8 @@ export class SqliteRefreshTokenRepository extends RefreshTokenRepository {
     this.insertFamily = named(INSERT_FAMILY);
     this.insertToken = named(INSERT_TOKEN);
     this.insertAudit = named(INSERT_AUDIT);
+    this.queueForFamily = named(QUEUE_FOR_FAMILY);
+    this.queueForClient = named(QUEUE_FOR_CLIENT);
     this.redeemCode = named(REDEEM_CODE);
     this.supersede = named(SUPERSEDE_SIBLINGS);
     this.userAtEpoch = named(
@@ -138,28 +150,48 @@ export class SqliteRefreshTokenRepository extends RefreshTokenRepository {
     return this.batch.run(() => this.touchToken.run({ id, now, expires_at: expiresAt }).changes === 1);
   }
 
-  async revokeMatching(filter: FamilyFilter, reason: string, now: number, audit: AuditRecord): Promise<number> {
+  async revokeMatching(
+    filter: FamilyFilter,
+    reason: string,
+    now: number,
+    audit: AuditRecord,
+    events?: SecurityEventDraft,
+  ): Promise<number> {
     const where = filterSql(filter);
     const params = { ...filter, now, reason };
     const families = this.db.prepare(
       `UPDATE refresh_token_family SET revoked_at = @now, revoked_reason = @reason
-       WHERE revoked_at IS NULL AND expires_at > @now${where.replace(/\$/g, '@')}`,
+       WHERE revoked_at IS NULL AND expires_at > @now${where.replace(/\$/g, '@')}${events ? ' RETURNING id, client_id, subject' : ''}`,
     );
     const tokens = this.db.prepare(
       `UPDATE refresh_token SET revoked_at = @now, revoked_reason = @reason WHERE revoked_at IS NULL${where.replace(/\$/g, '@')}`,
     );
     return this.db.transaction(() => {
-      const count = families.run(params).changes;
+      let count: number;
+      if (events) {
+        const revoked = families.all(params) as RevokedFamilyRow[];
+        count = revoked.length;
+        for (const row of bulkOutboxParams(events, revoked, now)) events.queued += this.queueForClient.all(row).length;
+      } else {
+        count = families.run(params).changes;
+      }
       tokens.run(params);
       this.insertAudit.run({ ...audit, reason: `${audit.reason ?? ''} (${count} families)`.trim() });
       return count;
     })();
   }
 
-  async revokeFamily(familyId: string, reason: string, now: number, audit?: AuditRecord): Promise<boolean> {
+  async revokeFamily(
+    familyId: string,
+    reason: string,
+    now: number,
+    audit?: AuditRecord,
+    events?: SecurityEventDraft,
+  ): Promise<boolean> {
     return this.db.transaction(() => {
       const changed = this.revokeFamilyRow.run({ id: familyId, now, reason }).changes === 1;
       this.revokeFamilyTokens.run({ id: familyId, now, reason });
+      if (changed && events) events.queued += this.queueForFamily.all(familyOutboxParams(events, familyId, now)).length;
       if (changed && audit) this.insertAudit.run(audit);
       return changed;
     })();

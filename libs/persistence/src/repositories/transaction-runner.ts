@@ -3,6 +3,7 @@ import type { AuthorizationCodeRepository } from './authorization-code.repositor
 import type { ClientRepository } from './client.repository.js';
 import type { ConsentRepository } from './consent.repository.js';
 import type { LoginSessionRepository } from './login-session.repository.js';
+import type { SecurityEventRepository } from './security-event.repository.js';
 import type { SigningKeyRepository } from './signing-key.repository.js';
 import type { UserRepository } from './user.repository.js';
 
@@ -13,6 +14,7 @@ export interface TransactionalRepositories {
   clients: ClientRepository;
   consents: ConsentRepository;
   loginSessions: LoginSessionRepository;
+  securityEvents: SecurityEventRepository;
   signingKeys: SigningKeyRepository;
   users: UserRepository;
 }

@@ -6,6 +6,7 @@ import { ClientRepository } from './client.repository.js';
 import { ConsentRepository } from './consent.repository.js';
 import { DeviceAuthorizationRepository } from './device-authorization.repository.js';
 import { LoginSessionRepository } from './login-session.repository.js';
+import { SecurityEventRepository } from './security-event.repository.js';
 import { SigningKeyRepository } from './signing-key.repository.js';
 import { TransactionRunner, type TransactionalRepositories } from './transaction-runner.js';
 import { UserRepository } from './user.repository.js';
@@ -15,6 +16,7 @@ import { TypeOrmClientRepository } from './typeorm-client.repository.js';
 import { TypeOrmConsentRepository } from './typeorm-consent.repository.js';
 import { TypeOrmDeviceAuthorizationRepository } from './typeorm-device-authorization.repository.js';
 import { TypeOrmLoginSessionRepository } from './typeorm-login-session.repository.js';
+import { TypeOrmSecurityEventRepository } from './typeorm-security-event.repository.js';
 import { TypeOrmSigningKeyRepository } from './typeorm-signing-key.repository.js';
 import { TypeOrmUserRepository } from './typeorm-user.repository.js';
 
@@ -26,6 +28,7 @@ export function typeOrmRepositories(manager: EntityManager): TransactionalReposi
     clients: new TypeOrmClientRepository(manager),
     consents: new TypeOrmConsentRepository(manager),
     loginSessions: new TypeOrmLoginSessionRepository(manager),
+    securityEvents: new TypeOrmSecurityEventRepository(manager),
     signingKeys: new TypeOrmSigningKeyRepository(manager),
     users: new TypeOrmUserRepository(manager),
   };
@@ -49,6 +52,7 @@ export const AGGREGATE_REPOSITORIES = [
   ConsentRepository,
   DeviceAuthorizationRepository,
   LoginSessionRepository,
+  SecurityEventRepository,
   SigningKeyRepository,
   UserRepository,
   TransactionRunner,
@@ -67,6 +71,7 @@ export const AGGREGATE_REPOSITORY_PROVIDERS: Provider[] = [
   overManager(ConsentRepository, (m) => new TypeOrmConsentRepository(m)),
   overManager(DeviceAuthorizationRepository, (m) => new TypeOrmDeviceAuthorizationRepository(m)),
   overManager(LoginSessionRepository, (m) => new TypeOrmLoginSessionRepository(m)),
+  overManager(SecurityEventRepository, (m) => new TypeOrmSecurityEventRepository(m)),
   overManager(SigningKeyRepository, (m) => new TypeOrmSigningKeyRepository(m)),
   overManager(UserRepository, (m) => new TypeOrmUserRepository(m)),
   {

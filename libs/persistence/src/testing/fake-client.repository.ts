@@ -7,6 +7,11 @@ import { newestFirstInMemory, uniqueViolation, without } from './in-memory-table
 export class FakeClientRepository extends ClientRepository {
   private readonly rows = new Map<string, ClientWithSecretHash>();
 
+  /** The stored row, read synchronously (for the fakes that join clients inside one "transaction"). */
+  peek(clientId: string): Readonly<ClientWithSecretHash> | undefined {
+    return this.rows.get(clientId);
+  }
+
   async findByClientId(clientId: string): Promise<ClientEntity | null> {
     const client = this.rows.get(clientId);
     return client ? copy(without(client, 'client_secret_hash')) : null;

@@ -9,9 +9,11 @@ import {
   RefreshTokenRepository,
   type RefreshTokenWithFamily,
 } from '../repositories/refresh-token.repository.js';
+import type { SecurityEventDraft } from '../repositories/security-event.repository.js';
 import { ROTATION_CONDITIONS, SUPERSEDED } from '../repositories/rotation-rule.js';
 import type { FakeAuditEventRepository } from './fake-audit-event.repository.js';
 import type { FakeAuthorizationCodeRepository } from './fake-authorization-code.repository.js';
+import type { FakeSecurityEventRepository } from './fake-security-event.repository.js';
 import type { FakeUserRepository } from './fake-user.repository.js';
 import { uniqueViolation } from './in-memory-table.js';
 
@@ -45,6 +47,7 @@ export class FakeRefreshTokenRepository extends RefreshTokenRepository {
     private readonly users: FakeUserRepository,
     private readonly codes: FakeAuthorizationCodeRepository,
     private readonly audit: FakeAuditEventRepository,
+    private readonly securityEvents?: FakeSecurityEventRepository,
   ) {
     super();
   }
@@ -129,28 +132,52 @@ export class FakeRefreshTokenRepository extends RefreshTokenRepository {
     return true;
   }
 
-  async revokeMatching(filter: FamilyFilter, reason: string, now: number, audit: AuditRecord): Promise<number> {
+  async revokeMatching(
+    filter: FamilyFilter,
+    reason: string,
+    now: number,
+    audit: AuditRecord,
+    events?: SecurityEventDraft,
+  ): Promise<number> {
     const matches = (row: { subject: string; client_id: string }) =>
       (filter.subject === undefined || row.subject === filter.subject) &&
       (filter.client_id === undefined || row.client_id === filter.client_id);
     let count = 0;
+    const revoked = new Map<string, { client_id: string; subject: string; family_ids: string[] }>();
     for (const family of this.families.values()) {
       if (family.revoked_at !== null || family.expires_at <= now || !matches(family)) continue;
       this.families.set(family.id, { ...family, revoked_at: now, revoked_reason: reason });
       count += 1;
+      const key = JSON.stringify([family.client_id, family.subject]);
+      const group = revoked.get(key) ?? { client_id: family.client_id, subject: family.subject, family_ids: [] };
+      group.family_ids.push(family.id);
+      revoked.set(key, group);
     }
+    if (events) for (const group of revoked.values()) this.securityEvents?.append(events, group, now);
     for (const token of this.tokens.values())
       if (token.revoked_at === null && matches(token)) this.revokeToken(token, now, reason);
     this.audit.append({ ...audit, reason: `${audit.reason ?? ''} (${count} families)`.trim() });
     return count;
   }
 
-  async revokeFamily(familyId: string, reason: string, now: number, audit?: AuditRecord): Promise<boolean> {
+  async revokeFamily(
+    familyId: string,
+    reason: string,
+    now: number,
+    audit?: AuditRecord,
+    events?: SecurityEventDraft,
+  ): Promise<boolean> {
     const family = this.families.get(familyId);
     const changed = family !== undefined && family.revoked_at === null;
     if (changed) this.families.set(familyId, { ...family, revoked_at: now, revoked_reason: reason });
     for (const token of this.tokensOf(familyId)) if (token.revoked_at === null) this.revokeToken(token, now, reason);
     if (changed && audit) this.audit.append(audit);
+    if (changed && events)
+      this.securityEvents?.append(
+        events,
+        { client_id: family.client_id, subject: family.subject, family_ids: [familyId] },
+        now,
+      );
     return changed;
   }
 

@@ -5,6 +5,7 @@ import { FakeConsentRepository } from './fake-consent.repository.js';
 import { FakeDeviceAuthorizationRepository } from './fake-device-authorization.repository.js';
 import { FakeLoginSessionRepository } from './fake-login-session.repository.js';
 import { FakeRefreshTokenRepository } from './fake-refresh-token.repository.js';
+import { FakeSecurityEventRepository } from './fake-security-event.repository.js';
 import { FakeSigningKeyRepository } from './fake-signing-key.repository.js';
 import { FakeTransactionRunner } from './fake-transaction-runner.js';
 import { FakeUserRepository } from './fake-user.repository.js';
@@ -16,6 +17,7 @@ export * from './fake-consent.repository.js';
 export * from './fake-device-authorization.repository.js';
 export * from './fake-login-session.repository.js';
 export * from './fake-refresh-token.repository.js';
+export * from './fake-security-event.repository.js';
 export * from './fake-signing-key.repository.js';
 export * from './fake-transaction-runner.js';
 export * from './fake-user.repository.js';
@@ -29,6 +31,7 @@ export interface FakeRepositories {
   deviceAuthorizations: FakeDeviceAuthorizationRepository;
   loginSessions: FakeLoginSessionRepository;
   refreshTokens: FakeRefreshTokenRepository;
+  securityEvents: FakeSecurityEventRepository;
   signingKeys: FakeSigningKeyRepository;
   users: FakeUserRepository;
   transactions: FakeTransactionRunner;
@@ -36,12 +39,14 @@ export interface FakeRepositories {
 
 /** One empty store: the refresh-token fake joins the same users and codes, and audits into the same log. */
 export function fakeRepositories(): FakeRepositories {
+  const clients = new FakeClientRepository();
   const aggregates = {
     auditEvents: new FakeAuditEventRepository(),
     authorizationCodes: new FakeAuthorizationCodeRepository(),
-    clients: new FakeClientRepository(),
+    clients,
     consents: new FakeConsentRepository(),
     loginSessions: new FakeLoginSessionRepository(),
+    securityEvents: new FakeSecurityEventRepository(clients),
     signingKeys: new FakeSigningKeyRepository(),
     users: new FakeUserRepository(),
   };
@@ -51,6 +56,7 @@ export function fakeRepositories(): FakeRepositories {
       aggregates.users,
       aggregates.authorizationCodes,
       aggregates.auditEvents,
+      aggregates.securityEvents,
     ),
     deviceAuthorizations: new FakeDeviceAuthorizationRepository(),
     transactions: new FakeTransactionRunner(aggregates),

@@ -17,6 +17,8 @@ export class ClientDto {
   jwks?: ClientJwks;
   @ApiPropertyOptional({ description: 'private_key_jwt: where the client publishes its public keys' })
   jwks_uri?: string;
+  @ApiPropertyOptional({ description: 'where Security Event Tokens are pushed (RFC 8935)' })
+  security_event_endpoint?: string;
   @ApiProperty() refresh_token_rotation: boolean;
   @ApiProperty() refresh_token_reuse_interval: number;
   @ApiProperty() refresh_token_absolute_lifetime: number;
@@ -41,6 +43,7 @@ export class ClientDto {
       token_endpoint_auth_method: c.token_endpoint_auth_method,
       ...(c.jwks ? { jwks: c.jwks } : {}),
       ...(c.jwks_uri ? { jwks_uri: c.jwks_uri } : {}),
+      ...(c.security_event_endpoint ? { security_event_endpoint: c.security_event_endpoint } : {}),
       refresh_token_rotation: c.refresh_token_rotation,
       refresh_token_reuse_interval: c.refresh_token_reuse_interval,
       refresh_token_absolute_lifetime: c.refresh_token_absolute_lifetime,

@@ -95,6 +95,18 @@ export class CreateClientDto {
   @Matches(NO_CONTROL_CHARACTERS, { message: 'jwks_uri must not contain control characters' })
   jwks_uri?: string;
 
+  @ApiPropertyOptional({
+    description:
+      'https URL to which Security Event Tokens (RFC 8417) about this client’s grants are pushed (RFC 8935); http only on a loopback host with SECURITY_EVENTS_ALLOW_HTTP=true; an empty string in a PATCH removes it',
+    maxLength: 2048,
+    example: 'https://app.example.com/security-events',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2048)
+  @Matches(NO_CONTROL_CHARACTERS, { message: 'security_event_endpoint must not contain control characters' })
+  security_event_endpoint?: string;
+
   @ApiPropertyOptional({ default: true })
   @IsOptional()
   @IsBoolean()

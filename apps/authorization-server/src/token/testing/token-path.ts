@@ -40,6 +40,7 @@ import { DeviceCodeGrant } from '../grants/device-code.grant.js';
 import { PasswordGrant } from '../grants/password.grant.js';
 import { RefreshTokenGrant } from '../grants/refresh-token.grant.js';
 import { RefreshTokenRevocation } from '../../revocation/refresh-token-revocation.service.js';
+import { SecurityEventOutbox } from '../../security-events/security-event-outbox.js';
 import { TokenRevocationService } from '../token-revocation.service.js';
 import { TokenIssuer } from '../token-issuer.service.js';
 import { TokenLookup } from '../token-lookup.service.js';
@@ -162,8 +163,18 @@ export async function buildTokenPath(): Promise<TokenPath> {
   const rateLimits = new RateLimitStorage(redis, clock);
   const audit = new AuditService(repos.auditEvents, clock);
   const cache = new ClientCache({ clientTtlSeconds: 60 }, redis, clock);
-  const registration = { adminScopeWithUserGrants: false, jwksUriAllowPrivate: false };
-  const clients = new ClientRegistrationService(repos.clients, repos.users, repos.consents, registration, clock, cache);
+  const registration = { adminScopeWithUserGrants: false, jwksUriAllowPrivate: false, securityEventsAllowHttp: false };
+  const outbox = new SecurityEventOutbox(metrics);
+  const clients = new ClientRegistrationService(
+    repos.clients,
+    repos.users,
+    repos.consents,
+    registration,
+    clock,
+    cache,
+    repos.transactions,
+    outbox,
+  );
   const clientAuthentication = new ClientAuthenticationService(
     repos.clients,
     new AuthFailureMonitor(audit, rateLimits),
@@ -183,7 +194,7 @@ export async function buildTokenPath(): Promise<TokenPath> {
     verifier,
     new TokenStanding(verifier, clientAuthentication, users),
   );
-  const revocation = new RefreshTokenRevocation(repos.refreshTokens, audit, clock, metrics);
+  const revocation = new RefreshTokenRevocation(repos.refreshTokens, audit, clock, metrics, outbox);
   const tokenRevocation = new TokenRevocationService(lookup, revocation);
   const issuer = new TokenIssuer(keys, repos.refreshTokens, clock, server, metrics);
   const codes = new AuthorizationCodesService(repos.authorizationCodes, AUTHORIZATION, clock);
