@@ -86,7 +86,7 @@ describe('admin API', () => {
 
     it.each([
       ['post', '/admin/clients', {}],
-      ['post', '/admin/clients', { grant_types: ['urn:ietf:params:oauth:grant-type:device_code'] }],
+      ['post', '/admin/clients', { grant_types: ['urn:ietf:params:oauth:grant-type:jwt-bearer'] }],
       ['post', '/admin/clients', { grant_types: ['implicit'] }],
       [
         'post',
