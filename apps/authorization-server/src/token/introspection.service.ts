@@ -1,8 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
 import { Clock, serverConfig, type ServerConfig } from '#config';
-import { RefreshTokenFamilyEntity, RefreshTokenWithFamily } from '#persistence';
+import { RefreshTokenRepository, RefreshTokenWithFamily, rotationRefusal } from '#persistence';
 import { type AccessTokenClaims, confirmationKey } from '#bearer';
 import { TokenParams } from './dto/revocation-params.dto.js';
 import { grantParams } from './grant-params.js';
@@ -22,7 +20,7 @@ const seconds = (ms: number) => Math.floor(ms / 1000);
 export class IntrospectionService {
   constructor(
     private readonly lookup: TokenLookup,
-    @InjectRepository(RefreshTokenFamilyEntity) private readonly families: Repository<RefreshTokenFamilyEntity>,
+    private readonly refreshTokens: RefreshTokenRepository,
     private readonly clock: Clock,
     @Inject(serverConfig.KEY) private readonly config: ServerConfig,
   ) {}
@@ -35,9 +33,9 @@ export class IntrospectionService {
   }
 
   private refreshToken(t: RefreshTokenWithFamily): IntrospectionResponse {
-    const now = this.clock.now();
-    const usable = t.revoked_at === null && t.family_revoked_at === null && t.used_at === null;
-    if (!usable || now >= t.expires_at || now >= t.family_expires_at) return INACTIVE;
+    // Active exactly when its client could refresh with it now: the rotation rule, with the family's
+    // own client and key (introspection proves neither).
+    if (rotationRefusal(t, t.family_client_id, this.clock.now(), t.family_dpop_jkt) !== null) return INACTIVE;
     return {
       active: true,
       token_type: 'refresh_token',
@@ -55,8 +53,7 @@ export class IntrospectionService {
 
   private async accessToken(c: AccessTokenClaims): Promise<IntrospectionResponse> {
     if (c.sid !== undefined) {
-      const family = await this.families.findOneBy({ id: c.sid });
-      if (!family || family.revoked_at !== null || family.expires_at <= this.clock.now()) return INACTIVE;
+      if (!(await this.refreshTokens.familyStands(c.sid, this.clock.now()))) return INACTIVE;
     }
     const { iss, sub, aud, exp, iat, jti, client_id, scope, sid } = c;
     const jkt = confirmationKey(c);

@@ -17,6 +17,7 @@ import {
 import {
   INSERT_AUDIT,
   INSERT_FAMILY,
+  FAMILY_STANDS,
   INSERT_TOKEN,
   REDEEM_CODE,
   SELECT_TOKEN_WITH_FAMILY,
@@ -74,6 +75,10 @@ export class PostgresRefreshTokenRepository extends RefreshTokenRepository {
 
   async findById(id: string): Promise<RefreshTokenWithFamily | null> {
     return this.findOne(`${SELECT_TOKEN_WITH_FAMILY} WHERE t.id = $key`, { key: id });
+  }
+
+  async familyStands(familyId: string, now: number): Promise<boolean> {
+    return (await this.single(FAMILY_STANDS.replace('$now', '$now::bigint'), { id: familyId, now })).length === 1;
   }
 
   async createFamily(family: NewFamily, token: NewRefreshToken): Promise<boolean> {

@@ -140,6 +140,8 @@ export abstract class RefreshTokenRepository {
    */
   abstract find(key: RefreshTokenKey): Promise<RefreshTokenWithFamily | null>;
   abstract findById(id: string): Promise<RefreshTokenWithFamily | null>;
+  /** Whether the family stands at `now`: it exists, is not revoked and its absolute expiry has not passed. */
+  abstract familyStands(familyId: string, now: number): Promise<boolean>;
   /**
    * Stores a new family with its first token, in one transaction; false (nothing stored) when the
    * user is gone, disabled, or its token epoch is no longer `family.user_epoch`.

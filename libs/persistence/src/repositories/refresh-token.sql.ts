@@ -47,3 +47,7 @@ export function positional(sql: string): { text: string; names: string[] } {
   });
   return { text, names };
 }
+
+/** The family stands: not revoked and its absolute expiry not reached (an access token of it is active while it does). */
+export const FAMILY_STANDS = `SELECT 1 AS stands FROM refresh_token_family
+  WHERE id = $id AND revoked_at IS NULL AND expires_at > $now`;

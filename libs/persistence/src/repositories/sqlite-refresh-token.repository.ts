@@ -14,6 +14,7 @@ import {
 import {
   INSERT_AUDIT,
   INSERT_FAMILY,
+  FAMILY_STANDS,
   INSERT_TOKEN,
   REDEEM_CODE,
   SELECT_TOKEN_WITH_FAMILY,
@@ -40,6 +41,7 @@ export class SqliteRefreshTokenRepository extends RefreshTokenRepository {
   private readonly byIdAndHash: Statement;
   private readonly byLegacyHash: Statement;
   private readonly byId: Statement;
+  private readonly familyStanding: Statement;
   private readonly insertFamily: Statement;
   private readonly insertToken: Statement;
   private readonly markUsed: Statement;
@@ -65,6 +67,7 @@ export class SqliteRefreshTokenRepository extends RefreshTokenRepository {
     this.byIdAndHash = named(`${SELECT_TOKEN_WITH_FAMILY} WHERE t.id = $id AND t.token_hash = $hash`);
     this.byLegacyHash = named(`${SELECT_TOKEN_WITH_FAMILY} WHERE t.legacy_token_hash = $hash`);
     this.byId = named(`${SELECT_TOKEN_WITH_FAMILY} WHERE t.id = $key`);
+    this.familyStanding = named(FAMILY_STANDS);
     this.insertFamily = named(INSERT_FAMILY);
     this.insertToken = named(INSERT_TOKEN);
     this.insertAudit = named(INSERT_AUDIT);
@@ -100,6 +103,10 @@ export class SqliteRefreshTokenRepository extends RefreshTokenRepository {
 
   async findById(id: string): Promise<RefreshTokenWithFamily | null> {
     return withFlags(this.byId.get({ key: id }));
+  }
+
+  async familyStands(familyId: string, now: number): Promise<boolean> {
+    return this.familyStanding.get({ id: familyId, now }) !== undefined;
   }
 
   createFamily(family: NewFamily, token: NewRefreshToken): Promise<boolean> {

@@ -84,6 +84,11 @@ export class FakeRefreshTokenRepository extends RefreshTokenRepository {
     return token ? this.joined(token) : null;
   }
 
+  async familyStands(familyId: string, now: number): Promise<boolean> {
+    const family = this.families.get(familyId);
+    return family !== undefined && family.revoked_at === null && family.expires_at > now;
+  }
+
   async createFamily(family: NewFamily, token: NewRefreshToken): Promise<boolean> {
     if (!this.users.activeAtEpoch(family.subject, family.user_epoch)) return false;
     this.insertFamily(family);
