@@ -79,7 +79,7 @@ export function loadConfig() {
      * connection presents the token it got back last, introspect; refresh-dpop, our server only: refresh
      * with a fresh DPoP proof on every request) and of the admin API (list, revoke).
      */
-    scenarios: list('BENCH_SCENARIOS', 'cc,refresh,chain,introspect,list,revoke'),
+    scenarios: list('BENCH_SCENARIOS', 'cc,refresh,chain,refresh-dpop,introspect,list,revoke'),
     /**
      * Node.js binaries our server runs on, side by side in the same rounds: `node` is the one running
      * the suite (npm's: node_modules/.bin/node); others are paths (e.g. /usr/bin/node). The first is
