@@ -244,7 +244,7 @@ describe('refresh-token repository contract', () => {
       const late = await tokens.rotatePresented(c.key, T0 + 4 * SECOND, draft(T0 + 4 * SECOND).draft);
       expect(late.rotated).toBe(false);
       expect(rotationRefusal(late.token, clientA, T0 + 4 * SECOND)).toBe('revoked');
-      expect(await tokens.revokeFamily(f.id, RevocationReason.Replay, T0 + 5 * SECOND)).toBe(false);
+      expect(await tokens.revokeFamily(f.id, RevocationReason.Replay, T0 + 5 * SECOND, audit(f.id))).toBe(false);
     });
 
     it('reissues a successor of a rotated token whose successor is unused, superseding that one', async () => {
@@ -520,7 +520,7 @@ describe('refresh-token repository contract', () => {
       const successor = draft(T0 + 4 * SECOND, lister);
       await tokens.rotatePresented(rotated.key, T0 + 4 * SECOND, successor.draft);
       const revoked = await family({ client: lister, at: T0 + SECOND });
-      await tokens.revokeFamily(revoked.id, RevocationReason.Admin, T0 + 5 * SECOND);
+      await tokens.revokeFamily(revoked.id, RevocationReason.Admin, T0 + 5 * SECOND, audit(revoked.id));
       const expiring = await family({ client: lister, at: T0 + 2 * SECOND, idle: 10 * SECOND });
       const now = T0 + 20 * SECOND;
 
@@ -570,9 +570,9 @@ describe('refresh-token repository contract', () => {
       const rotated = draft(T0 + SECOND, cleaner);
       await tokens.rotatePresented(ended.key, T0 + SECOND, rotated.draft);
       const revoked = await family({ client: cleaner });
-      await tokens.revokeFamily(revoked.id, RevocationReason.Admin, T0 + SECOND);
+      await tokens.revokeFamily(revoked.id, RevocationReason.Admin, T0 + SECOND, audit(revoked.id));
       const revokedLate = await family({ client: cleaner });
-      await tokens.revokeFamily(revokedLate.id, RevocationReason.Admin, T0 + HOUR);
+      await tokens.revokeFamily(revokedLate.id, RevocationReason.Admin, T0 + HOUR, audit(revokedLate.id));
       const live = await family({ client: cleaner });
       const cutoff = T0 + 60 * SECOND;
       const revokedBefore = await count('refresh_token_family WHERE revoked_at < $c', { c: cutoff });
@@ -602,7 +602,10 @@ describe('refresh-token repository contract', () => {
     it('deletes in batches of at most the limit', async () => {
       const housekeeping = t.app.get(HousekeepingRepository);
       const revokedAt = T0 - HOUR;
-      for (let i = 0; i < 3; i++) await tokens.revokeFamily((await family()).id, 'admin', revokedAt);
+      for (let i = 0; i < 3; i++) {
+        const f = await family();
+        await tokens.revokeFamily(f.id, 'admin', revokedAt, audit(f.id));
+      }
       const cutoff = revokedAt + 1;
       expect(await housekeeping.deleteRevokedFamilies(cutoff, 2)).toBe(2);
       expect(await housekeeping.deleteRevokedFamilies(cutoff, 2)).toBe(1);

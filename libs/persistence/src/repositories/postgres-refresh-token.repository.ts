@@ -158,7 +158,7 @@ export class PostgresRefreshTokenRepository extends RefreshTokenRepository {
     familyId: string,
     reason: string,
     now: number,
-    audit?: AuditRecord,
+    audit: AuditRecord,
     events?: SecurityEventDraft,
   ): Promise<boolean> {
     return this.inTransaction(async (q) => {
@@ -167,7 +167,7 @@ export class PostgresRefreshTokenRepository extends RefreshTokenRepository {
       await run(q, REVOKE_FAMILY_TOKENS, params);
       if (changed && events)
         events.queued += (await run(q, QUEUE_FOR_FAMILY, familyOutboxParams(events, familyId, now))).length;
-      if (changed && audit) await run(q, INSERT_AUDIT, audit);
+      if (changed) await run(q, INSERT_AUDIT, audit);
       return changed;
     });
   }

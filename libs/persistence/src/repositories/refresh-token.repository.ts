@@ -194,14 +194,14 @@ export abstract class RefreshTokenRepository {
     events?: SecurityEventDraft,
   ): Promise<number>;
   /**
-   * Revokes the family and every token in it; records `audit`, and the `events` for the family's client
+   * Revokes the family and every token in it; records `audit` (a revocation is never without its record), and the `events` for the family's client
    * when it has a security_event_endpoint, in the same transaction (nothing when it was revoked already).
    */
   abstract revokeFamily(
     familyId: string,
     reason: string,
     now: number,
-    audit?: AuditRecord,
+    audit: AuditRecord,
     events?: SecurityEventDraft,
   ): Promise<boolean>;
 }

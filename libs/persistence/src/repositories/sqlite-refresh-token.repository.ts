@@ -192,14 +192,14 @@ export class SqliteRefreshTokenRepository extends RefreshTokenRepository {
     familyId: string,
     reason: string,
     now: number,
-    audit?: AuditRecord,
+    audit: AuditRecord,
     events?: SecurityEventDraft,
   ): Promise<boolean> {
     return this.db.transaction(() => {
       const changed = this.revokeFamilyRow.run({ id: familyId, now, reason }).changes === 1;
       this.revokeFamilyTokens.run({ id: familyId, now, reason });
       if (changed && events) events.queued += this.queueForFamily.all(familyOutboxParams(events, familyId, now)).length;
-      if (changed && audit) this.insertAudit.run(audit);
+      if (changed) this.insertAudit.run(audit);
       return changed;
     })();
   }

@@ -103,7 +103,16 @@ describe('FakeRefreshTokenRepository', () => {
       refusal: 'revoked',
       client: CLIENT,
       now: NOW,
-      change: (r: FakeRepositories) => r.refreshTokens.revokeFamily(familyId, 'admin', NOW),
+      change: (r: FakeRepositories) =>
+        r.refreshTokens.revokeFamily(familyId, 'admin', NOW, {
+          id: `audit-${familyId}`,
+          occurred_at: NOW,
+          actor: 'admin:test',
+          action: 'refresh_token_family.revoked',
+          target_type: 'refresh_token_family',
+          target_id: familyId,
+          reason: null,
+        }),
     },
   ])('refuses what the rotation rule refuses ($refusal), writing nothing', async ({ refusal, client, now, change }) => {
     await change(repos);

@@ -169,14 +169,14 @@ export class FakeRefreshTokenRepository extends RefreshTokenRepository {
     familyId: string,
     reason: string,
     now: number,
-    audit?: AuditRecord,
+    audit: AuditRecord,
     events?: SecurityEventDraft,
   ): Promise<boolean> {
     const family = this.families.get(familyId);
     const changed = family !== undefined && family.revoked_at === null;
     if (changed) this.families.set(familyId, { ...family, revoked_at: now, revoked_reason: reason });
     for (const token of this.tokensOf(familyId)) if (token.revoked_at === null) this.revokeToken(token, now, reason);
-    if (changed && audit) this.audit.append(audit);
+    if (changed) this.audit.append(audit);
     if (changed && events)
       this.securityEvents?.append(
         events,

@@ -163,7 +163,10 @@ describe(RefreshTokenGrant.name, () => {
     });
 
     it('a token of a revoked family: invalid_grant', async () => {
-      await t.repos.refreshTokens.revokeFamily(family.familyId, RevocationReason.Admin, T0);
+      await t.revocation.revokeFamily(family.familyId, RevocationReason.Admin, 'refresh_token_family.revoked', {
+        actor: 'admin:test',
+        reason: 'revoked by the test',
+      });
 
       await expectInvalidGrant(t.refresh(client, family.value, scope), 'the refresh token has been revoked');
       expect(stored(family.value).used_at).toBeNull();
@@ -369,11 +372,15 @@ describe(RefreshTokenGrant.name, () => {
 
     it('a retry after the family was revoked is refused without another revocation', async () => {
       await t.refresh(client, family.value);
-      await t.repos.refreshTokens.revokeFamily(family.familyId, RevocationReason.Admin, T0);
+      await t.revocation.revokeFamily(family.familyId, RevocationReason.Admin, 'refresh_token_family.revoked', {
+        actor: 'admin:test',
+        reason: 'revoked by the test',
+      });
 
       await expectInvalidGrant(t.refresh(client, family.value), 'the refresh token has been revoked');
       expect(storedFamily().revoked_reason).toBe(RevocationReason.Admin);
-      expect(t.repos.auditEvents.events).toEqual([]);
+      // Only the admin's own record: the retry recorded no reuse.
+      expect(t.repos.auditEvents.events.map((e) => e.action)).toEqual(['refresh_token_family.revoked']);
     });
   });
 
@@ -401,7 +408,10 @@ describe(RefreshTokenGrant.name, () => {
     });
 
     it('still refuses a token of a revoked family', async () => {
-      await t.repos.refreshTokens.revokeFamily(family.familyId, RevocationReason.Admin, T0);
+      await t.revocation.revokeFamily(family.familyId, RevocationReason.Admin, 'refresh_token_family.revoked', {
+        actor: 'admin:test',
+        reason: 'revoked by the test',
+      });
       await expectInvalidGrant(t.refresh(client, family.value), 'the refresh token has been revoked');
     });
   });
