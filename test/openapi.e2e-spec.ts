@@ -82,6 +82,11 @@ describe('OpenAPI document and Swagger UI', () => {
       expect(paths[path].get.tags).toEqual(['oauth']);
   });
 
+  it('documents both token types the token endpoint answers (RFC 6750 Bearer, RFC 9449 DPoP)', async () => {
+    const { components } = (await request(t.http).get('/docs-json')).body;
+    expect(components.schemas.TokenResponseDto.properties.token_type.enum).toEqual(['Bearer', 'DPoP']);
+  });
+
   it('serves Swagger UI at /docs', async () => {
     const res = await request(t.http).get('/docs/');
     expect(res.status).toBe(200);

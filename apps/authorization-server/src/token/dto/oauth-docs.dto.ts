@@ -33,7 +33,8 @@ export class TokenRequestForm {
 
 export class TokenResponseDto {
   @ApiProperty({ description: 'JWT (RFC 9068)' }) access_token: string;
-  @ApiProperty({ enum: ['Bearer'] }) token_type: string;
+  @ApiProperty({ enum: ['Bearer', 'DPoP'], description: 'DPoP when the request carried a DPoP proof (RFC 9449 5)' })
+  token_type: string;
   @ApiProperty({ example: 900 }) expires_in: number;
   @ApiPropertyOptional({ description: 'Opaque, asrt_ prefix; rotated on every use' }) refresh_token?: string;
   @ApiProperty({ example: 'read write' }) scope: string;
