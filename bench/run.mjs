@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { adminToken } from './lib/app.mjs';
-import { ROOT, baseVariant, benchEnv, loadConfig } from './lib/config.mjs';
+import { ROOT, baseVariant, benchEnv, loadConfig, variantApp } from './lib/config.mjs';
 import { postgresVersion, sqliteVersion } from './lib/db.mjs';
 import { cleanupStack, gitDescribe, logger, pinSelf, snapshotBuild } from './lib/harness.mjs';
 import { chainBookkeeping, prepareOurs, refreshBookkeeping } from './lib/ours.mjs';
@@ -159,6 +159,8 @@ async function startPeers(peersDir, tmp, results) {
  */
 async function prepareVariant(variant, index, tmp, runtime, results) {
   const v = { variant, runtime: runtime.version, phases: [], scenarios: {}, checks: {} };
+  const otherBuild = variantApp(variant);
+  if (otherBuild) v.build = { app: otherBuild.dir, git: otherBuild.git };
   results.variants.push(v);
   const wants = (s) => cfg.scenarios.includes(s);
   const nRefresh = wants('refresh') ? refreshTokensNeeded(cfg) : 0;
@@ -168,7 +170,7 @@ async function prepareVariant(variant, index, tmp, runtime, results) {
   const ours = await prepareOurs(vcfg, {
     variant,
     tmp,
-    app: runtime.app,
+    app: otherBuild?.dir ?? runtime.app,
     nodeBin: runtime.bin,
     cleanups,
     log,

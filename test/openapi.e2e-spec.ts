@@ -69,7 +69,13 @@ describe('OpenAPI document and Swagger UI', () => {
     for (const { route, op } of adminOps) {
       const scope = route.startsWith('GET') ? 'admin:read' : 'admin';
       expect({ route, security: op.security }).toEqual({ route, security: [{ admin_oauth2: [scope] }] });
-      expect(Object.keys(op.responses as object)).toEqual(expect.arrayContaining(['400', '401', '403']));
+      const responses = op.responses as Record<string, { description: string }>;
+      expect(Object.keys(responses)).toEqual(expect.arrayContaining(['400', '401', '403']));
+      // RFC 6750 3.1: a malformed Authorization header is a 400 on every admin route, so each documents it.
+      expect({ route, bad: responses['400'].description }).toEqual({
+        route,
+        bad: expect.stringMatching(/invalid_request/),
+      });
       expect((op.tags as string[])[0]).toMatch(/^admin: /);
     }
   });

@@ -1,5 +1,7 @@
 // Settings of the benchmark suite, all from the environment (see bench/README.md).
-import { dirname, resolve } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -39,6 +41,27 @@ export const runtimeSuffixOf = (variant) => (variant.includes('@') ? `@${variant
 export function variantNodeFlags(variant) {
   const label = labelOf(variant);
   return label ? (process.env[`BENCH_NODE_FLAGS_${label}`] ?? '').split(/\s+/).filter(Boolean) : [];
+}
+
+/**
+ * Another build for the variants labelled `<label>` (BENCH_APP_<label>): a checkout of another commit,
+ * built (`dist/`) with its own `node_modules`, so that two builds are measured interleaved in one run.
+ * Answers { dir, git } or null (the run's own build).
+ */
+export function variantApp(variant) {
+  const label = labelOf(variant);
+  const dir = label ? process.env[`BENCH_APP_${label}`] : undefined;
+  if (!dir) return null;
+  const abs = resolve(dir);
+  for (const need of ['dist', 'node_modules', 'package.json'])
+    if (!existsSync(join(abs, need))) throw new Error(`BENCH_APP_${label}: ${abs} has no ${need} (build it first)`);
+  let git = null;
+  try {
+    git = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: abs, encoding: 'utf8' }).trim();
+  } catch {
+    // not a git checkout: the report names the folder only
+  }
+  return { dir: abs, git };
 }
 
 /** `NAME=value NAME=value` pairs, as BENCH_SERVER_ENV and BENCH_SERVER_ENV_<label> take them. */

@@ -36,7 +36,11 @@ const validation = new AdminValidationPipe();
 export function AdminController(path: string, tag: string) {
   return applyDecorators(
     ApiTags(tag),
-    ApiBadRequestResponse({ type: AdminErrorDto, description: 'Invalid parameters' }),
+    ApiBadRequestResponse({
+      type: AdminErrorDto,
+      description:
+        'Invalid parameters, or malformed Bearer credentials (WWW-Authenticate: Bearer error="invalid_request", RFC 6750 3.1)',
+    }),
     Controller(path),
   );
 }

@@ -1,7 +1,18 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
 /** OpenAPI shapes of the OAuth endpoints (form bodies are parsed by FormBodyGuard, not by these). */
-export class TokenRequestForm {
+
+/** The client authentication fields a form body may carry (RFC 6749 2.3.1, RFC 7523 2.2); Basic needs none. */
+export class ClientAuthenticationForm {
+  @ApiPropertyOptional({ description: 'client_secret_post and public clients' }) client_id?: string;
+  @ApiPropertyOptional({ description: 'client_secret_post only', format: 'password' }) client_secret?: string;
+  @ApiPropertyOptional({ description: 'private_key_jwt: urn:ietf:params:oauth:client-assertion-type:jwt-bearer' })
+  client_assertion_type?: string;
+  @ApiPropertyOptional({ description: 'private_key_jwt: a JWT signed with a registered key (RFC 7523 2.2)' })
+  client_assertion?: string;
+}
+
+export class TokenRequestForm extends ClientAuthenticationForm {
   @ApiProperty({
     enum: [
       'authorization_code',
@@ -23,12 +34,6 @@ export class TokenRequestForm {
   device_code?: string;
   @ApiPropertyOptional({ description: 'grant_type=password (legacy, RFC 9700 2.4)' }) username?: string;
   @ApiPropertyOptional({ description: 'grant_type=password', format: 'password' }) password?: string;
-  @ApiPropertyOptional({ description: 'client_secret_post and public clients' }) client_id?: string;
-  @ApiPropertyOptional({ description: 'client_secret_post only', format: 'password' }) client_secret?: string;
-  @ApiPropertyOptional({ description: 'private_key_jwt: urn:ietf:params:oauth:client-assertion-type:jwt-bearer' })
-  client_assertion_type?: string;
-  @ApiPropertyOptional({ description: 'private_key_jwt: a JWT signed with a registered key (RFC 7523 2.2)' })
-  client_assertion?: string;
 }
 
 export class TokenResponseDto {
@@ -64,16 +69,10 @@ export class OAuthErrorDto {
   @ApiProperty() error_description: string;
 }
 
-export class TokenForm {
+export class TokenForm extends ClientAuthenticationForm {
   @ApiProperty({ description: 'A refresh token or an access token' }) token: string;
   @ApiPropertyOptional({ enum: ['refresh_token', 'access_token'], description: 'Searched first, not trusted' })
   token_type_hint?: string;
-  @ApiPropertyOptional({ description: 'client_secret_post and public clients' }) client_id?: string;
-  @ApiPropertyOptional({ format: 'password' }) client_secret?: string;
-  @ApiPropertyOptional({ description: 'private_key_jwt: urn:ietf:params:oauth:client-assertion-type:jwt-bearer' })
-  client_assertion_type?: string;
-  @ApiPropertyOptional({ description: 'private_key_jwt: a JWT signed with a registered key (RFC 7523 2.2)' })
-  client_assertion?: string;
 }
 
 export class IntrospectionResponseDto {
@@ -90,14 +89,8 @@ export class IntrospectionResponseDto {
   @ApiPropertyOptional({ description: 'The refresh-token family (grant)' }) sid?: string;
 }
 
-export class DeviceAuthorizationForm {
+export class DeviceAuthorizationForm extends ClientAuthenticationForm {
   @ApiPropertyOptional({ description: 'Space-delimited; defaults to the client’s scope' }) scope?: string;
-  @ApiPropertyOptional({ description: 'client_secret_post and public clients' }) client_id?: string;
-  @ApiPropertyOptional({ description: 'client_secret_post only', format: 'password' }) client_secret?: string;
-  @ApiPropertyOptional({ description: 'private_key_jwt: urn:ietf:params:oauth:client-assertion-type:jwt-bearer' })
-  client_assertion_type?: string;
-  @ApiPropertyOptional({ description: 'private_key_jwt: a JWT signed with a registered key (RFC 7523 2.2)' })
-  client_assertion?: string;
 }
 
 export class DeviceAuthorizationResponseDto {
