@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
 import { FAILURE_BURST } from '../apps/authorization-server/src/clients/auth-failure-monitor.js';
 import { JsonLogger } from '../apps/authorization-server/src/logging/json-logger.js';
-import { type TestApp, startTestApp } from './support/test-app.js';
+import { type TestApp, startTestApp, startTwoInstances } from './support/test-app.js';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
 
@@ -44,8 +44,7 @@ describe('failed client authentication bursts across instances', () => {
     const used: string[] = [];
 
     beforeAll(async () => {
-      a = await startTestApp({ env: { REDIS_URL } });
-      b = await startTestApp({ env: { REDIS_URL }, database: a.database });
+      [a, b] = await startTwoInstances({ REDIS_URL });
     });
     afterAll(async () => {
       const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });

@@ -3,7 +3,7 @@ import type { Browser, Page } from 'playwright-core';
 import request from 'supertest';
 import { createDemoApp } from '../apps/demo-resource-server/src/create-demo-app.js';
 import { authorizeUrl, pkcePair } from './support/authorization-flow.js';
-import { artifactPath, freePort, launchBrowser } from './support/browser.js';
+import { artifactPath, freePort, launchBrowser, loopbackPage } from './support/browser.js';
 import { type CallbackServer, startCallbackServer } from './support/code-flow-callback.js';
 import { startTestApp, type TestApp, TestClock } from './support/test-app.js';
 
@@ -68,20 +68,7 @@ describe('authorization code flow in a browser, for a native app with a loopback
     // 3. The browser. Every request of the page is recorded; none may leave the loopback address
     // (and any that tried would be aborted rather than sent).
     browser = await launchBrowser();
-    const context = await browser.newContext({ viewport: { width: 800, height: 720 } });
-    await context.route('**/*', (route) =>
-      new URL(route.request().url()).hostname === '127.0.0.1' ? route.continue() : route.abort(),
-    );
-    const page = await context.newPage();
-    page.setDefaultTimeout(UI_TIMEOUT);
-    const requested: string[] = [];
-    const pageErrors: string[] = [];
-    page.on('request', (r) => requested.push(r.url()));
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    // A CSP violation (e.g. a refused stylesheet) is reported on the console as an error.
-    page.on('console', (msg) => {
-      if (msg.type() === 'error') pageErrors.push(msg.text());
-    });
+    const { page, requested, pageErrors } = await loopbackPage(browser, UI_TIMEOUT);
 
     const pkce = pkcePair();
     const state = 'state-of-the-native-app';

@@ -5,18 +5,10 @@ import { hashSecret } from '#oauth';
 import { JsonLogger } from '../apps/authorization-server/src/logging/json-logger.js';
 import { UsersService } from '../apps/authorization-server/src/users/users.service.js';
 import { DEVICE_CODE_GRANT, DeviceUser, deviceFields } from './support/device-flow.js';
+import type { DeviceAuthorizationResponse } from '../apps/authorization-server/src/authorization/device-authorizations.service.js';
 import { type TestApp, ISSUER, basic, startTestApp } from './support/test-app.js';
 
 const USER_CODE = /^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$/;
-
-interface DeviceCodes {
-  device_code: string;
-  user_code: string;
-  verification_uri: string;
-  verification_uri_complete: string;
-  expires_in: number;
-  interval: number;
-}
 
 /** Every line the server logs, at the most verbose level. */
 class Capture extends Writable {
@@ -61,10 +53,10 @@ describe('device authorization grant (RFC 8628)', () => {
     return res;
   }
 
-  async function start(form: Record<string, string> = {}): Promise<DeviceCodes> {
+  async function start(form: Record<string, string> = {}): Promise<DeviceAuthorizationResponse> {
     const res = await startPublic(form);
     expect(res.status).toBe(200);
-    return res.body as DeviceCodes;
+    return res.body as DeviceAuthorizationResponse;
   }
 
   const poll = (deviceCode: string, clientId = tv.client_id) =>
@@ -76,7 +68,7 @@ describe('device authorization grant (RFC 8628)', () => {
     return poll(deviceCode);
   }
 
-  const approve = (codes: DeviceCodes, decision: 'allow' | 'deny' = 'allow') =>
+  const approve = (codes: DeviceAuthorizationResponse, decision: 'allow' | 'deny' = 'allow') =>
     new DeviceUser(t.http).verify(codes.user_code, 'dana', 'dana-password-1', decision);
 
   describe('POST /oauth/device_authorization', () => {
@@ -85,7 +77,7 @@ describe('device authorization grant (RFC 8628)', () => {
       expect(res.status).toBe(200);
       expect(res.headers['cache-control']).toBe('no-store');
       expect(res.headers.pragma).toBe('no-cache');
-      const codes = res.body as DeviceCodes;
+      const codes = res.body as DeviceAuthorizationResponse;
       expect(Object.keys(codes).sort()).toEqual(
         ['device_code', 'expires_in', 'interval', 'user_code', 'verification_uri', 'verification_uri_complete'].sort(),
       );
@@ -244,7 +236,7 @@ describe('device authorization grant (RFC 8628)', () => {
         .type('form')
         .auth(console_.client_id, console_.client_secret!)
         .send({});
-      const codes = res.body as DeviceCodes;
+      const codes = res.body as DeviceAuthorizationResponse;
       await approve(codes);
       const tokens = await t.token({ grant_type: DEVICE_CODE_GRANT, device_code: codes.device_code }, basic(console_));
       expect(tokens.status).toBe(200);

@@ -1,6 +1,6 @@
 import type { Browser } from 'playwright-core';
 import request from 'supertest';
-import { artifactPath, freePort, launchBrowser } from './support/browser.js';
+import { artifactPath, freePort, launchBrowser, loopbackPage } from './support/browser.js';
 import { DEVICE_CODE_GRANT } from './support/device-flow.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
@@ -45,17 +45,7 @@ describe('device authorization grant in a browser', () => {
     expect((await poll()).body.error).toBe('authorization_pending');
 
     browser = await launchBrowser();
-    const context = await browser.newContext({ viewport: { width: 800, height: 720 } });
-    await context.route('**/*', (route) =>
-      new URL(route.request().url()).hostname === '127.0.0.1' ? route.continue() : route.abort(),
-    );
-    const page = await context.newPage();
-    page.setDefaultTimeout(UI_TIMEOUT);
-    const pageErrors: string[] = [];
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    page.on('console', (msg) => {
-      if (msg.type() === 'error') pageErrors.push(msg.text());
-    });
+    const { page, pageErrors } = await loopbackPage(browser, UI_TIMEOUT);
 
     try {
       // verification_uri_complete (a QR code on the TV): the code form, with the code filled in.

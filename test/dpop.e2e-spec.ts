@@ -13,6 +13,7 @@ import {
   startTestApp,
   type TestApp,
   TestClock,
+  startTwoInstances,
 } from './support/test-app.js';
 
 const CALLBACK = 'https://notes.example/cb';
@@ -514,8 +515,7 @@ describe('DPoP proofs across two instances sharing Redis', () => {
   let client: { client_id: string; client_secret?: string };
 
   beforeAll(async () => {
-    a = await startTestApp({ env: shared });
-    b = await startTestApp({ env: shared, database: a.database });
+    [a, b] = await startTwoInstances(shared);
     client = await a.createClient({ grant_types: ['client_credentials'], scope: 'read' });
   });
   afterAll(async () => {

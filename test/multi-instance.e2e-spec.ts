@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { holdRotationRace } from './support/lookup-barrier.js';
 import { TEST_DIALECT } from './support/test-database.js';
-import { type TestApp, basic, startTestApp } from './support/test-app.js';
+import { type TestApp, basic, startTwoInstances } from './support/test-app.js';
 
 // The deployment the two instances model: one PostgreSQL (or SQLite file) and one Redis.
 // The password grant shares the sign-in throttle, whose per-address count for 127.0.0.1 Redis keeps across
@@ -14,8 +14,7 @@ describe('two instances sharing one database and Redis', () => {
   let client: { client_id: string; client_secret?: string };
 
   beforeAll(async () => {
-    a = await startTestApp({ env: shared });
-    b = await startTestApp({ env: shared, database: a.database });
+    [a, b] = await startTwoInstances(shared);
     client = await a.createClient({ grant_types: ['password', 'refresh_token'], scope: 'read' });
     await a.createUser('erin', 'erin-password-1');
   });

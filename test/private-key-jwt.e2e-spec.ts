@@ -6,7 +6,7 @@ import { type CryptoKey, type JWK, SignJWT, UnsecuredJWT, exportJWK, generateKey
 import request from 'supertest';
 import { JsonLogger } from '../apps/authorization-server/src/logging/json-logger.js';
 import { expectAdminError } from './support/admin-api.js';
-import { ISSUER, type TestApp, startTestApp } from './support/test-app.js';
+import { ISSUER, type TestApp, startTestApp, startTwoInstances } from './support/test-app.js';
 
 /**
  * private_key_jwt (RFC 7523 2.2, RFC 7521 4.2) as a client uses it: registered through the admin API
@@ -450,8 +450,7 @@ describe('private_key_jwt on two instances sharing Redis', () => {
 
   beforeAll(async () => {
     const env = { REDIS_URL, JWKS_URI_ALLOW_PRIVATE: 'false' };
-    a = await startTestApp({ env });
-    b = await startTestApp({ env, database: a.database });
+    [a, b] = await startTwoInstances(env);
     key = await clientKey('shared-key');
     ({ client_id: clientId } = await a.createClient({
       grant_types: ['client_credentials'],

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { Browser, authorizeUrl } from './support/authorization-flow.js';
-import { type TestApp, basic, startTestApp } from './support/test-app.js';
+import { type TestApp, basic, startTestApp, startTwoInstances } from './support/test-app.js';
 
 const limited = (extra: Record<string, string> = {}) => ({
   RATE_LIMITS: 'on',
@@ -92,8 +92,7 @@ describe('rate limits on the OAuth endpoints', () => {
         RATE_LIMIT_TOKEN_PER_CLIENT: '4',
         LOGIN_MAX_FAILURES_PER_ADDRESS: '100000',
       });
-      a = await startTestApp({ env });
-      b = await startTestApp({ env, database: a.database });
+      [a, b] = await startTwoInstances(env);
     });
     afterAll(async () => {
       await b.close();

@@ -7,7 +7,7 @@ import { HousekeepingService } from '../apps/authorization-server/src/housekeepi
 import { SecurityEventWorker } from '../apps/authorization-server/src/security-events/security-event-worker.service.js';
 import { UUID, expectAdminError } from './support/admin-api.js';
 import { TEST_DIALECT, createTestDatabase } from './support/test-database.js';
-import { ISSUER, type TestApp, basic, startTestApp } from './support/test-app.js';
+import { ISSUER, type TestApp, basic, startTestApp, startTwoInstances } from './support/test-app.js';
 
 // Short test settings instead of sleeps: retries after 50, 100, 200 ms; the fourth attempt is the last.
 const SETTINGS = {
@@ -101,8 +101,7 @@ describe('security events (RFC 8417 SETs pushed per RFC 8935)', () => {
 
   beforeAll(async () => {
     receiver = await new Receiver().start();
-    a = await startTestApp({ env: SETTINGS });
-    b = await startTestApp({ env: SETTINGS, database: a.database });
+    [a, b] = await startTwoInstances(SETTINGS);
   });
   afterAll(async () => {
     await b.close();

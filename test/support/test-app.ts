@@ -119,6 +119,16 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   };
 }
 
+/**
+ * Two instances of the server behind one database (and whatever else `env` shares, e.g. REDIS_URL),
+ * as a horizontally scaled deployment runs them. The second closes without dropping the database;
+ * close the first last.
+ */
+export async function startTwoInstances(env: Record<string, string>): Promise<[TestApp, TestApp]> {
+  const a = await startTestApp({ env });
+  return [a, await startTestApp({ env, database: a.database })];
+}
+
 /** Basic credentials of a created confidential client. */
 export function basic(client: { client_id: string; client_secret?: string }): { id: string; secret: string } {
   return { id: client.client_id, secret: client.client_secret ?? '' };
