@@ -29,7 +29,7 @@ import {
 } from './support/fuzz-arbitraries.js';
 import { type FuzzResponse, type RawRequest, check, expectSane, printStats, send } from './support/fuzz-http.js';
 import { type GuardedTable, TableGuard } from './support/fuzz-snapshot.js';
-import { Browser, authorizeUrl, formFields, pkcePair } from './support/authorization-flow.js';
+import { AUTHORIZE_PARAMS, Browser, authorizeUrl, formFields, pkcePair } from './support/authorization-flow.js';
 import { type TestApp, ISSUER, startTestApp } from './support/test-app.js';
 import {
   runs,
@@ -112,18 +112,8 @@ describe('fuzz: authorization endpoint, sign-in and consent', () => {
     await t.close();
   });
 
-  const AUTHORIZE_NAMES = [
-    'client_id',
-    'redirect_uri',
-    'response_type',
-    'scope',
-    'state',
-    'code_challenge',
-    'code_challenge_method',
-    'nonce',
-    'prompt',
-    'request_uri',
-  ];
+  // What the server reads, and names it ignores.
+  const AUTHORIZE_NAMES = [...AUTHORIZE_PARAMS, 'nonce', 'prompt', 'request_uri'];
 
   function redirectUri(): fc.Arbitrary<string> {
     const variants = [

@@ -12,6 +12,7 @@ import { jest } from '@jest/globals';
 import { b64, lenient, pct } from './support/fuzz-arbitraries.js';
 import { type FuzzResponse, type RawRequest, check, expectOAuthError, expectSane, send } from './support/fuzz-http.js';
 import { basic } from './support/test-app.js';
+import { AUTHORIZE_PARAMS } from './support/authorization-flow.js';
 import {
   t,
   openApi,
@@ -184,16 +185,6 @@ describe('security regression', () => {
       expect(res.status).toBe(200);
       await guard.reset();
     });
-
-    const AUTHORIZE_PARAMS = [
-      'client_id',
-      'redirect_uri',
-      'response_type',
-      'scope',
-      'state',
-      'code_challenge',
-      'code_challenge_method',
-    ];
 
     it.each(AUTHORIZE_PARAMS)(
       'GET /oauth/authorize with a hostile %s: a page or a redirect to the registered URI, nothing injected',
