@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { hashSecret } from '#oauth';
-import { Browser, authorizeUrl, formFields, pkcePair } from './support/authorization-flow.js';
+import { Browser, authorizeUrl, codeRequest, formFields, pkcePair } from './support/authorization-flow.js';
 import { type TestApp, ISSUER, basic, startTestApp } from './support/test-app.js';
 
 const APP_CB = 'https://app.example/cb';
@@ -33,18 +33,7 @@ describe('authorization code flow with PKCE (RFC 6749 4.1, RFC 7636, RFC 9207)',
   afterAll(() => t.close());
 
   function spaRequest(extra: Record<string, string | undefined> = {}) {
-    const pkce = pkcePair();
-    const path = authorizeUrl({
-      response_type: 'code',
-      client_id: spa.client_id,
-      redirect_uri: APP_CB,
-      scope: 'read',
-      state: 'xyz-state',
-      code_challenge: pkce.challenge,
-      code_challenge_method: 'S256',
-      ...extra,
-    });
-    return { path, pkce };
+    return codeRequest({ client_id: spa.client_id, redirect_uri: APP_CB, scope: 'read', state: 'xyz-state', ...extra });
   }
 
   function exchange(code: string, verifier: string | undefined, extra: Record<string, string> = {}) {
@@ -377,14 +366,7 @@ describe('authorization code flow with PKCE (RFC 6749 4.1, RFC 7636, RFC 9207)',
         refresh_token_requires_offline_access: true,
       });
       const run = async (scope: string) => {
-        const pkce = pkcePair();
-        const path = authorizeUrl({
-          response_type: 'code',
-          client_id: offline.client_id,
-          scope,
-          code_challenge: pkce.challenge,
-          code_challenge_method: 'S256',
-        });
+        const { path, pkce } = codeRequest({ client_id: offline.client_id, scope });
         const code = (await new Browser(t.http).authorize(path, 'grace', 'grace-password-1')).searchParams.get('code')!;
         return (
           await t.token({
@@ -401,15 +383,7 @@ describe('authorization code flow with PKCE (RFC 6749 4.1, RFC 7636, RFC 9207)',
 
     it('fails for a user disabled after the code was issued', async () => {
       const henry = await t.createUser('henry', 'henry-password-1');
-      const pkce = pkcePair();
-      const path = authorizeUrl({
-        response_type: 'code',
-        client_id: spa.client_id,
-        redirect_uri: APP_CB,
-        scope: 'read',
-        code_challenge: pkce.challenge,
-        code_challenge_method: 'S256',
-      });
+      const { path, pkce } = codeRequest({ client_id: spa.client_id, redirect_uri: APP_CB, scope: 'read' });
       const code = (await new Browser(t.http).authorize(path, 'henry', 'henry-password-1')).searchParams.get('code')!;
       await t.app.get(DataSource).query(`UPDATE app_user SET disabled_at = 1 WHERE id = '${henry.id}'`);
       expect((await exchange(code, pkce.verifier)).body.error).toBe('invalid_grant');

@@ -3,7 +3,7 @@ import { base64url, decodeJwt, type JWTHeaderParameters, SignJWT } from 'jose';
 import request from 'supertest';
 import { refreshTokenKey } from '#oauth';
 import { RefreshTokenRepository } from '#persistence';
-import { authorizeUrl, Browser, pkcePair } from './support/authorization-flow.js';
+import { Browser, codeRequest } from './support/authorization-flow.js';
 import { freePort, startDemo } from './support/demo-server.js';
 import { dpopKey, type DpopKey, dpopProof, type ProofClaims } from './support/dpop-client.js';
 import {
@@ -77,15 +77,11 @@ describe('DPoP (RFC 9449): sender-constrained tokens, as a client uses them', ()
   }
 
   async function authorizationCode(extra: Record<string, string> = {}): Promise<{ code: string; verifier: string }> {
-    const pkce = pkcePair();
-    const path = authorizeUrl({
-      response_type: 'code',
+    const { path, pkce } = codeRequest({
       client_id: notesApp.client_id,
       redirect_uri: CALLBACK,
       scope: 'read',
       state: 's',
-      code_challenge: pkce.challenge,
-      code_challenge_method: 'S256',
       ...extra,
     });
     const location = await new Browser(t.http).authorize(path, 'dora', 'dora-password-1');

@@ -4,7 +4,7 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { validateEnvironment } from '#config';
 import { HousekeepingService } from '../apps/authorization-server/src/housekeeping/housekeeping.service.js';
-import { Browser, authorizeUrl, pkcePair } from './support/authorization-flow.js';
+import { Browser, codeRequest } from './support/authorization-flow.js';
 import { basic, startTestApp } from './support/test-app.js';
 
 const RETENTION = 7 * 24 * 3600; // the default HOUSEKEEPING_RETENTION
@@ -66,19 +66,8 @@ async function setUp(env: Record<string, string> = {}) {
 
   /** An authorization code from the browser (signing in and consenting when it has to). */
   async function code(browser: Browser): Promise<{ code: string; verifier: string }> {
-    const pkce = pkcePair();
-    const location = await browser.authorize(
-      authorizeUrl({
-        response_type: 'code',
-        client_id: codeClient.client_id,
-        redirect_uri: CALLBACK,
-        scope: 'read',
-        code_challenge: pkce.challenge,
-        code_challenge_method: 'S256',
-      }),
-      USERNAME,
-      PASSWORD,
-    );
+    const { path, pkce } = codeRequest({ client_id: codeClient.client_id, redirect_uri: CALLBACK, scope: 'read' });
+    const location = await browser.authorize(path, USERNAME, PASSWORD);
     return { code: location.searchParams.get('code')!, verifier: pkce.verifier };
   }
 

@@ -24,6 +24,24 @@ export function authorizeUrl(params: Record<string, string | undefined>): string
   return `/oauth/authorize?${query.toString()}`;
 }
 
+/**
+ * An authorization-code request (response_type=code) with a fresh PKCE pair (S256): the path to open and
+ * the pair, whose verifier redeems the code. `params` adds to or overrides the request's parameters.
+ */
+export function codeRequest(params: Record<string, string | undefined>): {
+  path: string;
+  pkce: { verifier: string; challenge: string };
+} {
+  const pkce = pkcePair();
+  const path = authorizeUrl({
+    response_type: 'code',
+    code_challenge: pkce.challenge,
+    code_challenge_method: 'S256',
+    ...params,
+  });
+  return { path, pkce };
+}
+
 /** The hidden fields of a rendered login or consent form. */
 export function formFields(html: string): { csrf_token: string; authorization_request: string } {
   const field = (name: string) => {
