@@ -5,7 +5,7 @@ import { refreshTokenKey } from '#oauth';
 import { RefreshTokenRepository } from '#persistence';
 import { Browser, codeRequest } from './support/authorization-flow.js';
 import { freePort, startDemo } from './support/demo-server.js';
-import { dpopKey, type DpopKey, dpopProof, type ProofClaims } from './support/dpop-client.js';
+import { dpopKey, type DpopKey, dpopProof, type ProofClaims, tokenWithProof } from './support/dpop-client.js';
 import {
   ADMIN_CLIENT_ID,
   ADMIN_CLIENT_SECRET,
@@ -65,16 +65,11 @@ describe('DPoP (RFC 9449): sender-constrained tokens, as a client uses them', ()
     dpopProof(key, { htu: tokenUrl, iat: now(), ...claims }, header);
 
   /** POST /oauth/token with a DPoP header (or several). */
-  function tokenWith(
+  const tokenWith = (
     dpop: string | string[] | undefined,
     form: Record<string, string>,
     auth?: { id: string; secret: string },
-  ) {
-    const req = request(t.http).post('/oauth/token').type('form');
-    if (auth) req.auth(auth.id, auth.secret);
-    if (dpop !== undefined) req.set('DPoP', dpop as string);
-    return req.send(form);
-  }
+  ) => tokenWithProof(t.http, dpop, form, auth);
 
   async function authorizationCode(extra: Record<string, string> = {}): Promise<{ code: string; verifier: string }> {
     const { path, pkce } = codeRequest({
@@ -482,13 +477,7 @@ describe('DPoP nonces (RFC 9449 8, DPOP_NONCE_REQUIRED=true)', () => {
   it('answers a proof without a nonce use_dpop_nonce with a DPoP-Nonce, and accepts the retry carrying it', async () => {
     const proofWith = (nonce?: string) =>
       dpopProof(key, { htu: 'http://issuer.test/oauth/token', iat: Math.floor(t.clock.now() / 1000), nonce });
-    const send = async (dpop: string) =>
-      request(t.http)
-        .post('/oauth/token')
-        .type('form')
-        .auth(client.client_id, client.client_secret!)
-        .set('DPoP', dpop)
-        .send({ grant_type: 'client_credentials' });
+    const send = (dpop: string) => tokenWithProof(t.http, dpop, { grant_type: 'client_credentials' }, basic(client));
     const first = await send(await proofWith());
     expect(first.status).toBe(400);
     expect(first.body).toEqual({
@@ -522,13 +511,7 @@ describe('DPoP proofs across two instances sharing Redis', () => {
   it('refuses on one instance a proof the other accepted', async () => {
     const key = await dpopKey();
     const dpop = await dpopProof(key, { htu: 'http://issuer.test/oauth/token', iat: Math.floor(a.clock.now() / 1000) });
-    const send = (app: TestApp) =>
-      request(app.http)
-        .post('/oauth/token')
-        .type('form')
-        .auth(client.client_id, client.client_secret!)
-        .set('DPoP', dpop)
-        .send({ grant_type: 'client_credentials' });
+    const send = (app: TestApp) => tokenWithProof(app.http, dpop, { grant_type: 'client_credentials' }, basic(client));
     const first = await send(a);
     expect(first.status).toBe(200);
     expect(first.body.token_type).toBe('DPoP');

@@ -1,3 +1,4 @@
+import request from 'supertest';
 import { randomUUID } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import { accessTokenHash } from '#oauth';
@@ -47,4 +48,17 @@ export async function dpopProof(
   return new SignJWT(payload)
     .setProtectedHeader({ alg: key.alg, typ: 'dpop+jwt', jwk: key.publicJwk, ...header })
     .sign(key.privateKey);
+}
+
+/** POST /oauth/token with a DPoP header (several when given several; none when undefined), as a form. */
+export function tokenWithProof(
+  http: Parameters<typeof request>[0],
+  dpop: string | string[] | undefined,
+  form: Record<string, string>,
+  auth?: { id: string; secret: string },
+) {
+  const req = request(http).post('/oauth/token').type('form');
+  if (auth) req.auth(auth.id, auth.secret);
+  if (dpop !== undefined) req.set('DPoP', dpop as string);
+  return req.send(form);
 }
