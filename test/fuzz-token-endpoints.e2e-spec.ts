@@ -31,6 +31,14 @@ import { TableGuard } from './support/fuzz-snapshot.js';
 import { type TestApp, ADMIN_CLIENT_ID, ISSUER, basic, startTestApp } from './support/test-app.js';
 import { runs, TIMEOUT, type Client, FORM, basicHeader, parseFormLike } from './support/fuzz-setup.js';
 
+/** A form POST to the token endpoint, with an Authorization header when given one. */
+const tokenPost = (body: string, authorization: string | undefined): RawRequest => ({
+  method: 'post',
+  path: '/oauth/token',
+  headers: { 'content-type': FORM, authorization },
+  body,
+});
+
 describe('fuzz: token, revocation and introspection endpoints', () => {
   let t: TestApp;
   let guard: TableGuard;
@@ -249,12 +257,7 @@ describe('fuzz: token, revocation and introspection endpoints', () => {
           grantForm,
           async (auth, form) => {
             const body = [form, auth.fields].filter(Boolean).join('&');
-            const r: RawRequest = {
-              method: 'post',
-              path: '/oauth/token',
-              headers: { 'content-type': FORM, authorization: auth.header },
-              body,
-            };
+            const r = tokenPost(body, auth.header);
             const res = await send(t.http, r);
             expectSane(r, res);
             check(res.headers['cache-control'] === 'no-store', 'Cache-Control is not no-store', r, res);
@@ -308,12 +311,7 @@ describe('fuzz: token, revocation and introspection endpoints', () => {
             ]
               .filter(Boolean)
               .join('&');
-            const r: RawRequest = {
-              method: 'post',
-              path: '/oauth/token',
-              headers: { 'content-type': FORM, authorization: auth.header },
-              body,
-            };
+            const r = tokenPost(body, auth.header);
             const res = await send(t.http, r);
             check(res.status === 200, 'an allowed client_credentials request was refused', r, res);
             check(res.headers['cache-control'] === 'no-store', 'Cache-Control is not no-store', r, res);
@@ -385,12 +383,7 @@ describe('fuzz: token, revocation and introspection endpoints', () => {
   );
 
   it('answers an Authorization header beyond 16 KB with 431 from Node and stays up', async () => {
-    const r: RawRequest = {
-      method: 'post',
-      path: '/oauth/token',
-      headers: { 'content-type': FORM, authorization: `Basic ${'A'.repeat(20_000)}` },
-      body: 'grant_type=client_credentials',
-    };
+    const r = tokenPost('grant_type=client_credentials', `Basic ${'A'.repeat(20_000)}`);
     const res = await send(t.http, r);
     expect(res.status).toBe(431);
     expect((await t.token({ grant_type: 'client_credentials' }, basic(confidential))).status).toBe(200);
