@@ -20,6 +20,31 @@ const AUDIT = {
  * The fake keeps the repository contract (test/refresh-token-repository.e2e-spec.ts runs it on both
  * databases) in the cases the token-path specs lean on: it refuses what the rotation rule refuses.
  */
+/** A family of user-1 at CLIENT (user epoch 0) that begins at NOW with `token`, valid for an hour. */
+function newFamily(id: string, token: { id: string; hash: string }, expiresAt: number) {
+  const family: NewFamily = {
+    id,
+    client_id: CLIENT,
+    subject: 'user-1',
+    scope: 'read',
+    created_at: NOW,
+    expires_at: expiresAt,
+    user_epoch: 0,
+  };
+  const record: NewRefreshToken = {
+    id: token.id,
+    family_id: id,
+    parent_id: null,
+    client_id: CLIENT,
+    subject: 'user-1',
+    token_hash: token.hash,
+    scope: 'read',
+    issued_at: NOW,
+    expires_at: NOW + HOUR,
+  };
+  return { family, record };
+}
+
 describe('FakeRefreshTokenRepository', () => {
   let repos: FakeRepositories;
   let familyId: string;
@@ -51,26 +76,7 @@ describe('FakeRefreshTokenRepository', () => {
     familyId = timeOrderedId(NOW);
     const token = minted();
     first = token;
-    const family: NewFamily = {
-      id: familyId,
-      client_id: CLIENT,
-      subject: 'user-1',
-      scope: 'read',
-      created_at: NOW,
-      expires_at: NOW + 24 * HOUR,
-      user_epoch: 0,
-    };
-    const record: NewRefreshToken = {
-      id: token.id,
-      family_id: familyId,
-      parent_id: null,
-      client_id: CLIENT,
-      subject: 'user-1',
-      token_hash: token.hash,
-      scope: 'read',
-      issued_at: NOW,
-      expires_at: NOW + HOUR,
-    };
+    const { family, record } = newFamily(familyId, token, NOW + 24 * HOUR);
     expect(await repos.refreshTokens.createFamily(family, record)).toBe(true);
   });
 
@@ -173,26 +179,7 @@ describe('FakeRefreshTokenRepository', () => {
   it('starts no family for a user whose token epoch moved', async () => {
     await repos.users.setPasswordHash('user-1', 'y', NOW);
     const token = minted();
-    const family = {
-      id: timeOrderedId(NOW),
-      client_id: CLIENT,
-      subject: 'user-1',
-      scope: 'read',
-      created_at: NOW,
-      expires_at: NOW + HOUR,
-      user_epoch: 0,
-    };
-    const record = {
-      id: token.id,
-      family_id: family.id,
-      parent_id: null,
-      client_id: CLIENT,
-      subject: 'user-1',
-      token_hash: token.hash,
-      scope: 'read',
-      issued_at: NOW,
-      expires_at: NOW + HOUR,
-    };
+    const { family, record } = newFamily(timeOrderedId(NOW), token, NOW + HOUR);
 
     expect(await repos.refreshTokens.createFamily(family, record)).toBe(false);
     expect(repos.refreshTokens.family(family.id)).toBeUndefined();
