@@ -1,14 +1,8 @@
-import {
-  BeforeApplicationShutdown,
-  Inject,
-  Injectable,
-  Logger,
-  OnApplicationBootstrap,
-  OnApplicationShutdown,
-} from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { Clock, housekeepingConfig, type HousekeepingConfig } from '#config';
 import { HousekeepingRepository } from '#persistence';
+import { PeriodicTask } from '../runtime/periodic-task.js';
 
 export interface HousekeepingCounts {
   /** Refresh-token families deleted (their refresh_token rows go with them: ON DELETE CASCADE). */
@@ -31,15 +25,15 @@ type DeleteBatch = (cutoff: number, limit: number) => Promise<number>;
  * once), yielding to the event loop between batches so requests interleave. Individual refresh tokens of
  * a live family are never deleted: a rotated one presented again is how theft is detected.
  *
- * Scheduled with a plain unref'd timer (no @nestjs/schedule): HOUSEKEEPING_INTERVAL seconds, 0 turns it off.
+ * Scheduled with a plain unref'd timer (PeriodicTask, no @nestjs/schedule): HOUSEKEEPING_INTERVAL seconds, 0
+ * turns it off. A pass still running when the next one is due (a huge backlog) is not doubled.
  */
 @Injectable()
-export class HousekeepingService implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+export class HousekeepingService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(HousekeepingService.name);
-  private timer: NodeJS.Timeout | undefined;
-  /** The run started by the timer, if one is going on. */
-  private scheduledRun: Promise<void> | undefined;
-  private stopping = false;
+  private readonly task = new PeriodicTask(() => this.runOnce(), {
+    onError: (e) => this.logger.error(`housekeeping failed: ${(e as Error).message}`),
+  });
 
   constructor(
     private readonly rows: HousekeepingRepository,
@@ -48,19 +42,12 @@ export class HousekeepingService implements OnApplicationBootstrap, BeforeApplic
   ) {}
 
   onApplicationBootstrap(): void {
-    if (this.config.intervalSeconds === 0) return;
-    this.timer = setInterval(() => this.tick(), this.config.intervalSeconds * 1000);
-    // The timer alone never keeps the process alive.
-    this.timer.unref();
+    if (this.config.intervalSeconds > 0) this.task.start(this.config.intervalSeconds * 1000);
   }
 
   /** Stops the timer and lets a running pass finish its batch before the database connection closes. */
   async beforeApplicationShutdown(): Promise<void> {
-    await this.stop();
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.stop();
+    await this.task.stop();
   }
 
   /** One pass over every table; answers how many rows of each were deleted. */
@@ -84,22 +71,6 @@ export class HousekeepingService implements OnApplicationBootstrap, BeforeApplic
     return { families, codes, sessions, deviceAuthorizations };
   }
 
-  private tick(): void {
-    // A pass still running when the next one is due (a huge backlog) is not doubled.
-    if (this.scheduledRun || this.stopping) return;
-    this.scheduledRun = this.runOnce()
-      .then(() => undefined)
-      .catch((e: unknown) => this.logger.error(`housekeeping failed: ${(e as Error).message}`))
-      .finally(() => (this.scheduledRun = undefined));
-  }
-
-  private async stop(): Promise<void> {
-    this.stopping = true;
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.scheduledRun;
-  }
-
   /** Deletes the matching rows batch by batch until a batch comes back short; answers how many. */
   private async purge(deleteBatch: DeleteBatch, cutoff: number): Promise<number> {
     const batchSize = this.config.batchSize;
@@ -107,7 +78,7 @@ export class HousekeepingService implements OnApplicationBootstrap, BeforeApplic
     for (;;) {
       const deleted = await deleteBatch(cutoff, batchSize);
       total += deleted;
-      if (deleted < batchSize || this.stopping) return total;
+      if (deleted < batchSize || this.task.stopping) return total;
       await yieldToEventLoop();
     }
   }

@@ -10,6 +10,7 @@ import type { Redis } from 'ioredis';
 import { Clock, signingKeysConfig, type SigningKeysConfig } from '#config';
 import { AuditService } from '../audit/audit.service.js';
 import { RedisConnection } from '../redis/redis.provider.js';
+import { PeriodicTask } from '../runtime/periodic-task.js';
 import { SigningKeysService } from './signing-keys.service.js';
 
 /** The Redis channel on which an instance announces a rotation. */
@@ -28,8 +29,9 @@ const POLL_WITH_REDIS_MS = 30_000;
 export class SigningKeySync implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger('SigningKeys');
   private subscriber: Redis | null = null;
-  private timer: NodeJS.Timeout | undefined;
-  private ticking: Promise<void> | undefined;
+  private readonly task = new PeriodicTask(() => this.runTick(), {
+    onError: (e) => this.logger.warn(`signing-key poll failed: ${(e as Error).name}: ${(e as Error).message}`),
+  });
 
   constructor(
     private readonly keys: SigningKeysService,
@@ -52,23 +54,21 @@ export class SigningKeySync implements OnApplicationBootstrap, BeforeApplication
       this.subscriber = subscriber;
     }
     const fast = !this.redis.client || this.config.rotationIntervalSeconds > 0;
-    this.timer = setInterval(() => void this.tick(), fast ? POLL_MS : POLL_WITH_REDIS_MS).unref();
+    this.task.start(fast ? POLL_MS : POLL_WITH_REDIS_MS);
   }
 
   /** Before the database closes: no poll may start or still run then. */
   async beforeApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.ticking;
+    await this.task.stop();
   }
 
   onApplicationShutdown(): void {
     this.subscriber?.disconnect();
   }
 
-  /** One poll: reload the active key, and rotate when the schedule says so. */
+  /** One poll: reload the active key, and rotate when the schedule says so (answers the running one if any). */
   tick(): Promise<void> {
-    this.ticking ??= this.runTick().finally(() => (this.ticking = undefined));
-    return this.ticking;
+    return this.task.run();
   }
 
   /** Tells the other instances that the active key changed. */
@@ -84,28 +84,24 @@ export class SigningKeySync implements OnApplicationBootstrap, BeforeApplication
   }
 
   private async runTick(): Promise<void> {
-    try {
-      await this.keys.reload();
-      const interval = this.config.rotationIntervalSeconds * 1000;
-      const since = interval > 0 ? await this.keys.activeSince() : null;
-      if (since === null || since + interval > this.clock.now()) return;
-      const outcome = await this.keys.rotate(
-        (previous, active) =>
-          this.audit.record({
-            actor: 'system:schedule',
-            action: 'signing_key.rotated',
-            target_type: 'signing_key',
-            target_id: active,
-            reason: `previous ${previous}`,
-          }),
-        interval,
-      );
-      if (outcome.rotated) {
-        this.logger.log(`signing key rotated on schedule: ${outcome.active} signs, ${outcome.previous} retiring`);
-        await this.announce();
-      }
-    } catch (e) {
-      this.logger.warn(`signing-key poll failed: ${(e as Error).name}: ${(e as Error).message}`);
+    await this.keys.reload();
+    const interval = this.config.rotationIntervalSeconds * 1000;
+    const since = interval > 0 ? await this.keys.activeSince() : null;
+    if (since === null || since + interval > this.clock.now()) return;
+    const outcome = await this.keys.rotate(
+      (previous, active) =>
+        this.audit.record({
+          actor: 'system:schedule',
+          action: 'signing_key.rotated',
+          target_type: 'signing_key',
+          target_id: active,
+          reason: `previous ${previous}`,
+        }),
+      interval,
+    );
+    if (outcome.rotated) {
+      this.logger.log(`signing key rotated on schedule: ${outcome.active} signs, ${outcome.previous} retiring`);
+      await this.announce();
     }
   }
 

@@ -1,11 +1,4 @@
-import {
-  BeforeApplicationShutdown,
-  Inject,
-  Injectable,
-  Logger,
-  OnApplicationBootstrap,
-  OnApplicationShutdown,
-} from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Clock, securityEventsConfig, serverConfig, type SecurityEventsConfig, type ServerConfig } from '#config';
 import {
   ClientRepository,
@@ -15,6 +8,7 @@ import {
 } from '#persistence';
 import { SigningKeysService } from '../keys/signing-keys.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
+import { PeriodicTask } from '../runtime/periodic-task.js';
 import { outcomeOf } from './delivery-schedule.js';
 import { SecurityEventOutbox } from './security-event-outbox.js';
 import { pushSecurityEvent } from './security-event-push.js';
@@ -32,12 +26,13 @@ const CLAIM_MARGIN_MS = 30_000;
  * attempt with what it leaves the event as (delivered, retried after a backoff, or failed).
  */
 @Injectable()
-export class SecurityEventWorker implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+export class SecurityEventWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('SecurityEvents');
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private again = false;
-  private stopping = false;
+  private readonly task = new PeriodicTask(() => this.drain(), {
+    runAgainWhenWoken: true,
+    onError: (e) =>
+      this.logger.warn(`security-event delivery pass failed (${(e as Error).name}); retried at the next poll`),
+  });
 
   constructor(
     private readonly events: SecurityEventRepository,
@@ -53,54 +48,27 @@ export class SecurityEventWorker implements OnApplicationBootstrap, BeforeApplic
   }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => this.wake(), this.config.pollIntervalMs);
-    this.timer.unref();
+    this.task.start(this.config.pollIntervalMs);
     this.wake();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    await this.stop();
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.stop();
+    await this.task.stop();
   }
 
   /** Starts a pass, or asks the running one for another round. */
   wake(): void {
-    if (this.stopping) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.drain()
-      .catch((e: Error) =>
-        this.logger.warn(`security-event delivery pass failed (${e.name}); retried at the next poll`),
-      )
-      .finally(() => {
-        this.running = undefined;
-        if (this.again) {
-          this.again = false;
-          this.wake();
-        }
-      });
+    void this.task.run();
   }
 
   /** Resolves once no pass is running (for tests and shutdown). */
-  async idle(): Promise<void> {
-    while (this.running) await this.running;
-  }
-
-  private async stop(): Promise<void> {
-    this.stopping = true;
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.idle();
+  idle(): Promise<void> {
+    return this.task.idle();
   }
 
   private async drain(): Promise<void> {
     for (;;) {
-      if (this.stopping) return;
+      if (this.task.stopping) return;
       const now = this.clock.now();
       const claimed = await this.events.claimDue(now, now + this.config.timeoutMs + CLAIM_MARGIN_MS, BATCH);
       if (claimed.length === 0) return;
