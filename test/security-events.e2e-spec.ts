@@ -1,5 +1,6 @@
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
@@ -12,6 +13,7 @@ import { ISSUER, type TestApp, basic, startTestApp } from './support/test-app.js
 // Short test settings instead of sleeps: retries after 50, 100, 200 ms; the fourth attempt is the last.
 const SETTINGS = {
   SECURITY_EVENTS_ALLOW_HTTP: 'true',
+  SECURITY_EVENTS_ALLOW_PRIVATE: 'false',
   SECURITY_EVENTS_POLL_INTERVAL_MS: '50',
   SECURITY_EVENTS_BACKOFF_BASE_MS: '50',
   SECURITY_EVENTS_MAX_ATTEMPTS: '4',
@@ -20,6 +22,10 @@ const SETTINGS = {
   LOGIN_MAX_FAILURES_PER_ADDRESS: '100000',
 };
 const EVENTS = `${ISSUER}/security-events`;
+const NOT_PUBLIC =
+  'security_event_endpoint is on a non-public address (allowed only with SECURITY_EVENTS_ALLOW_PRIVATE=true); nothing sent';
+const RESOLVES_NOT_PUBLIC =
+  'security_event_endpoint resolves to a non-public address (allowed only with SECURITY_EVENTS_ALLOW_PRIVATE=true); nothing sent';
 const PASSWORD = 'correct-horse-battery';
 
 interface Received {
@@ -31,6 +37,8 @@ interface Received {
 /** An RFC 8935 receiver: records every POST and answers each path's scripted statuses, then 202. */
 class Receiver {
   readonly received: Received[] = [];
+  /** TCP connections accepted, whatever came over them (a TLS handshake too). */
+  connections = 0;
   private readonly scripts = new Map<string, number[]>();
   private server?: Server;
   port = 0;
@@ -47,6 +55,7 @@ class Receiver {
         res.end();
       });
     });
+    this.server.on('connection', () => (this.connections += 1));
     await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
     this.port = (this.server!.address() as AddressInfo).port;
     return this;
@@ -330,6 +339,40 @@ describe('security events (RFC 8417 SETs pushed per RFC 8935)', () => {
     ]);
   });
 
+  it('refuses an https endpoint on a non-public address at delivery: one failed attempt saying why, nothing sent', async () => {
+    // A receiver of its own: only this test's endpoints point at it.
+    const guarded = await new Receiver().start();
+    try {
+      for (const [endpoint, error] of [
+        ['https://10.0.0.1/events', NOT_PUBLIC],
+        [`https://localhost:${guarded.port}/events`, NOT_PUBLIC],
+        // This machine's own name: it resolves to a loopback or private address, never a public one.
+        [`https://${hostname()}:${guarded.port}/events`, RESOLVES_NOT_PUBLIC],
+      ]) {
+        const { client } = await watchedClient(endpoint);
+        await request(a.http).post(`/admin/clients/${client.client_id}/secret`).set('authorization', admin).expect(200);
+        const id = (await listEvents({ client_id: client.client_id })).body.items[0].id as string;
+        const failed = await waitFor(`failure of ${endpoint}`, async () => {
+          const res = await request(a.http).get(`/admin/security-events/${id}`).set('authorization', admin);
+          return res.body.status === 'failed' ? res.body : undefined;
+        });
+        expect(failed).toMatchObject({
+          status: 'failed',
+          attempts: 1,
+          last_error: error,
+          delivered_at: null,
+          attempt_log: [
+            { status_code: null, error, attempted_at: expect.any(String), duration_ms: expect.any(Number) },
+          ],
+        });
+      }
+      expect(guarded.connections).toBe(0);
+      expect(guarded.received).toEqual([]);
+    } finally {
+      await guarded.stop();
+    }
+  });
+
   it('answers 409 to a redeliver of a pending event, 404 to an unknown one, 400 to a bad id', async () => {
     const { client, path } = await watchedClient();
     receiver.script(
@@ -549,6 +592,32 @@ describe('security_event_endpoint without SECURITY_EVENTS_ALLOW_HTTP', () => {
       await request(app.http).get('/admin/clients/loopback-http').set('authorization', admin).expect(404);
     } finally {
       await app.close();
+    }
+  });
+});
+
+describe('security_event_endpoint with SECURITY_EVENTS_ALLOW_PRIVATE', () => {
+  it('sends to an https endpoint on a loopback address', async () => {
+    const receiver = await new Receiver().start();
+    const app = await startTestApp({ env: { ...SETTINGS, SECURITY_EVENTS_ALLOW_PRIVATE: 'true' } });
+    try {
+      const admin = `Bearer ${await app.adminToken()}`;
+      await app.createClient({
+        client_id: 'private-https',
+        grant_types: ['client_credentials'],
+        security_event_endpoint: `https://127.0.0.1:${receiver.port}/events`,
+      });
+      await request(app.http).post('/admin/clients/private-https/secret').set('authorization', admin).expect(200);
+      // The receiver speaks plain http: the TLS handshake fails, but the connection was made.
+      const [event] = await waitFor('an attempt', async () => {
+        const items = (await request(app.http).get('/admin/security-events').set('authorization', admin)).body.items;
+        return items.length === 1 && items[0].attempts >= 1 ? items : undefined;
+      });
+      expect(event.last_error).toMatch(/^network error/);
+      expect(receiver.connections).toBeGreaterThan(0);
+    } finally {
+      await app.close();
+      await receiver.stop();
     }
   });
 });
