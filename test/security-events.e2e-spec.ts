@@ -7,6 +7,7 @@ import { DataSource } from 'typeorm';
 import { HousekeepingService } from '../apps/authorization-server/src/housekeeping/housekeeping.service.js';
 import { SecurityEventWorker } from '../apps/authorization-server/src/security-events/security-event-worker.service.js';
 import { UUID, expectAdminError } from './support/admin-api.js';
+import { Browser, authorizeUrl, pkcePair } from './support/authorization-flow.js';
 import { TEST_DIALECT, createTestDatabase } from './support/test-database.js';
 import { ISSUER, type TestApp, basic, startTestApp } from './support/test-app.js';
 
@@ -197,6 +198,72 @@ describe('security events (RFC 8417 SETs pushed per RFC 8935)', () => {
         { status_code: 202, error: null, attempted_at: expect.any(String), duration_ms: expect.any(Number) },
       ],
     });
+  });
+
+  it('pushes the reuse event when an authorization code is presented again (reason code_replay)', async () => {
+    n += 1;
+    const path = `/events/${n}`;
+    const redirect = 'https://app.example/cb';
+    const client = await a.createClient({
+      client_id: `se-code-client-${n}`,
+      grant_types: ['authorization_code', 'refresh_token'],
+      redirect_uris: [redirect],
+      scope: 'read',
+      security_event_endpoint: receiver.url(path),
+    });
+    const user = await newUser();
+    const pkce = pkcePair();
+    const location = await new Browser(a.http).authorize(
+      authorizeUrl({
+        response_type: 'code',
+        client_id: client.client_id,
+        redirect_uri: redirect,
+        scope: 'read',
+        state: 'se-state',
+        code_challenge: pkce.challenge,
+        code_challenge_method: 'S256',
+      }),
+      user.username,
+      PASSWORD,
+    );
+    const exchange = () =>
+      a.token(
+        {
+          grant_type: 'authorization_code',
+          code: location.searchParams.get('code')!,
+          redirect_uri: redirect,
+          code_verifier: pkce.verifier,
+        },
+        basic(client),
+      );
+    const tokens = await exchange();
+    expect(tokens.status).toBe(200);
+    const sid = JSON.parse(Buffer.from(tokens.body.access_token.split('.')[1], 'base64url').toString()).sid;
+    const replay = await exchange();
+    expect(replay.status).toBe(400);
+    expect(replay.body).toEqual({
+      error: 'invalid_grant',
+      error_description: 'the authorization code was already used; the tokens issued from it are revoked',
+    });
+
+    const push = await waitFor('the code replay SET', () => receiver.at(path)[0]);
+    expect(push.contentType).toBe('application/secevent+jwt');
+    const { payload } = await verifySet(a, push.body, client.client_id);
+    const [listed] = (await listEvents({ client_id: client.client_id })).body.items;
+    expect(listed).toMatchObject({ type: 'refresh_token_reuse_detected', reason: 'code_replay', family_ids: [sid] });
+    expect(payload).toEqual({
+      iss: ISSUER,
+      aud: client.client_id,
+      iat: expect.any(Number),
+      toe: expect.any(Number),
+      jti: listed.id,
+      txn: listed.txn,
+      events: {
+        [`${EVENTS}/refresh-token-reuse-detected`]: { subject: user.id, family_ids: [sid], reason: 'code_replay' },
+      },
+    });
+    expect(push.body).not.toContain(location.searchParams.get('code')!);
+    expect(push.body).not.toContain(tokens.body.refresh_token);
   });
 
   it('writes no event for a client without an endpoint', async () => {
