@@ -3,7 +3,7 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { hashSecret } from '#oauth';
 import { JsonLogger } from '../apps/authorization-server/src/logging/json-logger.js';
-import { UsersService } from '../apps/authorization-server/src/users/users.service.js';
+import { AdminApi, expectAdminError } from './support/admin-api.js';
 import { DEVICE_CODE_GRANT, DeviceUser, deviceFields } from './support/device-flow.js';
 import type { DeviceAuthorizationResponse } from '../apps/authorization-server/src/authorization/device-authorizations.service.js';
 import { type TestApp, ISSUER, basic, startTestApp } from './support/test-app.js';
@@ -351,20 +351,6 @@ describe('device authorization grant (RFC 8628)', () => {
       expect((await poll(codes.device_code)).status).toBe(200);
     });
 
-    it('refuses the tokens when the user was disabled after approving', async () => {
-      const codes = await start();
-      await approve(codes);
-      const users = t.app.get(UsersService);
-      await users.setDisabled(user.id, true);
-      try {
-        const res = await pollLater(codes.device_code);
-        expect(res.status).toBe(400);
-        expect(res.body).toEqual({ error: 'invalid_grant', error_description: 'the device code is invalid' });
-      } finally {
-        await users.setDisabled(user.id, false);
-      }
-    });
-
     it('answers unknown, malformed or missing device codes in the RFC 6749 5.2 shape', async () => {
       const unknown = await poll(`asdc_${'A'.repeat(43)}`);
       expect(unknown.status).toBe(400);
@@ -376,6 +362,95 @@ describe('device authorization grant (RFC 8628)', () => {
       const notAllowed = await t.token({ grant_type: DEVICE_CODE_GRANT, device_code: 'x' }, basic(web));
       expect(notAllowed.status).toBe(400);
       expect(notAllowed.body.error).toBe('unauthorized_client');
+    });
+  });
+
+  describe('an approval that no longer holds when the device polls (RFC 8628 3.5)', () => {
+    let admin: AdminApi;
+    let n = 0;
+    beforeAll(() => {
+      admin = new AdminApi(t);
+    });
+
+    /** A user of its own approves a device code of `clientId`; the device has not polled since. */
+    async function approvedBySomeone(clientId = tv.client_id) {
+      const username = `device-user-${++n}`;
+      const someone = await t.createUser(username, `${username}-password`);
+      const auth = clientId === console_.client_id ? basic(console_) : undefined;
+      const started = request(t.http).post('/oauth/device_authorization').type('form');
+      if (auth) started.auth(auth.id, auth.secret);
+      const res = await started.send(auth ? {} : { client_id: clientId });
+      expect(res.status).toBe(200);
+      const codes = res.body as DeviceAuthorizationResponse;
+      issued.push(codes.device_code, codes.user_code, codes.user_code.replace('-', ''));
+      const done = await new DeviceUser(t.http).verify(codes.user_code, username, `${username}-password`);
+      expect(done.status).toBe(200);
+      t.clock.advance(5);
+      const pollAs = () =>
+        auth
+          ? t.token({ grant_type: DEVICE_CODE_GRANT, device_code: codes.device_code }, auth)
+          : poll(codes.device_code);
+      return { someone, codes, pollAs };
+    }
+
+    async function expectWithdrawn(pollAs: () => request.Test, subject: string) {
+      for (let i = 0; i < 2; i++) {
+        const res = await pollAs();
+        expect(res.status).toBe(400);
+        expect(res.headers['cache-control']).toBe('no-store');
+        expect(res.body).toEqual({ error: 'access_denied', error_description: 'the approval was withdrawn' });
+        t.clock.advance(5);
+      }
+      const families = await t.app
+        .get(DataSource)
+        .query(`SELECT id FROM refresh_token_family WHERE subject = '${subject}'`);
+      expect(families).toEqual([]);
+    }
+
+    it('answers access_denied when the consent was withdrawn, and the withdrawal needs no remembered consent', async () => {
+      const { someone, pollAs } = await approvedBySomeone();
+      const withdrawn = await admin.delete(`/admin/users/${someone.id}/consents/${tv.client_id}`);
+      expect(withdrawn.status).toBe(204);
+      await expectWithdrawn(pollAs, someone.id);
+      // Nothing left to withdraw: no remembered consent, no approval awaiting its poll.
+      expectAdminError(await admin.delete(`/admin/users/${someone.id}/consents/${tv.client_id}`), 404);
+    });
+
+    it('answers access_denied when the user was disabled, also after an enable', async () => {
+      const { someone, pollAs } = await approvedBySomeone();
+      expect((await admin.post(`/admin/users/${someone.id}/disable`)).status).toBe(200);
+      expect((await admin.post(`/admin/users/${someone.id}/enable`)).status).toBe(200);
+      await expectWithdrawn(pollAs, someone.id);
+    });
+
+    it('answers access_denied when the user was given a new password', async () => {
+      const { someone, pollAs } = await approvedBySomeone();
+      expect((await admin.put(`/admin/users/${someone.id}/password`, { password: 'a-new-password-1' })).status).toBe(
+        204,
+      );
+      await expectWithdrawn(pollAs, someone.id);
+    });
+
+    it('answers access_denied when the user was deleted', async () => {
+      const { someone, pollAs } = await approvedBySomeone();
+      expect((await admin.delete(`/admin/users/${someone.id}`)).status).toBe(204);
+      await expectWithdrawn(pollAs, someone.id);
+    });
+
+    it('issues no access token either to a client without refresh tokens', async () => {
+      const disabled = await approvedBySomeone(console_.client_id);
+      expect((await admin.post(`/admin/users/${disabled.someone.id}/disable`)).status).toBe(200);
+      await expectWithdrawn(disabled.pollAs, disabled.someone.id);
+      const withdrawn = await approvedBySomeone(console_.client_id);
+      const res = await admin.delete(`/admin/users/${withdrawn.someone.id}/consents/${console_.client_id}`);
+      expect(res.status).toBe(204);
+      await expectWithdrawn(withdrawn.pollAs, withdrawn.someone.id);
+    });
+
+    it("leaves the user's other approvals alone: another client's is still redeemed", async () => {
+      const { someone, codes } = await approvedBySomeone();
+      expectAdminError(await admin.delete(`/admin/users/${someone.id}/consents/${console_.client_id}`), 404);
+      expect((await poll(codes.device_code)).status).toBe(200);
     });
   });
 

@@ -1,17 +1,20 @@
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { HousekeepingService } from '../apps/authorization-server/src/housekeeping/housekeeping.service.js';
 import { SecurityEventWorker } from '../apps/authorization-server/src/security-events/security-event-worker.service.js';
 import { UUID, expectAdminError } from './support/admin-api.js';
+import { Browser, authorizeUrl, pkcePair } from './support/authorization-flow.js';
 import { TEST_DIALECT, createTestDatabase } from './support/test-database.js';
 import { ISSUER, type TestApp, basic, startTestApp, startTwoInstances } from './support/test-app.js';
 
 // Short test settings instead of sleeps: retries after 50, 100, 200 ms; the fourth attempt is the last.
 const SETTINGS = {
   SECURITY_EVENTS_ALLOW_HTTP: 'true',
+  SECURITY_EVENTS_ALLOW_PRIVATE: 'false',
   SECURITY_EVENTS_POLL_INTERVAL_MS: '50',
   SECURITY_EVENTS_BACKOFF_BASE_MS: '50',
   SECURITY_EVENTS_MAX_ATTEMPTS: '4',
@@ -20,6 +23,10 @@ const SETTINGS = {
   LOGIN_MAX_FAILURES_PER_ADDRESS: '100000',
 };
 const EVENTS = `${ISSUER}/security-events`;
+const NOT_PUBLIC =
+  'security_event_endpoint is on a non-public address (allowed only with SECURITY_EVENTS_ALLOW_PRIVATE=true); nothing sent';
+const RESOLVES_NOT_PUBLIC =
+  'security_event_endpoint resolves to a non-public address (allowed only with SECURITY_EVENTS_ALLOW_PRIVATE=true); nothing sent';
 const PASSWORD = 'correct-horse-battery';
 
 interface Received {
@@ -31,6 +38,8 @@ interface Received {
 /** An RFC 8935 receiver: records every POST and answers each path's scripted statuses, then 202. */
 class Receiver {
   readonly received: Received[] = [];
+  /** TCP connections accepted, whatever came over them (a TLS handshake too). */
+  connections = 0;
   private readonly scripts = new Map<string, number[]>();
   private server?: Server;
   port = 0;
@@ -47,6 +56,7 @@ class Receiver {
         res.end();
       });
     });
+    this.server.on('connection', () => (this.connections += 1));
     await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
     this.port = (this.server!.address() as AddressInfo).port;
     return this;
@@ -189,6 +199,72 @@ describe('security events (RFC 8417 SETs pushed per RFC 8935)', () => {
     });
   });
 
+  it('pushes the reuse event when an authorization code is presented again (reason code_replay)', async () => {
+    n += 1;
+    const path = `/events/${n}`;
+    const redirect = 'https://app.example/cb';
+    const client = await a.createClient({
+      client_id: `se-code-client-${n}`,
+      grant_types: ['authorization_code', 'refresh_token'],
+      redirect_uris: [redirect],
+      scope: 'read',
+      security_event_endpoint: receiver.url(path),
+    });
+    const user = await newUser();
+    const pkce = pkcePair();
+    const location = await new Browser(a.http).authorize(
+      authorizeUrl({
+        response_type: 'code',
+        client_id: client.client_id,
+        redirect_uri: redirect,
+        scope: 'read',
+        state: 'se-state',
+        code_challenge: pkce.challenge,
+        code_challenge_method: 'S256',
+      }),
+      user.username,
+      PASSWORD,
+    );
+    const exchange = () =>
+      a.token(
+        {
+          grant_type: 'authorization_code',
+          code: location.searchParams.get('code')!,
+          redirect_uri: redirect,
+          code_verifier: pkce.verifier,
+        },
+        basic(client),
+      );
+    const tokens = await exchange();
+    expect(tokens.status).toBe(200);
+    const sid = JSON.parse(Buffer.from(tokens.body.access_token.split('.')[1], 'base64url').toString()).sid;
+    const replay = await exchange();
+    expect(replay.status).toBe(400);
+    expect(replay.body).toEqual({
+      error: 'invalid_grant',
+      error_description: 'the authorization code was already used; the tokens issued from it are revoked',
+    });
+
+    const push = await waitFor('the code replay SET', () => receiver.at(path)[0]);
+    expect(push.contentType).toBe('application/secevent+jwt');
+    const { payload } = await verifySet(a, push.body, client.client_id);
+    const [listed] = (await listEvents({ client_id: client.client_id })).body.items;
+    expect(listed).toMatchObject({ type: 'refresh_token_reuse_detected', reason: 'code_replay', family_ids: [sid] });
+    expect(payload).toEqual({
+      iss: ISSUER,
+      aud: client.client_id,
+      iat: expect.any(Number),
+      toe: expect.any(Number),
+      jti: listed.id,
+      txn: listed.txn,
+      events: {
+        [`${EVENTS}/refresh-token-reuse-detected`]: { subject: user.id, family_ids: [sid], reason: 'code_replay' },
+      },
+    });
+    expect(push.body).not.toContain(location.searchParams.get('code')!);
+    expect(push.body).not.toContain(tokens.body.refresh_token);
+  });
+
   it('writes no event for a client without an endpoint', async () => {
     const { client } = await watchedClient(false);
     const user = await newUser();
@@ -327,6 +403,40 @@ describe('security events (RFC 8417 SETs pushed per RFC 8935)', () => {
     expect(audit.body.items).toEqual([
       expect.objectContaining({ actor: 'admin:e2e-admin', target_type: 'security_event' }),
     ]);
+  });
+
+  it('refuses an https endpoint on a non-public address at delivery: one failed attempt saying why, nothing sent', async () => {
+    // A receiver of its own: only this test's endpoints point at it.
+    const guarded = await new Receiver().start();
+    try {
+      for (const [endpoint, error] of [
+        ['https://10.0.0.1/events', NOT_PUBLIC],
+        [`https://localhost:${guarded.port}/events`, NOT_PUBLIC],
+        // This machine's own name: it resolves to a loopback or private address, never a public one.
+        [`https://${hostname()}:${guarded.port}/events`, RESOLVES_NOT_PUBLIC],
+      ]) {
+        const { client } = await watchedClient(endpoint);
+        await request(a.http).post(`/admin/clients/${client.client_id}/secret`).set('authorization', admin).expect(200);
+        const id = (await listEvents({ client_id: client.client_id })).body.items[0].id as string;
+        const failed = await waitFor(`failure of ${endpoint}`, async () => {
+          const res = await request(a.http).get(`/admin/security-events/${id}`).set('authorization', admin);
+          return res.body.status === 'failed' ? res.body : undefined;
+        });
+        expect(failed).toMatchObject({
+          status: 'failed',
+          attempts: 1,
+          last_error: error,
+          delivered_at: null,
+          attempt_log: [
+            { status_code: null, error, attempted_at: expect.any(String), duration_ms: expect.any(Number) },
+          ],
+        });
+      }
+      expect(guarded.connections).toBe(0);
+      expect(guarded.received).toEqual([]);
+    } finally {
+      await guarded.stop();
+    }
   });
 
   it('answers 409 to a redeliver of a pending event, 404 to an unknown one, 400 to a bad id', async () => {
@@ -548,6 +658,32 @@ describe('security_event_endpoint without SECURITY_EVENTS_ALLOW_HTTP', () => {
       await request(app.http).get('/admin/clients/loopback-http').set('authorization', admin).expect(404);
     } finally {
       await app.close();
+    }
+  });
+});
+
+describe('security_event_endpoint with SECURITY_EVENTS_ALLOW_PRIVATE', () => {
+  it('sends to an https endpoint on a loopback address', async () => {
+    const receiver = await new Receiver().start();
+    const app = await startTestApp({ env: { ...SETTINGS, SECURITY_EVENTS_ALLOW_PRIVATE: 'true' } });
+    try {
+      const admin = `Bearer ${await app.adminToken()}`;
+      await app.createClient({
+        client_id: 'private-https',
+        grant_types: ['client_credentials'],
+        security_event_endpoint: `https://127.0.0.1:${receiver.port}/events`,
+      });
+      await request(app.http).post('/admin/clients/private-https/secret').set('authorization', admin).expect(200);
+      // The receiver speaks plain http: the TLS handshake fails, but the connection was made.
+      const [event] = await waitFor('an attempt', async () => {
+        const items = (await request(app.http).get('/admin/security-events').set('authorization', admin)).body.items;
+        return items.length === 1 && items[0].attempts >= 1 ? items : undefined;
+      });
+      expect(event.last_error).toMatch(/^network error/);
+      expect(receiver.connections).toBeGreaterThan(0);
+    } finally {
+      await app.close();
+      await receiver.stop();
     }
   });
 });

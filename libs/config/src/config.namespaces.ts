@@ -126,6 +126,8 @@ export const securityEventsConfig = registerAs('securityEvents', () => {
     backoffBaseMs: e.SECURITY_EVENTS_BACKOFF_BASE_MS,
     pollIntervalMs: e.SECURITY_EVENTS_POLL_INTERVAL_MS,
     timeoutMs: e.SECURITY_EVENTS_TIMEOUT_MS,
+    /** SECURITY_EVENTS_ALLOW_PRIVATE: an https security_event_endpoint may reach non-public addresses. */
+    allowPrivate: e.SECURITY_EVENTS_ALLOW_PRIVATE === 'true',
   };
 });
 

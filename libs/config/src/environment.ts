@@ -76,6 +76,14 @@ export class Environment {
   @IsIn(['true', 'false'])
   SECURITY_EVENTS_ALLOW_HTTP: 'true' | 'false' = 'false';
 
+  /**
+   * `true` lets an https security_event_endpoint reach loopback, private, link-local and other non-public
+   * addresses (refused at delivery otherwise; development and tests only).
+   */
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  SECURITY_EVENTS_ALLOW_PRIVATE: 'true' | 'false' = 'false';
+
   /** Delivery attempts of a security event before it is marked failed. */
   @IsOptional()
   @Transform(toInt)

@@ -8,4 +8,5 @@ export * from './text.js';
 export * from './time-ordered-id.js';
 export * from './dpop/index.js';
 export * from './replay-cache.js';
+export * from './public-address.js';
 export * from './client-assertion/index.js';

@@ -47,6 +47,17 @@ describe(SqliteCheckpointer.name, () => {
     expect(db.prepare('SELECT count(*) AS n FROM item').get()).toStrictEqual({ n: 2000 });
   });
 
+  it('holds the process until it has stopped, though it does not hold it while running', async () => {
+    const ports = () => process.getActiveResourcesInfo().filter((r) => r === 'MessagePort').length;
+    const before = ports();
+    const checkpointer = new SqliteCheckpointer(path, 'NORMAL', fail);
+    expect(ports()).toBe(before);
+    const stopping = checkpointer.stop();
+    expect(ports()).toBe(before + 1);
+    await stopping;
+    expect(ports()).toBe(before);
+  });
+
   it('checkpoints what was committed before it stops', async () => {
     const checkpointer = new SqliteCheckpointer(path, 'NORMAL', fail);
     fill();

@@ -38,9 +38,14 @@ export class SqliteCheckpointer {
     this.worker.unref();
   }
 
-  /** Checkpoints once more and closes the worker's connection. */
+  /**
+   * Checkpoints once more and closes the worker's connection. The worker holds the process while it
+   * stops: unreferenced, a process with nothing else left to do (a command-line run that failed at once)
+   * would exit in the middle of the app's close, before its last checkpoint and its error message.
+   */
   stop(): Promise<void> {
     return new Promise((resolve) => {
+      this.worker.ref();
       this.worker.once('exit', () => resolve());
       this.worker.postMessage('stop');
       setTimeout(() => void this.worker.terminate().then(() => resolve()), 2000).unref();

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Clock, authorizationConfig, serverConfig, type AuthorizationConfig, type ServerConfig } from '#config';
-import { SecretPrefix, formatScope, hasSecretShape, hashSecret, mintSecret } from '#oauth';
+import { SecretPrefix, formatScope, hasSecretShape, hashSecret, isStorableText, mintSecret } from '#oauth';
 import {
   type ClientEntity,
   DeviceAuthorizationEntity,
@@ -106,9 +106,23 @@ export class DeviceAuthorizationsService {
     return this.requests.recordPoll(id, this.clock.now());
   }
 
-  /** The one redemption of an approved request; false when another poll redeemed it first. */
+  /**
+   * The one redemption of an approved request, checking in the same statement that the approving user is
+   * still enabled and at the approval's token epoch; false when another poll redeemed it first, the
+   * approval was revoked, or the user changed.
+   */
   consume(id: string): Promise<boolean> {
     return this.requests.consume(id);
+  }
+
+  /** Ends an approval that no longer holds (the user changed); false when the request was not approved. */
+  revoke(id: string): Promise<boolean> {
+    return this.requests.revoke(id);
+  }
+
+  /** A consent withdrawn: the user's approvals for the client that no device has redeemed yet end with it. */
+  async revokeApproved(userId: string, clientId: string): Promise<number> {
+    return isStorableText(clientId, 200) ? this.requests.revokeApproved(userId, clientId) : 0;
   }
 
   private response(deviceCode: string, userCode: string): DeviceAuthorizationResponse {

@@ -1,6 +1,5 @@
 import { createPublicKey } from 'node:crypto';
-import { isIP } from 'node:net';
-import { CLIENT_ASSERTION_SIGNING_ALGS, isPublicAddress } from '#oauth';
+import { CLIENT_ASSERTION_SIGNING_ALGS, bareHost, isNonPublicHost } from '#oauth';
 
 /** What a registered key may be: the key types the client-assertion algorithms verify with. */
 const ALGS_BY_KEY_TYPE: Record<string, readonly string[]> = {
@@ -74,9 +73,8 @@ export function jwksUriProblem(uri: string, allowPrivate: boolean): string | nul
     return 'jwks_uri must use https (http only with JWKS_URI_ALLOW_PRIVATE=true)';
   if (url.username !== '' || url.password !== '' || url.hash !== '')
     return 'jwks_uri must have no credentials or fragment';
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  const local = /^localhost$|\.localhost$/i.test(host) || (isIP(host) !== 0 && !isPublicAddress(host));
-  if (local && !allowPrivate)
+  const host = bareHost(url);
+  if (isNonPublicHost(host) && !allowPrivate)
     return `jwks_uri host ${host} is a loopback or private address (allowed only with JWKS_URI_ALLOW_PRIVATE=true)`;
   return null;
 }

@@ -57,8 +57,14 @@ export function registrationProblem(client: RegisteredClientShape, policy: Regis
   return keysProblem(client, policy) ?? securityEventEndpointProblem(client.security_event_endpoint, policy);
 }
 
-/** RFC 8935 2: SETs are pushed over TLS; plain http only to a loopback receiver, when the operator allows it. */
-function securityEventEndpointProblem(endpoint: string | null | undefined, policy: RegistrationPolicy): string | null {
+/**
+ * RFC 8935 2: SETs are pushed over TLS; plain http only to a loopback receiver, when the operator allows it.
+ * Checked at registration and again at every delivery.
+ */
+export function securityEventEndpointProblem(
+  endpoint: string | null | undefined,
+  policy: Pick<RegistrationPolicy, 'securityEventsAllowHttp'>,
+): string | null {
   if (endpoint === undefined || endpoint === null) return null;
   if (!URL.canParse(endpoint)) return 'security_event_endpoint must be an absolute https URL';
   const url = new URL(endpoint);

@@ -1,5 +1,13 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { Clock, securityEventsConfig, serverConfig, type SecurityEventsConfig, type ServerConfig } from '#config';
+import {
+  Clock,
+  registrationConfig,
+  securityEventsConfig,
+  serverConfig,
+  type RegistrationConfig,
+  type SecurityEventsConfig,
+  type ServerConfig,
+} from '#config';
 import {
   ClientRepository,
   type DeliveryAttempt,
@@ -11,7 +19,7 @@ import { MetricsService } from '../metrics/metrics.service.js';
 import { PeriodicTask } from '../runtime/periodic-task.js';
 import { outcomeOf } from './delivery-schedule.js';
 import { SecurityEventOutbox } from './security-event-outbox.js';
-import { pushSecurityEvent } from './security-event-push.js';
+import { type PushPolicy, pushSecurityEvent } from './security-event-push.js';
 import { buildSecurityEventClaims } from './set-builder.js';
 
 /** Events claimed and delivered at once per pass. */
@@ -33,6 +41,7 @@ export class SecurityEventWorker implements OnApplicationBootstrap, BeforeApplic
     onError: (e) =>
       this.logger.warn(`security-event delivery pass failed (${(e as Error).name}); retried at the next poll`),
   });
+  private readonly pushPolicy: PushPolicy;
 
   constructor(
     private readonly events: SecurityEventRepository,
@@ -43,8 +52,14 @@ export class SecurityEventWorker implements OnApplicationBootstrap, BeforeApplic
     outbox: SecurityEventOutbox,
     @Inject(securityEventsConfig.KEY) private readonly config: SecurityEventsConfig,
     @Inject(serverConfig.KEY) private readonly server: ServerConfig,
+    @Inject(registrationConfig.KEY) registration: RegistrationConfig,
   ) {
     outbox.onWritten(() => this.wake());
+    this.pushPolicy = {
+      timeoutMs: config.timeoutMs,
+      allowHttp: registration.securityEventsAllowHttp,
+      allowPrivate: config.allowPrivate,
+    };
   }
 
   onApplicationBootstrap(): void {
@@ -94,8 +109,13 @@ export class SecurityEventWorker implements OnApplicationBootstrap, BeforeApplic
       return;
     }
     const set = this.keys.securityEventSigner().sign(buildSecurityEventClaims(this.server.issuer, event, now));
-    attempt = await pushSecurityEvent(endpoint, set, this.config.timeoutMs, now);
-    const outcome = outcomeOf(attempt.status_code, event.round_attempts + 1, this.clock.now(), this.config);
+    const pushed = await pushSecurityEvent(endpoint, set, this.pushPolicy, now);
+    attempt = pushed.attempt;
+    // An endpoint the settings do not allow (http, a non-public address) is failed at once, as a missing one:
+    // retrying cannot change it; a redeliver after the endpoint or the settings changed sends it again.
+    const outcome = pushed.refused
+      ? { status: 'failed' as const }
+      : outcomeOf(attempt.status_code, event.round_attempts + 1, this.clock.now(), this.config);
     await this.events.recordAttempt(event.id, attempt, outcome);
     if (outcome.status === 'delivered') this.metrics.securityEventDelivered(event.type);
     if (outcome.status === 'failed') this.metrics.securityEventFailed(event.type);

@@ -1,54 +1,8 @@
-import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { BlockList, isIP } from 'node:net';
 import type { JSONWebKeySet } from 'jose';
+import { bareHost, isNonPublicHost, publicOnlyLookup } from '../public-address.js';
 import type { ClientKeys } from './client-assertion.js';
-
-/**
- * Addresses a jwks_uri may not lead to unless JWKS_URI_ALLOW_PRIVATE is set: this host, private
- * networks, link-local (cloud metadata services), shared, multicast and reserved ranges (RFC 6890).
- * IPv4-mapped IPv6 addresses are judged by their IPv4 rules.
- */
-const NOT_PUBLIC = (() => {
-  const list = new BlockList();
-  for (const [net, bits] of [
-    ['0.0.0.0', 8],
-    ['10.0.0.0', 8],
-    ['100.64.0.0', 10],
-    ['127.0.0.0', 8],
-    ['169.254.0.0', 16],
-    ['172.16.0.0', 12],
-    ['192.0.0.0', 24],
-    ['192.0.2.0', 24],
-    ['192.168.0.0', 16],
-    ['198.18.0.0', 15],
-    ['198.51.100.0', 24],
-    ['203.0.113.0', 24],
-    ['224.0.0.0', 4],
-    ['240.0.0.0', 4],
-  ] as const)
-    list.addSubnet(net, bits, 'ipv4');
-  for (const [net, bits] of [
-    ['::', 128],
-    ['::1', 128],
-    ['64:ff9b::', 96],
-    ['64:ff9b:1::', 48],
-    ['100::', 64],
-    ['2001:db8::', 32],
-    ['fc00::', 7],
-    ['fe80::', 10],
-    ['ff00::', 8],
-  ] as const)
-    list.addSubnet(net, bits, 'ipv6');
-  return list;
-})();
-
-export function isPublicAddress(address: string): boolean {
-  const family = isIP(address);
-  if (family === 0) return false;
-  return !NOT_PUBLIC.check(address, family === 4 ? 'ipv4' : 'ipv6');
-}
 
 export interface JwksFetchOptions {
   readonly timeoutMs: number;
@@ -62,22 +16,10 @@ export const DEFAULT_JWKS_FETCH: JwksFetchOptions = { timeoutMs: 3000, maxBytes:
 /** Why a jwks_uri gave no keys; the message is safe to log (it names the URI's origin, not secrets). */
 export class JwksFetchError extends Error {}
 
-type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
-
-/**
- * A DNS lookup that refuses, as a whole, a name with any address that is not public: the connection
- * then goes to an address that was checked, so a name that changes its answer between a check and
- * the connection (DNS rebinding) cannot lead inside.
- */
-function guardedLookup(hostname: string, options: object, callback: LookupCallback): void {
-  dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {
-    if (err) return callback(err, []);
-    const bad = addresses.find((a) => !isPublicAddress(a.address));
-    if (bad) return callback(new JwksFetchError(`jwks_uri host ${hostname} resolves to a non-public address`), []);
-    if ((options as { all?: boolean }).all) return callback(null, addresses);
-    return callback(null, addresses[0].address, addresses[0].family);
-  });
-}
+/** The DNS lookup of a fetch without JWKS_URI_ALLOW_PRIVATE: only public addresses. */
+const guardedLookup = publicOnlyLookup(
+  (hostname) => new JwksFetchError(`jwks_uri host ${hostname} resolves to a non-public address`),
+);
 
 /** Fetches a JWK Set over http(s) with a deadline and a size limit; no redirects, public keys only. */
 export function fetchJwks(uri: string, options: JwksFetchOptions = DEFAULT_JWKS_FETCH): Promise<JSONWebKeySet> {
@@ -89,10 +31,8 @@ export function fetchJwks(uri: string, options: JwksFetchOptions = DEFAULT_JWKS_
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:')
     return Promise.reject(new JwksFetchError('jwks_uri must be http or https'));
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  if (!options.allowPrivate && isIP(host) !== 0 && !isPublicAddress(host))
-    return Promise.reject(new JwksFetchError(`jwks_uri host ${host} is not a public address`));
-  if (!options.allowPrivate && /^localhost$|\.localhost$/i.test(host))
+  const host = bareHost(url);
+  if (!options.allowPrivate && isNonPublicHost(host))
     return Promise.reject(new JwksFetchError(`jwks_uri host ${host} is not a public address`));
 
   return new Promise((resolve, reject) => {

@@ -1,13 +1,14 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { InstantColumn } from './columns.js';
 
-export const DEVICE_AUTHORIZATION_STATUSES = ['pending', 'approved', 'denied', 'consumed'] as const;
+export const DEVICE_AUTHORIZATION_STATUSES = ['pending', 'approved', 'denied', 'revoked', 'consumed'] as const;
 export type DeviceAuthorizationStatus = (typeof DEVICE_AUTHORIZATION_STATUSES)[number];
 
 /**
  * RFC 8628 3.2: a device's request, found by the SHA-256 of its device code (the device's polls) or of
  * its normalized user code (the user's verification page). The user's approval fills in `subject` and
- * `user_epoch`; the one poll that redeems it moves it to `consumed`.
+ * `user_epoch`; the one poll that redeems it moves it to `consumed`. An approval that no longer holds before
+ * that poll (consent withdrawn, the user disabled, deleted or given a new password) is `revoked`.
  */
 @Entity('device_authorization')
 @Index('idx_device_authorization_expiry', ['expires_at'])

@@ -27,6 +27,14 @@ export abstract class DeviceAuthorizationRepository {
    * the first); otherwise too fast, and the interval grows by 5 seconds.
    */
   abstract recordPoll(id: string, now: number): Promise<PollPace>;
-  /** Moves an approved request to consumed; false when another poll did it first. */
+  /**
+   * Moves an approved request to consumed, in the same statement checking that the approving user still
+   * exists, is enabled and is at the approval's token epoch; false when another poll did it first, the
+   * approval was revoked, or the user changed.
+   */
   abstract consume(id: string): Promise<boolean>;
+  /** Moves an approved request to revoked (its approval no longer holds); false when it was not approved. */
+  abstract revoke(id: string): Promise<boolean>;
+  /** Revokes the approved, unredeemed requests of a user for a client; the number revoked. */
+  abstract revokeApproved(subject: string, clientId: string): Promise<number>;
 }

@@ -6,6 +6,10 @@ import {
   type PollPace,
 } from './device-authorization.repository.js';
 
+/** The approving user exists, is enabled and has the token epoch the approval recorded (as INSERT_FAMILY checks). */
+const USER_STILL_APPROVES = `EXISTS (SELECT 1 FROM app_user WHERE app_user.id = device_authorization.subject
+  AND app_user.disabled_at IS NULL AND app_user.token_epoch = device_authorization.user_epoch)`;
+
 export class TypeOrmDeviceAuthorizationRepository extends DeviceAuthorizationRepository {
   private readonly rows: Repository<DeviceAuthorizationEntity>;
 
@@ -59,7 +63,23 @@ export class TypeOrmDeviceAuthorizationRepository extends DeviceAuthorizationRep
   }
 
   async consume(id: string): Promise<boolean> {
-    const result = await this.rows.update({ id, status: 'approved' }, { status: 'consumed' });
+    const result = await this.rows
+      .createQueryBuilder()
+      .update()
+      .set({ status: 'consumed' })
+      .where("id = :id AND status = 'approved'", { id })
+      .andWhere(USER_STILL_APPROVES)
+      .execute();
     return result.affected === 1;
+  }
+
+  async revoke(id: string): Promise<boolean> {
+    const result = await this.rows.update({ id, status: 'approved' }, { status: 'revoked' });
+    return result.affected === 1;
+  }
+
+  async revokeApproved(subject: string, clientId: string): Promise<number> {
+    const result = await this.rows.update({ subject, client_id: clientId, status: 'approved' }, { status: 'revoked' });
+    return result.affected ?? 0;
   }
 }

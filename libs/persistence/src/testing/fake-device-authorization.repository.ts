@@ -4,11 +4,17 @@ import {
   type NewDeviceAuthorization,
   type PollPace,
 } from '../repositories/device-authorization.repository.js';
+import type { FakeUserRepository } from './fake-user.repository.js';
 import { uniqueViolation, without } from './in-memory-table.js';
 
 /** The device_authorization table in memory, found by the SHA-256 of the device code or of the user code. */
 export class FakeDeviceAuthorizationRepository extends DeviceAuthorizationRepository {
   private readonly rows = new Map<string, NewDeviceAuthorization>();
+
+  /** `users`: the app_user table the redemption checks the approving user against, as the SQL joins it. */
+  constructor(private readonly users: FakeUserRepository) {
+    super();
+  }
 
   /** The stored row as it is now (for assertions). */
   row(id: string): Readonly<NewDeviceAuthorization> | undefined {
@@ -60,8 +66,24 @@ export class FakeDeviceAuthorizationRepository extends DeviceAuthorizationReposi
   async consume(id: string): Promise<boolean> {
     const row = this.rows.get(id);
     if (!row || row.status !== 'approved') return false;
+    if (!this.users.activeAtEpoch(row.subject!, row.user_epoch!)) return false;
     this.rows.set(id, { ...row, status: 'consumed' });
     return true;
+  }
+
+  async revoke(id: string): Promise<boolean> {
+    const row = this.rows.get(id);
+    if (!row || row.status !== 'approved') return false;
+    this.rows.set(id, { ...row, status: 'revoked' });
+    return true;
+  }
+
+  async revokeApproved(subject: string, clientId: string): Promise<number> {
+    const rows = [...this.rows.values()].filter(
+      (r) => r.subject === subject && r.client_id === clientId && r.status === 'approved',
+    );
+    for (const row of rows) this.rows.set(row.id, { ...row, status: 'revoked' });
+    return rows.length;
   }
 
   private visible(row: NewDeviceAuthorization | undefined): DeviceAuthorizationEntity | null {

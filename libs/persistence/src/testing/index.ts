@@ -58,7 +58,7 @@ export function fakeRepositories(): FakeRepositories {
       aggregates.auditEvents,
       aggregates.securityEvents,
     ),
-    deviceAuthorizations: new FakeDeviceAuthorizationRepository(),
+    deviceAuthorizations: new FakeDeviceAuthorizationRepository(aggregates.users),
     transactions: new FakeTransactionRunner(aggregates),
   };
 }

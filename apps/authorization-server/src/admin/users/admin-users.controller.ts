@@ -58,7 +58,8 @@ export class AdminUsersController {
 
   @Delete(':id/consents/:client_id')
   @AdminRoute({
-    summary: 'Withdraw the user’s remembered consent for a client and revoke that client’s refresh tokens for the user',
+    summary:
+      'Withdraw the user’s consent for a client: its remembered consent, the device approvals not yet redeemed, and that client’s refresh tokens for the user',
     noContent: 'Withdrawn',
     notFound: 'No such consent',
   })

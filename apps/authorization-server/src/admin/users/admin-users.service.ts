@@ -3,6 +3,7 @@ import { RevocationReason } from '#persistence';
 import { AuditService } from '../../audit/audit.service.js';
 import { AuthorizationCodesService } from '../../authorization/authorization-codes.service.js';
 import { ConsentsService } from '../../authorization/consents.service.js';
+import { DeviceAuthorizationsService } from '../../authorization/device-authorizations.service.js';
 import {
   RefreshTokenRevocation,
   type RevocationReasonCode,
@@ -19,6 +20,7 @@ export class AdminUsersService {
     private readonly users: UsersService,
     private readonly consents: ConsentsService,
     private readonly codes: AuthorizationCodesService,
+    private readonly devices: DeviceAuthorizationsService,
     private readonly revocation: RefreshTokenRevocation,
     private readonly audit: AuditService,
   ) {}
@@ -67,14 +69,17 @@ export class AdminUsersService {
   }
 
   /**
-   * Forgets the user's remembered consent for the client, discards the codes not yet exchanged and
-   * revokes the refresh-token families the client holds for the user (reason `admin`): the grant ends
-   * with the consent.
+   * Forgets the user's remembered consent for the client, discards the codes not yet exchanged, revokes
+   * the device approvals no device has redeemed yet and the refresh-token families the client holds for
+   * the user (reason `admin`): the grant ends with the consent. A device approval is consent given for
+   * one device (never remembered, decision 15), so one awaiting its poll is enough to withdraw.
    */
   async withdrawConsent(id: string, clientId: string, actor: string): Promise<void> {
-    if (!(await this.consents.exists(id, clientId)))
+    // Approvals and codes before the revocation, so none is redeemed after it; the consent last, so a
+    // failure can be retried.
+    const approvals = await this.devices.revokeApproved(id, clientId);
+    if (approvals === 0 && !(await this.consents.exists(id, clientId)))
       throw new NotFoundException(`user ${id} has no consent for client ${clientId}`);
-    // Codes first, so none is redeemed after the revocation; the consent last, so a failure can be retried.
     await this.codes.discardUnused(id, clientId);
     await this.revocation.revokeMatching({ subject: id, client_id: clientId }, RevocationReason.Admin, {
       actor,

@@ -97,7 +97,7 @@ export class CreateClientDto {
 
   @ApiPropertyOptional({
     description:
-      'https URL to which Security Event Tokens (RFC 8417) about this client’s grants are pushed (RFC 8935); http only on a loopback host with SECURITY_EVENTS_ALLOW_HTTP=true; an empty string in a PATCH removes it',
+      'https URL to which Security Event Tokens (RFC 8417) about this client’s grants are pushed (RFC 8935); http only on a loopback host with SECURITY_EVENTS_ALLOW_HTTP=true; a host on a non-public address is refused at delivery unless SECURITY_EVENTS_ALLOW_PRIVATE=true; an empty string in a PATCH removes it',
     maxLength: 2048,
     example: 'https://app.example.com/security-events',
   })

@@ -158,12 +158,58 @@ describe(DeviceCodeGrant.name, () => {
     await expect(poll(codes)).resolves.toMatchObject({ token_type: 'Bearer' });
   });
 
-  it('refuses the tokens when the user was disabled after approving, and after an enable too', async () => {
-    const someone = await t.addUser();
-    const codes = await approved(['read'], someone);
-    await t.users.setDisabled(someone.id, true);
-    await t.users.setDisabled(someone.id, false);
-    await refusedWith(poll(codes), InvalidGrantError, INVALID);
+  describe('an approval that no longer holds when the device polls (RFC 8628 3.5)', () => {
+    const WITHDRAWN = 'the approval was withdrawn';
+
+    async function expectWithdrawn(codes: DeviceAuthorizationResponse) {
+      await refusedWith(poll(codes), AccessDeniedError, WITHDRAWN);
+      expect((await row(codes)).status).toBe('revoked');
+      t.clock.advance(5 * SECOND);
+      await refusedWith(poll(codes), AccessDeniedError, WITHDRAWN);
+      expect(t.repos.refreshTokens.familiesWhere((f) => f.client_id === client.client_id)).toEqual([]);
+    }
+
+    it('answers access_denied when the user was disabled, and after an enable too', async () => {
+      const someone = await t.addUser();
+      const codes = await approved(['read'], someone);
+      await t.users.setDisabled(someone.id, true);
+      await t.users.setDisabled(someone.id, false);
+      await expectWithdrawn(codes);
+    });
+
+    it('answers access_denied when the user was given a new password', async () => {
+      const someone = await t.addUser();
+      const codes = await approved(['read'], someone);
+      await t.users.setPassword(someone.id, 'a-new-password-1');
+      await expectWithdrawn(codes);
+    });
+
+    it('answers access_denied when the user was deleted', async () => {
+      const someone = await t.addUser();
+      const codes = await approved(['read'], someone);
+      await t.users.delete(someone.id);
+      await expectWithdrawn(codes);
+    });
+
+    it("answers access_denied when the user's consent for the client was withdrawn, and no other approval", async () => {
+      const someone = await t.addUser();
+      const codes = await approved(['read'], someone);
+      const kept = await approved(['read'], user);
+      expect(await t.devices.revokeApproved(someone.id, client.client_id)).toBe(1);
+      await expectWithdrawn(codes);
+      await expect(poll(kept)).resolves.toMatchObject({ token_type: 'Bearer' });
+    });
+
+    it('issues no access token either to a client without refresh tokens', async () => {
+      ({ client } = await t.registerClient({
+        grant_types: [GrantType.DeviceCode],
+        token_endpoint_auth_method: 'none',
+      }));
+      const someone = await t.addUser();
+      const codes = await approved(['read'], someone);
+      await t.users.setPassword(someone.id, 'a-new-password-1');
+      await expectWithdrawn(codes);
+    });
   });
 
   it('refuses unknown and malformed device codes, and a missing one', async () => {

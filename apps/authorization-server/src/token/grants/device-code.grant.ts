@@ -7,13 +7,13 @@ import {
   ExpiredTokenError,
   GrantType,
   InvalidGrantError,
+  type OAuthError,
   SlowDownError,
   intersectScope,
   scopeList,
 } from '#oauth';
 import type { ClientEntity, DeviceAuthorizationEntity } from '#persistence';
 import { DeviceAuthorizationsService } from '../../authorization/device-authorizations.service.js';
-import { UsersService } from '../../users/users.service.js';
 import { DeviceCodeParams } from '../dto/grant-params.dto.js';
 import { GrantContext, GrantHandler, TokenRequestParams, TokenResponse } from '../grant-handler.js';
 import { grantParams } from '../grant-params.js';
@@ -21,6 +21,7 @@ import { TokenIssuer } from '../token-issuer.service.js';
 import { refreshTokenAllowed } from './refresh-token-allowed.js';
 
 const invalid = () => new InvalidGrantError('the device code is invalid');
+const revoked = () => new AccessDeniedError('the approval was withdrawn');
 
 /**
  * RFC 8628 3.4-3.5: the device polls with its device code until the user has approved or denied it on
@@ -32,7 +33,6 @@ export class DeviceCodeGrant implements GrantHandler {
 
   constructor(
     private readonly requests: DeviceAuthorizationsService,
-    private readonly users: UsersService,
     private readonly issuer: TokenIssuer,
     private readonly clock: Clock,
   ) {}
@@ -45,10 +45,21 @@ export class DeviceCodeGrant implements GrantHandler {
     if (request.status === 'consumed') throw new InvalidGrantError('the device code was already used');
     if (this.clock.now() >= request.expires_at) throw new ExpiredTokenError('the device code has expired');
     if (request.status === 'denied') throw new AccessDeniedError('the user denied the request');
+    if (request.status === 'revoked') throw revoked();
     if (request.status === 'pending') return this.pending(request);
-    // Approved: of concurrent polls, exactly one redeems it.
-    if (!(await this.requests.consume(request.id))) throw new InvalidGrantError('the device code was already used');
+    // Approved: of concurrent polls, exactly one redeems it, and only while the approving user is unchanged.
+    if (!(await this.requests.consume(request.id))) throw await this.notRedeemed(request, device_code);
     return this.issue(request, client, dpop);
+  }
+
+  /**
+   * RFC 8628 3.5: an approval that no longer holds (consent withdrawn, the user disabled, deleted or given a
+   * new password) is access_denied, once and for every later poll; a code another poll redeemed is invalid_grant.
+   */
+  private async notRedeemed(request: DeviceAuthorizationEntity, deviceCode: string): Promise<OAuthError> {
+    if (await this.requests.revoke(request.id)) return revoked();
+    const now = await this.requests.findByDeviceCode(deviceCode);
+    return now?.status === 'revoked' ? revoked() : new InvalidGrantError('the device code was already used');
   }
 
   /** RFC 8628 3.5: authorization_pending, or slow_down for a device polling faster than its interval. */
@@ -67,14 +78,11 @@ export class DeviceCodeGrant implements GrantHandler {
     const scope = intersectScope(scopeList(request.scope), scopeList(client.scope));
     const user = { id: request.subject!, token_epoch: request.user_epoch! };
     const grant = { grantType: this.grantType, client, subject: user.id, scope, dpop };
-    // The user as it was when approving: a disable, deletion or new password since then wins.
-    if (!refreshTokenAllowed(client, scope)) {
-      if (!(await this.users.isAtEpoch(user.id, user.token_epoch))) throw invalid();
-      return this.issuer.respond(grant);
-    }
-    // RFC 9449 5: a public client's new family is bound to the proof's key, as in the code flow.
+    if (!refreshTokenAllowed(client, scope)) return this.issuer.respond(grant);
+    // RFC 9449 5: a public client's new family is bound to the proof's key, as in the code flow. The
+    // family too is refused when the user changed since the redemption.
     const family = await this.issuer.startFamily(client, user, scope, dpop);
-    if (!family) throw invalid();
+    if (!family) throw revoked();
     return this.issuer.respond({ ...grant, familyId: family.familyId }, family.value);
   }
 }

@@ -204,7 +204,7 @@ export async function buildTokenPath(): Promise<TokenPath> {
     clientCredentials: new ClientCredentialsGrant(issuer),
     password: new PasswordGrant(new LoginThrottle(AUTHORIZATION, rateLimits, users, audit), users, issuer),
     refreshToken: new RefreshTokenGrant(repos.refreshTokens, issuer, clock, metrics, revocation),
-    deviceCode: new DeviceCodeGrant(devices, users, issuer, clock),
+    deviceCode: new DeviceCodeGrant(devices, issuer, clock),
   };
   const registry = new GrantHandlerRegistry(Object.values(grants));
   const publicKeys = createLocalJWKSet(await keys.jwks());
