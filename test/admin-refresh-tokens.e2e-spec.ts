@@ -51,6 +51,7 @@ describe('admin API', () => {
       expect(res.body).toEqual({
         id: row.id,
         family_id: row.family_id,
+        family_url: `/admin/refresh-token-families/${row.family_id}`,
         client_id: client.client_id,
         subject: user.id,
         scope: 'read',

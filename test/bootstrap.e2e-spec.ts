@@ -86,6 +86,7 @@ describe('bootstrap: admin client and migrations', () => {
         expect.stringMatching(/^DpopBinding(Sqlite|Postgres)1765200000000$/),
         'DeviceAuthorization1765300000000',
         expect.stringMatching(/^SecurityEvents(Sqlite|Postgres)1765400000000$/),
+        expect.stringMatching(/^FamilyLineage(Sqlite|Postgres)1765500000000$/),
       ]);
       if (TEST_DIALECT === 'postgres') {
         const options = await t.app

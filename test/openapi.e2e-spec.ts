@@ -44,6 +44,7 @@ describe('OpenAPI document and Swagger UI', () => {
         'GET /admin/refresh-tokens/{id}',
         'DELETE /admin/refresh-tokens/{id}',
         'POST /admin/refresh-tokens/revoke',
+        'GET /admin/refresh-token-families/{family_id}',
         'POST /admin/clients',
         'GET /admin/clients',
         'GET /admin/clients/{client_id}',

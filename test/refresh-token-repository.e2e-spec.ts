@@ -6,8 +6,10 @@ import {
   HousekeepingRepository,
   RefreshTokenListRepository,
   RefreshTokenRepository,
+  type RequestOrigin,
   RevocationReason,
   type SuccessorDraft,
+  requestOrigin,
   rotatableSql,
   rotationRefusal,
   successorOf,
@@ -114,8 +116,13 @@ describe('refresh-token repository contract', () => {
     return { id, tokenId, key: refreshTokenKey(minted.value)!, subject };
   }
 
-  function draft(at: number, client = clientA, jkt?: string): { key: RefreshTokenKey; draft: SuccessorDraft } {
-    const id = timeOrderedId(at);
+  function draft(
+    at: number,
+    client = clientA,
+    jkt?: string,
+    opts: { from?: RequestOrigin; idAt?: number } = {},
+  ): { key: RefreshTokenKey; draft: SuccessorDraft } {
+    const id = timeOrderedId(opts.idAt ?? at);
     const minted = mintRefreshToken(id);
     return {
       key: refreshTokenKey(minted.value)!,
@@ -125,6 +132,7 @@ describe('refresh-token repository contract', () => {
         token_hash: minted.hash,
         idle_expires_at: at + HOUR,
         ...(jkt === undefined ? {} : { dpop_jkt: jkt }),
+        ...(opts.from === undefined ? {} : { used_from: opts.from }),
       },
     };
   }
@@ -556,6 +564,254 @@ describe('refresh-token repository contract', () => {
         now,
       );
       expect(window.map((r) => r.id)).toEqual([expiring.tokenId, revoked.tokenId]);
+    });
+  });
+
+  describe('family lineage (RFC 9700 4.14 forensics)', () => {
+    const A = requestOrigin('203.0.113.7', 'RightfulApp/1.0');
+    const B = requestOrigin('198.51.100.23', 'curl/8.5.0');
+    const usedFrom = async (id: string) =>
+      (await query('SELECT used_address, used_user_agent FROM refresh_token WHERE id = $id', { id }))[0];
+    const replayOf = async (id: string) => {
+      const [row] = await query(
+        `SELECT replayed_token_id, replayed_at, replayed_address, replayed_user_agent
+         FROM refresh_token_family WHERE id = $id`,
+        { id },
+      );
+      return { ...row, replayed_at: row.replayed_at === null ? null : Number(row.replayed_at) };
+    };
+
+    it('stores where the request came from on the token it rotates, alone, in a batch and through rotate', async () => {
+      const alone = await family();
+      expect(
+        (
+          await tokens.rotatePresented(
+            alone.key,
+            T0 + SECOND,
+            draft(T0 + SECOND, clientA, undefined, { from: A }).draft,
+          )
+        ).rotated,
+      ).toBe(true);
+      expect(await usedFrom(alone.tokenId)).toEqual({ used_address: A.address, used_user_agent: A.user_agent });
+
+      // Presented in one turn of the event loop: one statement (PostgreSQL) or one group commit (SQLite).
+      const batch = await Promise.all([family(), family(), family()]);
+      const origins = batch.map((_, i) => requestOrigin(`192.0.2.${i + 1}`, `Agent/${i}`));
+      const outcomes = await Promise.all(
+        batch.map((f, i) =>
+          tokens.rotatePresented(
+            f.key,
+            T0 + SECOND,
+            draft(T0 + SECOND, clientA, undefined, { from: origins[i] }).draft,
+          ),
+        ),
+      );
+      expect(outcomes.map((o) => o.rotated)).toEqual([true, true, true]);
+      for (const [i, f] of batch.entries())
+        expect(await usedFrom(f.tokenId)).toEqual({
+          used_address: origins[i].address,
+          used_user_agent: origins[i].user_agent,
+        });
+
+      const direct = await family();
+      const parent = (await tokens.find(direct.key))!;
+      expect(
+        await tokens.rotate(direct.tokenId, T0 + SECOND, successorOf(parent, draft(T0 + SECOND).draft, T0 + SECOND), B),
+      ).toBe(true);
+      expect(await usedFrom(direct.tokenId)).toEqual({ used_address: B.address, used_user_agent: B.user_agent });
+
+      const unknown = await family();
+      expect((await tokens.rotatePresented(unknown.key, T0 + SECOND, draft(T0 + SECOND).draft)).rotated).toBe(true);
+      expect(await usedFrom(unknown.tokenId)).toEqual({ used_address: null, used_user_agent: null });
+    });
+
+    it('writes nothing of a refused presentation onto the token', async () => {
+      const f = await family();
+      expect(
+        (await tokens.rotatePresented(f.key, T0 + SECOND, draft(T0 + SECOND, clientA, undefined, { from: A }).draft))
+          .rotated,
+      ).toBe(true);
+      expect(
+        (
+          await tokens.rotatePresented(
+            f.key,
+            T0 + 2 * SECOND,
+            draft(T0 + 2 * SECOND, clientA, undefined, { from: B }).draft,
+          )
+        ).rotated,
+      ).toBe(false);
+      expect(await usedFrom(f.tokenId)).toEqual({ used_address: A.address, used_user_agent: A.user_agent });
+    });
+
+    it('stores an origin bounded to its columns intact: characters counted as the database counts them', async () => {
+      // 199 characters and an astral one: 200 characters, 201 UTF-16 units; NUL, which PostgreSQL text refuses.
+      const agent = `${'x'.repeat(150)}\u0000${'y'.repeat(49)}\u{1F600}and more past the column`;
+      const origin = requestOrigin(`2001:db8::${'f'.repeat(80)}`, agent);
+      expect(origin.user_agent).toBe(`${'x'.repeat(150)}${'y'.repeat(49)}\u{1F600}`);
+      expect(Array.from(origin.user_agent!)).toHaveLength(200);
+      expect(origin.address).toHaveLength(64);
+      const f = await family();
+      const next = draft(T0 + SECOND, clientA, undefined, { from: origin });
+      expect((await tokens.rotatePresented(f.key, T0 + SECOND, next.draft)).rotated).toBe(true);
+      expect(await usedFrom(f.tokenId)).toEqual({ used_address: origin.address, used_user_agent: origin.user_agent });
+      const replayed = await family();
+      const evidence = { token_id: replayed.tokenId, from: origin };
+      expect(
+        await tokens.revokeFamily(
+          replayed.id,
+          RevocationReason.Replay,
+          T0 + SECOND,
+          audit(replayed.id),
+          undefined,
+          evidence,
+        ),
+      ).toBe(true);
+      expect(await replayOf(replayed.id)).toMatchObject({
+        replayed_address: origin.address,
+        replayed_user_agent: origin.user_agent,
+      });
+    });
+
+    it('keeps the evidence of the replay that revoked the family, and of no later one', async () => {
+      const f = await family();
+      const first = { token_id: f.tokenId, from: B };
+      expect(await tokens.revokeFamily(f.id, RevocationReason.Replay, T0 + SECOND, audit(f.id), undefined, first)).toBe(
+        true,
+      );
+      const recorded = {
+        replayed_token_id: f.tokenId,
+        replayed_at: T0 + SECOND,
+        replayed_address: B.address,
+        replayed_user_agent: B.user_agent,
+      };
+      expect(await replayOf(f.id)).toEqual(recorded);
+      const later = { token_id: f.tokenId, from: A };
+      expect(
+        await tokens.revokeFamily(f.id, RevocationReason.Replay, T0 + 2 * SECOND, audit(f.id), undefined, later),
+      ).toBe(false);
+      expect(await replayOf(f.id)).toEqual(recorded);
+
+      const none = { replayed_token_id: null, replayed_at: null, replayed_address: null, replayed_user_agent: null };
+      const admin = await family();
+      expect(await tokens.revokeFamily(admin.id, RevocationReason.Admin, T0 + SECOND, audit(admin.id))).toBe(true);
+      expect(await replayOf(admin.id)).toEqual(none);
+      expect(
+        await tokens.revokeFamily(
+          admin.id,
+          RevocationReason.Replay,
+          T0 + 2 * SECOND,
+          audit(admin.id),
+          undefined,
+          later,
+        ),
+      ).toBe(false);
+      expect(await replayOf(admin.id)).toEqual(none);
+
+      const code = await family();
+      const codeReplay = { token_id: null, from: B };
+      expect(
+        await tokens.revokeFamily(
+          code.id,
+          RevocationReason.CodeReplay,
+          T0 + SECOND,
+          audit(code.id),
+          undefined,
+          codeReplay,
+        ),
+      ).toBe(true);
+      expect(await replayOf(code.id)).toEqual({ ...recorded, replayed_token_id: null });
+    });
+
+    it('reads a family with its tokens in issue order (issued_at, then id), where each was used from, and its replay', async () => {
+      const list = t.app.get(RefreshTokenListRepository);
+      const f = await family({ at: T0 });
+      // Ids that sort against the issue order: c is issued last but carries the smallest id.
+      const b = draft(T0 + SECOND, clientA, undefined, { from: A, idAt: T0 + 4 * SECOND });
+      expect((await tokens.rotatePresented(f.key, T0 + SECOND, b.draft)).rotated).toBe(true);
+      // A retry's successor issued at the same instant as b, with a larger id: it comes after b, although b's
+      // row was rewritten (superseded) after it was inserted.
+      const parent = (await tokens.findById(f.tokenId))!;
+      const retried = draft(T0 + SECOND, clientA, undefined, { idAt: T0 + 10 * SECOND });
+      const retry = successorOf(parent, retried.draft, T0 + SECOND);
+      expect(await tokens.reissue(retry, T0 + SECOND)).toBe('reissued');
+      const c = draft(T0 + 2 * SECOND, clientA, undefined, { from: B, idAt: T0 + 3 * SECOND });
+      expect((await tokens.rotatePresented(retried.key, T0 + 2 * SECOND, c.draft)).rotated).toBe(true);
+      const now = T0 + 3 * SECOND;
+
+      const lineage = (await list.lineage(f.id, now))!;
+      expect(lineage).toMatchObject({
+        id: f.id,
+        client_id: clientA,
+        subject: user,
+        scope: 'read',
+        created_at: T0,
+        expires_at: T0 + 24 * HOUR,
+        status: 'active',
+        revoked_at: null,
+        revoked_reason: null,
+        dpop_jkt: null,
+        replay: null,
+      });
+      expect(lineage.tokens).toEqual([
+        {
+          id: f.tokenId,
+          parent_id: null,
+          issued_at: T0,
+          expires_at: T0 + HOUR,
+          used_at: T0 + SECOND,
+          revoked_at: null,
+          revoked_reason: null,
+          status: 'rotated',
+          used_from: A,
+        },
+        {
+          id: b.draft.id,
+          parent_id: f.tokenId,
+          issued_at: T0 + SECOND,
+          expires_at: T0 + SECOND + HOUR,
+          used_at: null,
+          revoked_at: T0 + SECOND,
+          revoked_reason: 'superseded',
+          status: 'revoked',
+          used_from: null,
+        },
+        {
+          id: retry.id,
+          parent_id: f.tokenId,
+          issued_at: T0 + SECOND,
+          expires_at: T0 + SECOND + HOUR,
+          used_at: T0 + 2 * SECOND,
+          revoked_at: null,
+          revoked_reason: null,
+          status: 'rotated',
+          used_from: B,
+        },
+        {
+          id: c.draft.id,
+          parent_id: retry.id,
+          issued_at: T0 + 2 * SECOND,
+          expires_at: T0 + 2 * SECOND + HOUR,
+          used_at: null,
+          revoked_at: null,
+          revoked_reason: null,
+          status: 'active',
+          used_from: null,
+        },
+      ]);
+
+      const evidence = { token_id: f.tokenId, from: B };
+      expect(await tokens.revokeFamily(f.id, RevocationReason.Replay, now, audit(f.id), undefined, evidence)).toBe(
+        true,
+      );
+      const revoked = (await list.lineage(f.id, now))!;
+      expect(revoked).toMatchObject({ status: 'revoked', revoked_at: now, revoked_reason: 'replay_detected' });
+      expect(revoked.replay).toEqual({ token_id: f.tokenId, presented_at: now, from: B });
+      expect(revoked.tokens.map((tk) => tk.status)).toEqual(['revoked', 'revoked', 'revoked', 'revoked']);
+      expect((await list.lineage(f.id, T0 + 25 * HOUR))!.status).toBe('revoked');
+
+      const ended = await family({ absolute: 10 * SECOND });
+      expect((await list.lineage(ended.id, T0 + 10 * SECOND))!.status).toBe('expired');
+      expect(await list.lineage(randomUUID(), now)).toBeNull();
     });
   });
 

@@ -9,6 +9,7 @@ export const TOKEN_FIELDS = [
   'dpop_jkt',
   'expires_at',
   'family_id',
+  'family_url',
   'id',
   'issued_at',
   'last_used_at',

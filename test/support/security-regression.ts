@@ -185,6 +185,8 @@ export let owner: { id: string };
 export let targetUser: { id: string };
 export let targetClient: { client_id: string; client_secret?: string };
 export let tokenId: string;
+/** The family of that refresh token, for /admin/refresh-token-families/{family_id}. */
+export let familyId: string;
 /** A security event, for the routes under /admin/security-events. */
 export let securityEventId: string;
 export let ownerRefreshToken: string;
@@ -276,6 +278,7 @@ beforeAll(async () => {
   });
   expect(listed.status).toBe(200);
   tokenId = listed.body.items[0].id;
+  familyId = listed.body.items[0].family_id;
 
   // A client whose secret rotation queues a security event (its receiver refuses connections).
   const watched = await t.createClient({
@@ -306,6 +309,8 @@ export function plausible(path: string, param: string): string {
   switch (collection) {
     case 'refresh-tokens':
       return tokenId;
+    case 'refresh-token-families':
+      return familyId;
     case 'clients':
       return targetClient.client_id;
     case 'users':

@@ -5,6 +5,7 @@ export * from './data-source-options.js';
 export * from './persistence.module.js';
 export * from './errors.js';
 export * from './keyset.js';
+export * from './request-origin.js';
 export * from './repositories/audit-event.repository.js';
 export * from './repositories/authorization-code.repository.js';
 export * from './repositories/client.repository.js';

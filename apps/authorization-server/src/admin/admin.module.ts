@@ -11,6 +11,7 @@ import { AdminAuthGuard } from './auth/admin-auth.guard.js';
 import { BearerModule } from '../bearer/bearer.module.js';
 import { AdminClientsController } from './clients/admin-clients.controller.js';
 import { AdminClientsService } from './clients/admin-clients.service.js';
+import { AdminRefreshTokenFamiliesController } from './refresh-tokens/admin-refresh-token-families.controller.js';
 import { AdminRefreshTokensController } from './refresh-tokens/admin-refresh-tokens.controller.js';
 import { AdminRefreshTokensService } from './refresh-tokens/admin-refresh-tokens.service.js';
 import { AdminSecurityEventsController } from './security-events/admin-security-events.controller.js';
@@ -34,6 +35,7 @@ import { AdminUsersService } from './users/admin-users.service.js';
   ],
   controllers: [
     AdminRefreshTokensController,
+    AdminRefreshTokenFamiliesController,
     AdminClientsController,
     AdminUsersController,
     AdminAuditController,

@@ -52,6 +52,25 @@ describe(RefreshTokenRevocation.name, () => {
       expect(await revokedCount(RevocationReason.Admin)).toBe(1);
     });
 
+    it("keeps a replay's evidence on the family it revokes, in the revocation itself", async () => {
+      const { familyId } = await t.startFamily(client, alice, ['read']);
+      const from = { address: '198.51.100.23', user_agent: 'curl/8.5.0' };
+
+      await t.revocation.revokeFamily(familyId, RevocationReason.Replay, 'refresh_token.reuse_detected', {
+        actor: `client:${client.client_id}`,
+        reason: 'rotated token x presented again',
+        replay: { token_id: 'x', from },
+      });
+
+      expect(family(familyId)).toMatchObject({
+        revoked_reason: RevocationReason.Replay,
+        replayed_token_id: 'x',
+        replayed_at: T0,
+        replayed_address: from.address,
+        replayed_user_agent: from.user_agent,
+      });
+    });
+
     it('answers false for a family already revoked, keeps its first reason and counts nothing more', async () => {
       const { familyId } = await t.startFamily(client, alice, ['read']);
       await t.revocation.revokeFamily(familyId, RevocationReason.Replay, 'refresh_token.reuse_detected', {

@@ -1,6 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '#config';
-import { type FamilyFilter, RefreshTokenRepository, RevocationReason, type SecurityEventDraft } from '#persistence';
+import {
+  type FamilyFilter,
+  RefreshTokenRepository,
+  RevocationReason,
+  type ReplayEvidence,
+  type SecurityEventDraft,
+} from '#persistence';
 import { AuditService } from '../audit/audit.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { SecurityEventOutbox } from '../security-events/security-event-outbox.js';
@@ -14,6 +20,8 @@ export interface RevocationCause {
   /** `client:<client_id>` for a client's request or what it presented, the admin's actor otherwise. */
   actor: string;
   reason: string;
+  /** RFC 9700 4.14: for a replay, what was presented again and from where, kept on the family it revokes. */
+  replay?: ReplayEvidence;
 }
 
 /**
@@ -50,7 +58,7 @@ export class RefreshTokenRevocation {
       reason: cause.reason,
     });
     const events = this.eventsOf(why);
-    const revoked = await this.tokens.revokeFamily(familyId, why, this.clock.now(), record, events);
+    const revoked = await this.tokens.revokeFamily(familyId, why, this.clock.now(), record, events, cause.replay);
     this.metrics.familyRevoked(why, revoked);
     if (events) this.outbox.written(events);
     return revoked;

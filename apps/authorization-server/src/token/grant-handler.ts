@@ -16,8 +16,10 @@ export interface TokenResponse {
 
 /** What a grant may need to know of the request besides its parameters. */
 export interface GrantContext {
-  /** The caller's address (req.ip, as TRUST_PROXY decides), for the sign-in throttle. */
+  /** The caller's address (req.ip, as TRUST_PROXY decides), for the sign-in throttle and the refresh lineage. */
   address: string;
+  /** The request's User-Agent header, if any: kept (bounded) with the token a refresh uses, for forensics. */
+  userAgent?: string;
   /** The request's verified DPoP proof (RFC 9449), when it carried one. */
   dpop?: DpopProof;
 }

@@ -8,6 +8,7 @@ import {
   NewRefreshToken,
   RefreshTokenRepository,
   RefreshTokenWithFamily,
+  type RequestOrigin,
   type SuccessorDraft,
   successorOf,
 } from '#persistence';
@@ -128,9 +129,14 @@ export class TokenIssuer {
 
   /**
    * A successor whose family is not known yet (rotation of a presented token): its value and what the
-   * repository stores; `dpop`, the request's proof, whose key a bound family's token must be rotated with.
+   * repository stores; `dpop`, the request's proof, whose key a bound family's token must be rotated with;
+   * `usedFrom`, where the request came from, stored on the token it rotates.
    */
-  successorDraft(client: ClientEntity, dpop?: DpopProof): { value: string; draft: SuccessorDraft } {
+  successorDraft(
+    client: ClientEntity,
+    dpop?: DpopProof,
+    usedFrom?: RequestOrigin,
+  ): { value: string; draft: SuccessorDraft } {
     const now = this.clock.now();
     const id = timeOrderedId(now);
     const { value, hash } = mintRefreshToken(id);
@@ -142,6 +148,7 @@ export class TokenIssuer {
         token_hash: hash,
         idle_expires_at: now + client.refresh_token_idle_lifetime * 1000,
         dpop_jkt: dpop?.jkt ?? null,
+        ...(usedFrom === undefined ? {} : { used_from: usedFrom }),
       },
     };
   }

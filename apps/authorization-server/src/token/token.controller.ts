@@ -27,6 +27,7 @@ export class TokenController {
   token(@Req() req: Request, @AuthenticatedClient() client: ClientEntity): Promise<TokenResponse> {
     return this.grants.handle(req.body as TokenRequestParams, client, {
       address: req.ip ?? 'unknown',
+      userAgent: req.get('user-agent'),
       dpop: dpopProofOf(req),
     });
   }

@@ -1,4 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { ADDRESS_LENGTH, USER_AGENT_LENGTH } from '../request-origin.js';
 import { InstantColumn } from './columns.js';
 
 /** The grant: every refresh token descending from one authorization shares it. */
@@ -41,4 +42,20 @@ export class RefreshTokenFamilyEntity {
 
   @Column({ type: 'varchar', length: 64, nullable: true })
   revoked_reason: string | null;
+
+  /**
+   * RFC 9700 4.14: the replay that revoked the family (the first one only): which token was presented
+   * again (null for a replayed authorization code), when, and from where.
+   */
+  @Column({ type: 'varchar', length: 36, nullable: true })
+  replayed_token_id: string | null;
+
+  @InstantColumn({ nullable: true })
+  replayed_at: number | null;
+
+  @Column({ type: 'varchar', length: ADDRESS_LENGTH, nullable: true })
+  replayed_address: string | null;
+
+  @Column({ type: 'varchar', length: USER_AGENT_LENGTH, nullable: true })
+  replayed_user_agent: string | null;
 }

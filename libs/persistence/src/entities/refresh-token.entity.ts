@@ -1,4 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { ADDRESS_LENGTH, USER_AGENT_LENGTH } from '../request-origin.js';
 import { InstantColumn } from './columns.js';
 
 /** One refresh token of a family. Only its SHA-256 is stored; the token value carries the row's id. */
@@ -53,6 +54,14 @@ export class RefreshTokenEntity {
   /** Set once, when the token is rotated. */
   @InstantColumn({ nullable: true })
   used_at: number | null;
+
+  /** The address (req.ip) of the request that rotated it, written with used_at; never a token value. */
+  @Column({ type: 'varchar', length: ADDRESS_LENGTH, nullable: true })
+  used_address: string | null;
+
+  /** The User-Agent of the request that rotated it (bounded, control characters stripped); null without one. */
+  @Column({ type: 'varchar', length: USER_AGENT_LENGTH, nullable: true })
+  used_user_agent: string | null;
 
   @InstantColumn({ nullable: true })
   last_used_at: number | null;

@@ -16,6 +16,7 @@ const RECORDED = {
     'DpopBindingSqlite1765200000000',
     'DeviceAuthorization1765300000000',
     'SecurityEventsSqlite1765400000000',
+    'FamilyLineageSqlite1765500000000',
   ],
   postgres: [
     'InitialSchemaPostgres1764100000000',
@@ -31,6 +32,7 @@ const RECORDED = {
     'DpopBindingPostgres1765200000000',
     'DeviceAuthorization1765300000000',
     'SecurityEventsPostgres1765400000000',
+    'FamilyLineagePostgres1765500000000',
   ],
 };
 

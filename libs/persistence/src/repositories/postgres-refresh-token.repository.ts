@@ -13,7 +13,11 @@ import {
   NewRefreshToken,
   RefreshTokenRepository,
   RefreshTokenWithFamily,
+  type ReplayEvidence,
+  replayColumns,
+  usedColumns,
 } from './refresh-token.repository.js';
+import type { RequestOrigin } from '../request-origin.js';
 import {
   INSERT_AUDIT,
   INSERT_FAMILY,
@@ -123,8 +127,13 @@ export class PostgresRefreshTokenRepository extends RefreshTokenRepository {
     return { token: instants(token), rotated: rotated === true };
   }
 
-  async rotate(presentedId: string, now: number, successor: NewRefreshToken): Promise<boolean> {
-    const rows = await this.single(ROTATE, { ...successor, presented_id: presentedId, now });
+  async rotate(
+    presentedId: string,
+    now: number,
+    successor: NewRefreshToken,
+    usedFrom?: RequestOrigin,
+  ): Promise<boolean> {
+    const rows = await this.single(ROTATE, { ...successor, ...usedColumns(usedFrom), presented_id: presentedId, now });
     return rows.length === 1;
   }
 
@@ -160,10 +169,11 @@ export class PostgresRefreshTokenRepository extends RefreshTokenRepository {
     now: number,
     audit: AuditRecord,
     events?: SecurityEventDraft,
+    replay?: ReplayEvidence,
   ): Promise<boolean> {
     return this.inTransaction(async (q) => {
       const params = { id: familyId, now, reason };
-      const changed = (await run(q, REVOKE_FAMILY, params)).length === 1;
+      const changed = (await run(q, REVOKE_FAMILY, { ...params, ...replayColumns(now, replay) })).length === 1;
       await run(q, REVOKE_FAMILY_TOKENS, params);
       if (changed && events)
         events.queued += (await run(q, QUEUE_FOR_FAMILY, familyOutboxParams(events, familyId, now))).length;
@@ -241,7 +251,8 @@ async function run(q: QueryRunner, sql: string, params: Params): Promise<unknown
 }
 
 const ROTATE = `WITH used AS (
-    UPDATE refresh_token SET used_at = $now::bigint, last_used_at = $now::bigint
+    UPDATE refresh_token SET used_at = $now::bigint, last_used_at = $now::bigint, used_address = $used_address,
+      used_user_agent = $used_user_agent
     WHERE id = $presented_id AND ${rowRotatableSql('refresh_token')}
     RETURNING id, family_id)
   INSERT INTO refresh_token (id, family_id, parent_id, client_id, subject, token_hash, scope, issued_at, expires_at)
@@ -262,7 +273,9 @@ const LOCK_ACTIVE_FAMILY = `SELECT id FROM refresh_token_family WHERE id = $id A
 const TOUCH = `UPDATE refresh_token SET last_used_at = $now::bigint, expires_at = $expires_at::bigint
   WHERE id = $id AND revoked_at IS NULL RETURNING id`;
 
-const REVOKE_FAMILY = `UPDATE refresh_token_family SET revoked_at = $now::bigint, revoked_reason = $reason
+const REVOKE_FAMILY = `UPDATE refresh_token_family SET revoked_at = $now::bigint, revoked_reason = $reason,
+    replayed_token_id = $replayed_token_id, replayed_at = $replayed_at::bigint, replayed_address = $replayed_address,
+    replayed_user_agent = $replayed_user_agent
   WHERE id = $id AND revoked_at IS NULL RETURNING id`;
 
 const REVOKE_FAMILY_TOKENS = `UPDATE refresh_token SET revoked_at = $now::bigint, revoked_reason = $reason

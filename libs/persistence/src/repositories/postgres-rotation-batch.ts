@@ -93,6 +93,8 @@ export class PostgresRotationBatch {
             units.map((u) => u.request.draft.token_hash),
             units.map((u) => u.request.draft.idle_expires_at),
             units.map((u) => u.request.draft.dpop_jkt ?? null),
+            units.map((u) => u.request.draft.used_from?.address ?? null),
+            units.map((u) => u.request.draft.used_from?.user_agent ?? null),
           ],
         })
       ).rows;
@@ -118,6 +120,8 @@ export class PostgresRotationBatch {
           request.draft.token_hash,
           request.draft.idle_expires_at,
           request.draft.dpop_jkt ?? null,
+          request.draft.used_from?.address ?? null,
+          request.draft.used_from?.user_agent ?? null,
         ],
       });
       resolve(rows[0] ?? null);
@@ -129,13 +133,15 @@ export class PostgresRotationBatch {
 
 /**
  * One rotation: read the token with its family and its user's standing, mark it used if it is
- * rotatable (`rotatableSql`, the rule of rotation-rule.ts), insert the successor. Row locking makes the conditional UPDATE safe
+ * rotatable (`rotatableSql`, the rule of rotation-rule.ts) with where the request came from ($8 address,
+ * $9 User-Agent), insert the successor. Row locking makes the conditional UPDATE safe
  * against concurrent rotations on any instance (the loser sees used_at set and writes nothing).
  */
 export const ROTATE_BY_HASH = `WITH presented AS (
     ${SELECT_TOKEN_WITH_FAMILY} WHERE t.token_hash = $1),
   used AS (
-    UPDATE refresh_token t SET used_at = $2::bigint, last_used_at = $2::bigint
+    UPDATE refresh_token t SET used_at = $2::bigint, last_used_at = $2::bigint, used_address = $8::text,
+      used_user_agent = $9::text
     FROM presented p
     WHERE t.id = p.id AND ${rotatableSql({ read: 'p', row: 't', clientId: '$3', now: '$2::bigint', jkt: '$7::text' })}
     RETURNING t.id),
@@ -149,18 +155,22 @@ export const ROTATE_BY_HASH = `WITH presented AS (
 /**
  * The same for many rotations, one per element of the arrays ($1 hashes, $2 instants, $3 client
  * ids, $4 successor ids, $5 successor hashes, $6 successor idle expiries, $7 the DPoP key thumbprints
- * the requests proved, or nulls), answered by ordinal.
+ * the requests proved, or nulls, $8 and $9 the requests' addresses and User-Agents, or nulls), answered by
+ * ordinal.
  * When one token is presented twice, UPDATE ... FROM updates its row once, from one of the joined
  * presentations, and RETURNING names that one: only it gets the successor.
  */
 export const ROTATE_BY_HASH_BATCH = `WITH input AS (
-    SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[])
-      WITH ORDINALITY AS i (token_hash, now, client_id, successor_id, successor_hash, idle_expires_at, dpop_jkt, ord)),
+    SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[],
+      $8::text[], $9::text[])
+      WITH ORDINALITY AS i (token_hash, now, client_id, successor_id, successor_hash, idle_expires_at, dpop_jkt,
+        used_address, used_user_agent, ord)),
   presented AS (
     SELECT i.ord, s.* FROM input i
     CROSS JOIN LATERAL (${SELECT_TOKEN_WITH_FAMILY} WHERE t.token_hash = i.token_hash) s),
   used AS (
-    UPDATE refresh_token t SET used_at = i.now, last_used_at = i.now
+    UPDATE refresh_token t SET used_at = i.now, last_used_at = i.now, used_address = i.used_address,
+      used_user_agent = i.used_user_agent
     FROM presented p JOIN input i ON i.ord = p.ord
     WHERE t.id = p.id AND ${rotatableSql({ read: 'p', row: 't', clientId: 'i.client_id', now: 'i.now', jkt: 'i.dpop_jkt' })}
     RETURNING p.ord),

@@ -1,4 +1,5 @@
 import type { RefreshTokenKey } from '#oauth';
+import type { RequestOrigin } from '../request-origin.js';
 import { isRotatable } from './rotation-rule.js';
 import type { SecurityEventDraft } from './security-event.repository.js';
 
@@ -48,6 +49,21 @@ export interface SuccessorDraft {
    * token of a bound family is rotated only with its family's key (rotation-rule.ts).
    */
   dpop_jkt?: string | null;
+  /**
+   * Where the request rotating the parent came from (`requestOrigin`, already bounded): stored on the
+   * parent by the statement that marks it used, so the family's lineage shows who used each token.
+   */
+  used_from?: RequestOrigin;
+}
+
+/**
+ * RFC 9700 4.14: what a replay that revokes a family leaves on it, written by the statement that revokes
+ * (so only the first replay, the one that revokes, is kept).
+ */
+export interface ReplayEvidence {
+  /** The refresh token presented again; null when the replay was of the authorization code. */
+  token_id: string | null;
+  from: RequestOrigin;
 }
 
 export interface PresentedRotation {
@@ -90,6 +106,21 @@ export type CodeRedemption = 'redeemed' | 'already_used' | 'user_changed';
 
 /** How a retry within the reuse interval ended: a new successor, a revoked family, or a replay. */
 export type Reissue = 'reissued' | 'revoked' | 'replay';
+
+/** The family row's replay columns for a revocation at `now`: all null when it is not for a replay. */
+export function replayColumns(now: number, replay: ReplayEvidence | undefined) {
+  return {
+    replayed_token_id: replay?.token_id ?? null,
+    replayed_at: replay ? now : null,
+    replayed_address: replay?.from.address ?? null,
+    replayed_user_agent: replay?.from.user_agent ?? null,
+  };
+}
+
+/** The token row's columns of where the request that uses it came from: null when unknown. */
+export function usedColumns(from: RequestOrigin | undefined) {
+  return { used_address: from?.address ?? null, used_user_agent: from?.user_agent ?? null };
+}
 
 /** At least one of subject and client_id. */
 export interface FamilyFilter {
@@ -159,10 +190,15 @@ export abstract class RefreshTokenRepository {
     token: NewRefreshToken | null,
   ): Promise<CodeRedemption>;
   /**
-   * Marks `presentedId` used and inserts `successor`, atomically; false when the token was
-   * already used or revoked (nothing is written then).
+   * Marks `presentedId` used (with `usedFrom`, where the request came from) and inserts `successor`,
+   * atomically; false when the token was already used or revoked (nothing is written then).
    */
-  abstract rotate(presentedId: string, now: number, successor: NewRefreshToken): Promise<boolean>;
+  abstract rotate(
+    presentedId: string,
+    now: number,
+    successor: NewRefreshToken,
+    usedFrom?: RequestOrigin,
+  ): Promise<boolean>;
   /**
    * The refresh grant's common case: finds the presented token (`find`) and, when `isRotatable` (rotation-rule.ts),
    * rotates it into the drafted successor, atomically. Answers the token as read either way, so that
@@ -171,7 +207,7 @@ export abstract class RefreshTokenRepository {
   async rotatePresented(key: RefreshTokenKey, now: number, draft: SuccessorDraft): Promise<PresentedRotation> {
     const token = await this.find(key);
     if (!token || !isRotatable(token, draft.client_id, now, draft.dpop_jkt ?? null)) return { token, rotated: false };
-    return { token, rotated: await this.rotate(token.id, now, successorOf(token, draft, now)) };
+    return { token, rotated: await this.rotate(token.id, now, successorOf(token, draft, now), draft.used_from) };
   }
   /**
    * Another successor of an already rotated token (`successor.parent_id`, reuse interval), atomically:
@@ -196,6 +232,7 @@ export abstract class RefreshTokenRepository {
   /**
    * Revokes the family and every token in it; records `audit` (a revocation is never without its record), and the `events` for the family's client
    * when it has a security_event_endpoint, in the same transaction (nothing when it was revoked already).
+   * A revocation for a replay stores its `replay` evidence on the family, in the statement that revokes it.
    */
   abstract revokeFamily(
     familyId: string,
@@ -203,5 +240,6 @@ export abstract class RefreshTokenRepository {
     now: number,
     audit: AuditRecord,
     events?: SecurityEventDraft,
+    replay?: ReplayEvidence,
   ): Promise<boolean>;
 }

@@ -10,7 +10,11 @@ import {
   NewRefreshToken,
   RefreshTokenRepository,
   RefreshTokenWithFamily,
+  type ReplayEvidence,
+  replayColumns,
+  usedColumns,
 } from './refresh-token.repository.js';
+import type { RequestOrigin } from '../request-origin.js';
 import {
   INSERT_AUDIT,
   INSERT_FAMILY,
@@ -80,14 +84,17 @@ export class SqliteRefreshTokenRepository extends RefreshTokenRepository {
     );
     this.successorUsed = named(SUCCESSOR_USED);
     this.markUsed = named(
-      `UPDATE refresh_token SET used_at = $now, last_used_at = $now WHERE id = $id AND ${rowRotatableSql('refresh_token')}`,
+      `UPDATE refresh_token SET used_at = $now, last_used_at = $now, used_address = $used_address,
+       used_user_agent = $used_user_agent WHERE id = $id AND ${rowRotatableSql('refresh_token')}`,
     );
     this.familyActive = named('SELECT 1 AS ok FROM refresh_token_family WHERE id = $id AND revoked_at IS NULL');
     this.touchToken = named(
       'UPDATE refresh_token SET last_used_at = $now, expires_at = $expires_at WHERE id = $id AND revoked_at IS NULL',
     );
     this.revokeFamilyRow = named(
-      'UPDATE refresh_token_family SET revoked_at = $now, revoked_reason = $reason WHERE id = $id AND revoked_at IS NULL',
+      `UPDATE refresh_token_family SET revoked_at = $now, revoked_reason = $reason, replayed_token_id = $replayed_token_id,
+       replayed_at = $replayed_at, replayed_address = $replayed_address, replayed_user_agent = $replayed_user_agent
+       WHERE id = $id AND revoked_at IS NULL`,
     );
     this.revokeFamilyTokens = named(
       'UPDATE refresh_token SET revoked_at = $now, revoked_reason = $reason WHERE family_id = $id AND revoked_at IS NULL',
@@ -134,9 +141,10 @@ export class SqliteRefreshTokenRepository extends RefreshTokenRepository {
     });
   }
 
-  rotate(presentedId: string, now: number, successor: NewRefreshToken): Promise<boolean> {
+  rotate(presentedId: string, now: number, successor: NewRefreshToken, usedFrom?: RequestOrigin): Promise<boolean> {
+    const used = { id: presentedId, now, ...usedColumns(usedFrom) };
     return this.batch.run(() => {
-      if (this.markUsed.run({ id: presentedId, now }).changes !== 1) return false;
+      if (this.markUsed.run(used).changes !== 1) return false;
       this.insertToken.run(successor);
       return true;
     });
@@ -194,9 +202,11 @@ export class SqliteRefreshTokenRepository extends RefreshTokenRepository {
     now: number,
     audit: AuditRecord,
     events?: SecurityEventDraft,
+    replay?: ReplayEvidence,
   ): Promise<boolean> {
     return this.db.transaction(() => {
-      const changed = this.revokeFamilyRow.run({ id: familyId, now, reason }).changes === 1;
+      const family = { id: familyId, now, reason, ...replayColumns(now, replay) };
+      const changed = this.revokeFamilyRow.run(family).changes === 1;
       this.revokeFamilyTokens.run({ id: familyId, now, reason });
       if (changed && events) events.queued += this.queueForFamily.all(familyOutboxParams(events, familyId, now)).length;
       if (changed) this.insertAudit.run(audit);

@@ -166,6 +166,55 @@ describe('FakeRefreshTokenRepository', () => {
     expect(repos.auditEvents.events.map((e) => e.id)).toEqual(['audit-1']);
   });
 
+  it('stores where the rotating request came from on the token it used, and nothing on a refused one', async () => {
+    const from = { address: '203.0.113.7', user_agent: 'RightfulApp/1.0' };
+    const next = { ...draft(), used_from: from };
+    expect((await repos.refreshTokens.rotatePresented(keyOf(first.value), NOW, next)).rotated).toBe(true);
+    const thief = { ...draft(), used_from: { address: '198.51.100.23', user_agent: 'curl/8.5.0' } };
+    expect((await repos.refreshTokens.rotatePresented(keyOf(first.value), NOW, thief)).rotated).toBe(false);
+
+    expect(repos.refreshTokens.token(first.id)).toMatchObject({
+      used_address: from.address,
+      used_user_agent: from.user_agent,
+    });
+    expect(repos.refreshTokens.token(next.id)).toMatchObject({ used_address: null, used_user_agent: null });
+  });
+
+  it('keeps the replay evidence of the revocation that revoked the family only', async () => {
+    const firstReplay = { token_id: first.id, from: { address: '198.51.100.23', user_agent: 'curl/8.5.0' } };
+    const later = { token_id: first.id, from: { address: '192.0.2.9', user_agent: 'other' } };
+    expect(
+      await repos.refreshTokens.revokeFamily(familyId, 'replay_detected', NOW, AUDIT, undefined, firstReplay),
+    ).toBe(true);
+    expect(
+      await repos.refreshTokens.revokeFamily(
+        familyId,
+        'replay_detected',
+        NOW + HOUR,
+        { ...AUDIT, id: 'a2' },
+        undefined,
+        later,
+      ),
+    ).toBe(false);
+
+    expect(repos.refreshTokens.family(familyId)).toMatchObject({
+      replayed_token_id: first.id,
+      replayed_at: NOW,
+      replayed_address: '198.51.100.23',
+      replayed_user_agent: 'curl/8.5.0',
+    });
+  });
+
+  it('leaves the replay evidence empty for a revocation that is not a replay', async () => {
+    expect(await repos.refreshTokens.revokeFamily(familyId, 'admin', NOW, AUDIT)).toBe(true);
+    expect(repos.refreshTokens.family(familyId)).toMatchObject({
+      replayed_token_id: null,
+      replayed_at: null,
+      replayed_address: null,
+      replayed_user_agent: null,
+    });
+  });
+
   it('revokes the active families matching a filter and counts them in the audit reason', async () => {
     expect(await repos.refreshTokens.revokeMatching({ client_id: 'client-b' }, 'admin', NOW, AUDIT)).toBe(0);
     expect(await repos.refreshTokens.revokeMatching({ subject: 'user-1' }, 'admin', NOW, { ...AUDIT, id: 'a2' })).toBe(

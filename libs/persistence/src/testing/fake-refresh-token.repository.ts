@@ -8,7 +8,11 @@ import {
   type Reissue,
   RefreshTokenRepository,
   type RefreshTokenWithFamily,
+  type ReplayEvidence,
+  replayColumns,
+  usedColumns,
 } from '../repositories/refresh-token.repository.js';
+import type { RequestOrigin } from '../request-origin.js';
 import type { SecurityEventDraft } from '../repositories/security-event.repository.js';
 import { ROTATION_CONDITIONS, SUPERSEDED } from '../repositories/rotation-rule.js';
 import type { FakeAuditEventRepository } from './fake-audit-event.repository.js';
@@ -20,10 +24,16 @@ import { uniqueViolation } from './in-memory-table.js';
 export interface StoredFamily extends NewFamily {
   revoked_at: number | null;
   revoked_reason: string | null;
+  replayed_token_id: string | null;
+  replayed_at: number | null;
+  replayed_address: string | null;
+  replayed_user_agent: string | null;
 }
 
 export interface StoredRefreshToken extends NewRefreshToken {
   used_at: number | null;
+  used_address: string | null;
+  used_user_agent: string | null;
   last_used_at: number | null;
   revoked_at: number | null;
   revoked_reason: string | null;
@@ -109,12 +119,17 @@ export class FakeRefreshTokenRepository extends RefreshTokenRepository {
     return 'redeemed';
   }
 
-  async rotate(presentedId: string, now: number, successor: NewRefreshToken): Promise<boolean> {
+  async rotate(
+    presentedId: string,
+    now: number,
+    successor: NewRefreshToken,
+    usedFrom?: RequestOrigin,
+  ): Promise<boolean> {
     const presented = this.tokens.get(presentedId);
     if (!presented) return false;
     const view = this.joined(presented);
     if (!ON_ROW.every((c) => c.holds(view, view.family_client_id, now))) return false;
-    this.tokens.set(presentedId, { ...presented, used_at: now, last_used_at: now });
+    this.tokens.set(presentedId, { ...presented, used_at: now, last_used_at: now, ...usedColumns(usedFrom) });
     this.insertToken(successor);
     return true;
   }
@@ -171,10 +186,17 @@ export class FakeRefreshTokenRepository extends RefreshTokenRepository {
     now: number,
     audit: AuditRecord,
     events?: SecurityEventDraft,
+    replay?: ReplayEvidence,
   ): Promise<boolean> {
     const family = this.families.get(familyId);
     const changed = family !== undefined && family.revoked_at === null;
-    if (changed) this.families.set(familyId, { ...family, revoked_at: now, revoked_reason: reason });
+    if (changed)
+      this.families.set(familyId, {
+        ...family,
+        revoked_at: now,
+        revoked_reason: reason,
+        ...replayColumns(now, replay),
+      });
     for (const token of this.tokensOf(familyId)) if (token.revoked_at === null) this.revokeToken(token, now, reason);
     if (changed) this.audit.append(audit);
     if (changed && events)
@@ -212,13 +234,20 @@ export class FakeRefreshTokenRepository extends RefreshTokenRepository {
 
   private insertFamily(family: NewFamily): void {
     if (this.families.has(family.id)) throw uniqueViolation(`refresh_token_family.id ${family.id}`);
-    this.families.set(family.id, { ...family, revoked_at: null, revoked_reason: null });
+    this.families.set(family.id, { ...family, revoked_at: null, revoked_reason: null, ...replayColumns(0, undefined) });
   }
 
   private insertToken(token: NewRefreshToken): void {
     if (this.tokens.has(token.id)) throw uniqueViolation(`refresh_token.id ${token.id}`);
     if (!this.families.has(token.family_id)) throw new Error(`foreign key: no family ${token.family_id}`);
-    this.tokens.set(token.id, { ...token, used_at: null, last_used_at: null, revoked_at: null, revoked_reason: null });
+    this.tokens.set(token.id, {
+      ...token,
+      used_at: null,
+      ...usedColumns(undefined),
+      last_used_at: null,
+      revoked_at: null,
+      revoked_reason: null,
+    });
   }
 
   private revokeToken(token: StoredRefreshToken, now: number, reason: string): void {

@@ -46,6 +46,11 @@ export class ListRefreshTokensQueryDto extends PageQueryDto {
 export class RefreshTokenDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ format: 'uuid' }) family_id: string;
+  @ApiProperty({
+    description: "The family's lineage (GET): every token of it, where each was used from, and any replay",
+    example: '/admin/refresh-token-families/0193a3f2-7c1e-7b2a-9d4e-5f6a7b8c9d0e',
+  })
+  family_url: string;
   @ApiProperty() client_id: string;
   @ApiProperty({ description: 'The user id (sub)' }) subject: string;
   @ApiProperty({ example: 'read write' }) scope: string;

@@ -151,6 +151,23 @@ describe(AuthorizationCodeGrant.name, () => {
       expect(await t.metrics.scrape()).toMatch(/^oauth_authorization_code_reuse_detected_total 1$/m);
     });
 
+    it('keeps where the replaying request came from on the family it revokes (no token id: a code was replayed)', async () => {
+      const { code, verifier } = await issueCode();
+      await exchange(code, { code_verifier: verifier });
+      const familyId = (await storedCode(code)).family_id!;
+      t.clock.advance(SECOND);
+      const params = { grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, code_verifier: verifier };
+
+      await refusalOf(t.registry.handle(params, client, { address: '198.51.100.23', userAgent: 'Thief/1.0\r\n' }));
+
+      expect(t.repos.refreshTokens.family(familyId)).toMatchObject({
+        replayed_token_id: null,
+        replayed_at: T0 + SECOND,
+        replayed_address: '198.51.100.23',
+        replayed_user_agent: 'Thief/1.0',
+      });
+    });
+
     it('is detected after the code expired too', async () => {
       const { code, verifier } = await issueCode();
       await exchange(code, { code_verifier: verifier });

@@ -1,7 +1,14 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '#config';
 import { GrantType, InvalidGrantError, SecretPrefix, hasSecretShape, scopeList } from '#oauth';
-import { AuthorizationCodeEntity, ClientEntity, RefreshTokenRepository, RevocationReason } from '#persistence';
+import {
+  AuthorizationCodeEntity,
+  ClientEntity,
+  RefreshTokenRepository,
+  type RequestOrigin,
+  RevocationReason,
+  requestOrigin,
+} from '#persistence';
 import { AuthorizationCodesService } from '../../authorization/authorization-codes.service.js';
 import { RefreshTokenRevocation } from '../../revocation/refresh-token-revocation.service.js';
 import { AuthorizationCodeParams } from '../dto/grant-params.dto.js';
@@ -29,10 +36,12 @@ export class AuthorizationCodeGrant implements GrantHandler {
     private readonly revocation: RefreshTokenRevocation,
   ) {}
 
-  async handle(params: TokenRequestParams, client: ClientEntity, { dpop }: GrantContext): Promise<TokenResponse> {
+  async handle(params: TokenRequestParams, client: ClientEntity, context: GrantContext): Promise<TokenResponse> {
     const { code, redirect_uri, code_verifier } = grantParams(AuthorizationCodeParams, params);
+    const { dpop } = context;
+    const from = () => requestOrigin(context.address, context.userAgent);
     const record = await this.findCode(code, client);
-    if (record.used_at !== null) return this.replayed(record, client);
+    if (record.used_at !== null) return this.replayed(record, client, from());
     this.checkBindings(record, redirect_uri, code_verifier);
     // RFC 9449 10: a code requested with dpop_jkt is exchanged only with a proof of that key.
     if (record.dpop_jkt && record.dpop_jkt !== dpop?.jkt)
@@ -50,7 +59,8 @@ export class AuthorizationCodeGrant implements GrantHandler {
     );
     // The user was disabled, deleted or changed password since signing in: nothing was written.
     if (redeemed === 'user_changed') throw invalid();
-    if (redeemed === 'already_used') return this.replayed((await this.codes.findByValue(code)) ?? record, client);
+    if (redeemed === 'already_used')
+      return this.replayed((await this.codes.findByValue(code)) ?? record, client, from());
     return this.issuer.respond(
       { grantType: this.grantType, client, subject: record.user_id, scope, familyId: family.id, dpop },
       withRefresh ? first.value : undefined,
@@ -87,15 +97,19 @@ export class AuthorizationCodeGrant implements GrantHandler {
       throw new InvalidGrantError('code_verifier does not match the code_challenge');
   }
 
-  /** RFC 6749 4.1.2: a code used twice revokes what was issued from it. */
-  private async replayed(record: AuthorizationCodeEntity, client: ClientEntity): Promise<never> {
+  /** RFC 6749 4.1.2: a code used twice revokes what was issued from it, keeping on the family where it came from. */
+  private async replayed(record: AuthorizationCodeEntity, client: ClientEntity, from: RequestOrigin): Promise<never> {
     this.metrics.authorizationCodeReuseDetected();
     if (record.family_id !== null) {
       await this.revocation.revokeFamily(
         record.family_id,
         RevocationReason.CodeReplay,
         'authorization_code.reuse_detected',
-        { actor: `client:${client.client_id}`, reason: `authorization code ${record.id} presented again` },
+        {
+          actor: `client:${client.client_id}`,
+          reason: `authorization code ${record.id} presented again`,
+          replay: { token_id: null, from },
+        },
       );
       this.logger.warn(`authorization code reuse: family ${record.family_id} of client ${client.client_id} revoked`);
     }

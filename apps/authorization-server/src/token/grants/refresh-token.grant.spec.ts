@@ -317,6 +317,59 @@ describe(RefreshTokenGrant.name, () => {
     });
   });
 
+  describe('where each request came from (RFC 9700 4.14 forensics)', () => {
+    const RIGHTFUL = { address: '203.0.113.7', userAgent: 'RightfulApp/1.0' };
+    const THIEF = { address: '198.51.100.23', userAgent: 'curl/8.5.0' };
+    const refreshFrom = (from: { address: string; userAgent?: string }, value: string, scope?: string) =>
+      t.registry.handle({ grant_type: 'refresh_token', refresh_token: value, scope }, client, from);
+
+    it('stores the address and User-Agent of the rotating request on the token it used', async () => {
+      const second = (await refreshFrom(RIGHTFUL, family.value)).refresh_token!;
+      expect(stored(family.value)).toMatchObject({
+        used_address: RIGHTFUL.address,
+        used_user_agent: RIGHTFUL.userAgent,
+      });
+      expect(stored(second)).toMatchObject({ used_address: null, used_user_agent: null });
+
+      // With a scope the grant rotates through another path: the same is stored.
+      await refreshFrom({ address: '192.0.2.5' }, second, 'read');
+      expect(stored(second)).toMatchObject({ used_address: '192.0.2.5', used_user_agent: null });
+    });
+
+    it('stores the User-Agent bounded to 200 characters, without control characters', async () => {
+      await refreshFrom({ address: '192.0.2.5', userAgent: `A\u0007${'b'.repeat(300)}` }, family.value);
+      expect(stored(family.value).used_user_agent).toBe(`A${'b'.repeat(199)}`);
+    });
+
+    it('keeps the replaying request on the family it revokes, the rightful use on the successor', async () => {
+      const second = (await refreshFrom(RIGHTFUL, family.value)).refresh_token!;
+      await refreshFrom(RIGHTFUL, second);
+      t.clock.advance(SECOND);
+
+      await refusalOf(refreshFrom(THIEF, family.value));
+
+      expect(storedFamily()).toMatchObject({
+        revoked_reason: RevocationReason.Replay,
+        replayed_token_id: t.tokenId(family.value),
+        replayed_at: T0 + SECOND,
+        replayed_address: THIEF.address,
+        replayed_user_agent: THIEF.userAgent,
+      });
+      expect(stored(second)).toMatchObject({ used_address: RIGHTFUL.address, used_user_agent: RIGHTFUL.userAgent });
+    });
+
+    it('keeps the replay of a token a retry replaced too', async () => {
+      await t.repos.clients.update(client.client_id, { refresh_token_reuse_interval: 60 });
+      client = await t.reload(client);
+      const replaced = (await refreshFrom(RIGHTFUL, family.value)).refresh_token!;
+      await refreshFrom(RIGHTFUL, family.value);
+
+      await refusalOf(refreshFrom(THIEF, replaced));
+
+      expect(storedFamily()).toMatchObject({ replayed_token_id: t.tokenId(replaced), replayed_address: THIEF.address });
+    });
+  });
+
   describe('reuse interval (retries)', () => {
     beforeEach(async () => {
       await t.repos.clients.update(client.client_id, { refresh_token_reuse_interval: 60 });

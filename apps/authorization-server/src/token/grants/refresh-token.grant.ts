@@ -13,8 +13,10 @@ import {
   ClientEntity,
   RefreshTokenRepository,
   RefreshTokenWithFamily,
+  type RequestOrigin,
   RevocationReason,
   type RotationRefusal,
+  requestOrigin,
   rotationRefusal,
 } from '#persistence';
 import { RefreshTokenRevocation } from '../../revocation/refresh-token-revocation.service.js';
@@ -52,26 +54,29 @@ export class RefreshTokenGrant implements GrantHandler {
     private readonly revocation: RefreshTokenRevocation,
   ) {}
 
-  async handle(params: TokenRequestParams, client: ClientEntity, { dpop }: GrantContext): Promise<TokenResponse> {
+  async handle(params: TokenRequestParams, client: ClientEntity, context: GrantContext): Promise<TokenResponse> {
     const { refresh_token, scope } = grantParams(RefreshTokenParams, params);
     const key = refreshTokenKey(refresh_token);
     if (!key) throw invalid();
+    const { dpop } = context;
+    // RFC 9700 4.14: where the request came from, kept with the token it uses (or on the family a replay revokes).
+    const from = requestOrigin(context.address, context.userAgent);
     if (scope === undefined && client.refresh_token_rotation) {
       // The common case in one atomic step (one round trip on PostgreSQL): find, check, rotate.
-      const next = this.issuer.successorDraft(client, dpop);
+      const next = this.issuer.successorDraft(client, dpop, from);
       const { token, rotated } = await this.tokens.rotatePresented(key, this.clock.now(), next.draft);
       if (rotated && token) {
         this.metrics.refreshTokenRotated();
         return this.respond(token, client, stillAllowed(token, client), next.value, dpop);
       }
       // Not rotated: unknown, bound to another client or DPoP key, revoked, expired, user changed, used before, or a lost race.
-      const usable = await this.usable(token, client, dpop);
-      return this.respond(usable, client, stillAllowed(usable, client), await this.renew(usable, client), dpop);
+      const usable = await this.usable(token, client, dpop, from);
+      return this.respond(usable, client, stillAllowed(usable, client), await this.renew(usable, client, from), dpop);
     }
-    const token = await this.usable(await this.tokens.find(key), client, dpop);
+    const token = await this.usable(await this.tokens.find(key), client, dpop, from);
     // RFC 6749 6: absent scope means the scope originally granted; wider is invalid_scope.
     const granted = narrowScope(scope, stillAllowed(token, client));
-    return this.respond(token, client, granted, await this.renew(token, client), dpop);
+    return this.respond(token, client, granted, await this.renew(token, client, from), dpop);
   }
 
   private respond(
@@ -96,17 +101,22 @@ export class RefreshTokenGrant implements GrantHandler {
     token: RefreshTokenWithFamily | null,
     client: ClientEntity,
     dpop: DpopProof | undefined,
+    from: RequestOrigin,
   ): Promise<RefreshTokenWithFamily> {
     // RFC 9449 5: a bound family's token only with a proof of its key (refused before anything else is told).
     const refusal = rotationRefusal(token, client.client_id, this.clock.now(), dpop?.jkt ?? null);
     if (token && (refusal === null || refusal === 'used')) return token;
     // A token a retry replaced: it was handed out, so presenting it again is a replay.
-    if (token && refusal === 'replayed') return this.replayed(token, client);
+    if (token && refusal === 'replayed') return this.replayed(token, client, from);
     throw new InvalidGrantError(REFUSED[refusal as keyof typeof REFUSED]);
   }
 
   /** Rotates the token (or slides it when the client does not rotate); answers the successor. */
-  private async renew(token: RefreshTokenWithFamily, client: ClientEntity): Promise<string | undefined> {
+  private async renew(
+    token: RefreshTokenWithFamily,
+    client: ClientEntity,
+    from: RequestOrigin,
+  ): Promise<string | undefined> {
     const now = this.clock.now();
     if (!client.refresh_token_rotation) {
       if (!(await this.tokens.touch(token.id, now, this.issuer.idleExpiry(client, token.family_expires_at)))) {
@@ -116,13 +126,13 @@ export class RefreshTokenGrant implements GrantHandler {
     }
     if (token.used_at === null) {
       const next = this.issuer.successor(client, token);
-      if (await this.tokens.rotate(token.id, now, next.record)) {
+      if (await this.tokens.rotate(token.id, now, next.record, from)) {
         this.metrics.refreshTokenRotated();
         return next.value;
       }
     }
     // Used before, or lost the race to a concurrent request: find out which case this is.
-    return this.onReuse((await this.tokens.findById(token.id)) ?? token, client);
+    return this.onReuse((await this.tokens.findById(token.id)) ?? token, client, from);
   }
 
   /**
@@ -130,7 +140,7 @@ export class RefreshTokenGrant implements GrantHandler {
    * the reuse interval whose successor was not used yet; the retry's successor replaces the earlier one,
    * so the family never holds two live tokens.
    */
-  private async onReuse(token: RefreshTokenWithFamily, client: ClientEntity): Promise<string> {
+  private async onReuse(token: RefreshTokenWithFamily, client: ClientEntity, from: RequestOrigin): Promise<string> {
     if (token.revoked_at !== null || token.family_revoked_at !== null)
       throw new InvalidGrantError('the refresh token has been revoked');
     const now = this.clock.now();
@@ -141,14 +151,16 @@ export class RefreshTokenGrant implements GrantHandler {
       if (outcome === 'reissued') return next.value;
       if (outcome === 'revoked') throw new InvalidGrantError('the refresh token has been revoked');
     }
-    return this.replayed(token, client);
+    return this.replayed(token, client, from);
   }
 
-  private async replayed(token: RefreshTokenWithFamily, client: ClientEntity): Promise<never> {
+  /** RFC 9700 4.14.2: revokes the family, keeping on it which token came again and from where. */
+  private async replayed(token: RefreshTokenWithFamily, client: ClientEntity, from: RequestOrigin): Promise<never> {
     this.metrics.refreshTokenReuseDetected();
     await this.revocation.revokeFamily(token.family_id, RevocationReason.Replay, 'refresh_token.reuse_detected', {
       actor: `client:${client.client_id}`,
       reason: `rotated token ${token.id} presented again`,
+      replay: { token_id: token.id, from },
     });
     this.logger.warn(`refresh token reuse detected: family ${token.family_id} of client ${client.client_id} revoked`);
     throw new InvalidGrantError('the refresh token was already used; the grant has been revoked');
