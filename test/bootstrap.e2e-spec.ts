@@ -87,6 +87,7 @@ describe('bootstrap: admin client and migrations', () => {
         'DeviceAuthorization1765300000000',
         expect.stringMatching(/^SecurityEvents(Sqlite|Postgres)1765400000000$/),
         expect.stringMatching(/^FamilyLineage(Sqlite|Postgres)1765500000000$/),
+        ...(TEST_DIALECT === 'sqlite' ? ['KeysNotNullSqlite1765600000000'] : []),
       ]);
       if (TEST_DIALECT === 'postgres') {
         const options = await t.app

@@ -1,5 +1,6 @@
 import type { DataSource, EntityMetadata, Table } from 'typeorm';
 import { ENTITIES } from '#persistence';
+import { GUARDED_KEYS, keyGuardTriggers } from '../libs/persistence/src/migrations/1765600000000-keys-not-null.js';
 import { migratedDataSource } from './support/migrated-data-source.js';
 import { TEST_DIALECT, type TestDatabase, createTestDatabase } from './support/test-database.js';
 
@@ -80,19 +81,33 @@ function fromEntity(metadata: EntityMetadata): TableShape {
 
 /**
  * SQLite lets a single-column PRIMARY KEY other than INTEGER hold NULL unless it says NOT NULL, and the
- * first migrations did not say it: such a column counts as not nullable here (TypeORM never writes NULL
- * there), and only there; every other column is compared as declared.
+ * earlier migrations did not say it: migration 1765600000000 guards each such key with two triggers that
+ * refuse NULL. Such a column counts as not nullable here only when both of its triggers exist; every other
+ * column is compared as declared (a new table must say NOT NULL).
  */
-const nullablePrimaryKey = TEST_DIALECT === 'sqlite';
+async function guardedTables(dataSource: DataSource): Promise<Set<string>> {
+  if (TEST_DIALECT !== 'sqlite') return new Set();
+  const triggers = new Set(
+    ((await dataSource.query(`SELECT name FROM sqlite_master WHERE type = 'trigger'`)) as { name: string }[]).map(
+      (r) => r.name,
+    ),
+  );
+  return new Set(
+    GUARDED_KEYS.map(([table]) => table).filter((table) => {
+      const names = keyGuardTriggers(table);
+      return triggers.has(names.insert) && triggers.has(names.update);
+    }),
+  );
+}
 
-function fromDatabase(table: Table): TableShape {
+function fromDatabase(table: Table, tableName: string, guarded: Set<string>): TableShape {
   const primaryKey = table.columns.filter((c) => c.isPrimary);
   const columns = Object.fromEntries(
     table.columns.map((c) => [
       c.name,
       {
         type: normaliseType(c.type, c.length),
-        nullable: c.isNullable && !(nullablePrimaryKey && c.isPrimary && primaryKey.length === 1),
+        nullable: c.isNullable && !(guarded.has(tableName) && c.isPrimary && primaryKey.length === 1),
         primary: c.isPrimary,
       },
     ]),
@@ -140,10 +155,11 @@ describe(`the schema the migrations build on ${TEST_DIALECT}`, () => {
     try {
       const loaded = await runner.getTables(names);
       const indexes = TEST_DIALECT === 'postgres' ? await postgresIndexes(dataSource) : undefined;
+      const guarded = await guardedTables(dataSource);
       tables = new Map(
         loaded.map((t) => {
           const name = dataSource.driver.parseTableName(t).tableName;
-          const shape = fromDatabase(t);
+          const shape = fromDatabase(t, name, guarded);
           return [name, indexes ? { ...shape, indexes: indexes.get(name) ?? {} } : shape];
         }),
       );
@@ -169,6 +185,18 @@ describe(`the schema the migrations build on ${TEST_DIALECT}`, () => {
       const built = tables.get(metadata.tableName)!;
       expect(built.columns).toEqual(fromEntity(metadata).columns);
     });
+
+    // SQLite only: PostgreSQL's primary keys are NOT NULL by definition.
+    if (TEST_DIALECT === 'sqlite')
+      it('refuses a NULL primary key', async () => {
+        const metadata = dataSource.getMetadata(entity);
+        const keys = metadata.primaryColumns.map((c) => c.databaseName);
+        const insert = `INSERT INTO ${metadata.tableName} (${keys.join(', ')}) VALUES (${keys.map(() => 'NULL').join(', ')})`;
+        // The message names the key column: the key's own guard refused, before any other column's constraint.
+        await expect(dataSource.query(insert)).rejects.toThrow(
+          new RegExp(`NOT NULL constraint failed: ${metadata.tableName}\\.(${keys.join('|')})`),
+        );
+      });
 
     it('has the indexes the entity declares (columns in order, uniqueness, partial or not)', () => {
       const metadata = dataSource.getMetadata(entity);

@@ -12,6 +12,7 @@ import { DpopBinding1765200000000 } from './1765200000000-dpop-binding.js';
 import { DeviceAuthorization1765300000000 } from './1765300000000-device-authorization.js';
 import { SecurityEvents1765400000000 } from './1765400000000-security-events.js';
 import { FamilyLineage1765500000000 } from './1765500000000-family-lineage.js';
+import { KeysNotNull1765600000000 } from './1765600000000-keys-not-null.js';
 import { migrationsFor } from './migration.js';
 
 /** Every migration, oldest first; each dialect runs the ones that have statements for it. */
@@ -30,6 +31,7 @@ const MIGRATIONS = [
   DeviceAuthorization1765300000000,
   SecurityEvents1765400000000,
   FamilyLineage1765500000000,
+  KeysNotNull1765600000000,
 ];
 
 export const SQLITE_MIGRATIONS = migrationsFor('sqlite', MIGRATIONS);

@@ -17,6 +17,7 @@ const RECORDED = {
     'DeviceAuthorization1765300000000',
     'SecurityEventsSqlite1765400000000',
     'FamilyLineageSqlite1765500000000',
+    'KeysNotNullSqlite1765600000000',
   ],
   postgres: [
     'InitialSchemaPostgres1764100000000',
