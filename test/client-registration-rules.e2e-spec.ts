@@ -1,5 +1,6 @@
 import { AdminApi } from './support/admin-api.js';
 import { ADMIN_CLIENT_ID, ADMIN_CLIENT_SECRET, type TestApp, startTestApp } from './support/test-app.js';
+import { bearerTokenResponse } from './support/token-response.js';
 
 const APP_CB = 'https://app.example/cb';
 const ADMIN_WITH_USER_GRANTS =
@@ -136,12 +137,7 @@ describe('client registration rules (RFC 9700), on POST and PATCH /admin/clients
         { id: ADMIN_CLIENT_ID, secret: ADMIN_CLIENT_SECRET },
       );
       expect(res.status).toBe(200);
-      expect(res.body).toEqual({
-        access_token: expect.any(String),
-        token_type: 'Bearer',
-        expires_in: 900,
-        scope: 'admin admin:read',
-      });
+      expect(res.body).toEqual(bearerTokenResponse('admin admin:read'));
       const list = await admin.get('/admin/clients', { limit: 1 });
       expect(list.status).toBe(200);
     });

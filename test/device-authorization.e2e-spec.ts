@@ -7,6 +7,7 @@ import { AdminApi, expectAdminError } from './support/admin-api.js';
 import { DEVICE_CODE_GRANT, DeviceUser, deviceFields } from './support/device-flow.js';
 import type { DeviceAuthorizationResponse } from '../apps/authorization-server/src/authorization/device-authorizations.service.js';
 import { type TestApp, ISSUER, basic, startTestApp } from './support/test-app.js';
+import { bearerTokenResponse } from './support/token-response.js';
 
 const USER_CODE = /^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$/;
 
@@ -240,12 +241,7 @@ describe('device authorization grant (RFC 8628)', () => {
       await approve(codes);
       const tokens = await t.token({ grant_type: DEVICE_CODE_GRANT, device_code: codes.device_code }, basic(console_));
       expect(tokens.status).toBe(200);
-      expect(tokens.body).toEqual({
-        access_token: expect.any(String),
-        token_type: 'Bearer',
-        expires_in: 900,
-        scope: 'read',
-      });
+      expect(tokens.body).toEqual(bearerTokenResponse('read'));
     });
 
     it('answers access_denied when the user denies', async () => {

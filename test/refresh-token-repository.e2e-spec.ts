@@ -3,6 +3,7 @@ import { type RefreshTokenKey, mintRefreshToken, refreshTokenKey, timeOrderedId 
 import {
   type AuditRecord,
   DatabaseHandle,
+  type FamilyRevocation,
   HousekeepingRepository,
   RefreshTokenListRepository,
   RefreshTokenRepository,
@@ -137,6 +138,16 @@ describe('refresh-token repository contract', () => {
     };
   }
 
+  /** Revokes family `id` at `now`, with an audit record of its own; `more` adds events or replay evidence. */
+  function revokeFamily(
+    id: string,
+    reason: string,
+    now: number,
+    more: Pick<FamilyRevocation, 'events' | 'replay'> = {},
+  ) {
+    return tokens.revokeFamily(id, { reason, now, audit: audit(id), ...more });
+  }
+
   function audit(targetId: string): AuditRecord {
     return {
       id: randomUUID(),
@@ -243,7 +254,7 @@ describe('refresh-token repository contract', () => {
       const parent = (await tokens.findById(f.tokenId))!;
       const retry = successorOf(parent, draft(T0 + 3 * SECOND).draft, T0 + 3 * SECOND);
       expect(await tokens.reissue(retry, T0 + 3 * SECOND)).toBe('replay');
-      expect(await tokens.revokeFamily(f.id, RevocationReason.Replay, T0 + 3 * SECOND, audit(f.id))).toBe(true);
+      expect(await revokeFamily(f.id, RevocationReason.Replay, T0 + 3 * SECOND)).toBe(true);
       for (const key of [f.key, b.key, c.key]) {
         const token = await tokens.find(key);
         expect(token!.family_revoked_at).toBe(T0 + 3 * SECOND);
@@ -252,7 +263,7 @@ describe('refresh-token repository contract', () => {
       const late = await tokens.rotatePresented(c.key, T0 + 4 * SECOND, draft(T0 + 4 * SECOND).draft);
       expect(late.rotated).toBe(false);
       expect(rotationRefusal(late.token, clientA, T0 + 4 * SECOND)).toBe('revoked');
-      expect(await tokens.revokeFamily(f.id, RevocationReason.Replay, T0 + 5 * SECOND, audit(f.id))).toBe(false);
+      expect(await revokeFamily(f.id, RevocationReason.Replay, T0 + 5 * SECOND)).toBe(false);
     });
 
     it('reissues a successor of a rotated token whose successor is unused, superseding that one', async () => {
@@ -404,9 +415,7 @@ describe('refresh-token repository contract', () => {
       const ended = await family({ subject: other, absolute: 10 * SECOND });
       const bySubject = await tokens.revokeMatching(
         { subject: other },
-        RevocationReason.UserDisabled,
-        T0 + HOUR / 2,
-        audit(other),
+        { reason: RevocationReason.UserDisabled, now: T0 + HOUR / 2, audit: audit(other) },
       );
       expect(bySubject).toBe(2);
       expect((await tokens.find(mine.key))!.family_revoked_at).toBe(T0 + HOUR / 2);
@@ -417,15 +426,16 @@ describe('refresh-token repository contract', () => {
       const b1 = await family({ client: clientB });
       const both = await family({ subject: other, client: clientB });
       expect(
-        await tokens.revokeMatching({ subject: other, client_id: clientB }, 'admin', T0 + HOUR / 2, audit(other)),
+        await tokens.revokeMatching(
+          { subject: other, client_id: clientB },
+          { reason: 'admin', now: T0 + HOUR / 2, audit: audit(other) },
+        ),
       ).toBe(1);
       expect((await tokens.find(both.key))!.family_revoked_at).not.toBeNull();
       expect((await tokens.find(b1.key))!.family_revoked_at).toBeNull();
       const byClient = await tokens.revokeMatching(
         { client_id: clientB },
-        RevocationReason.ClientDeleted,
-        T0 + HOUR / 2,
-        audit(clientB),
+        { reason: RevocationReason.ClientDeleted, now: T0 + HOUR / 2, audit: audit(clientB) },
       );
       expect(byClient).toBeGreaterThanOrEqual(1);
       expect((await tokens.find(b1.key))!.revoked_reason).toBe(RevocationReason.ClientDeleted);
@@ -437,8 +447,10 @@ describe('refresh-token repository contract', () => {
       const b = draft(T0 + SECOND);
       await tokens.rotatePresented(f.key, T0 + SECOND, b.draft);
       const record = audit(f.id);
-      expect(await tokens.revokeFamily(f.id, RevocationReason.Admin, T0 + 2 * SECOND, record)).toBe(true);
-      expect(await tokens.revokeFamily(f.id, RevocationReason.Admin, T0 + 3 * SECOND, audit(f.id))).toBe(false);
+      expect(
+        await tokens.revokeFamily(f.id, { reason: RevocationReason.Admin, now: T0 + 2 * SECOND, audit: record }),
+      ).toBe(true);
+      expect(await revokeFamily(f.id, RevocationReason.Admin, T0 + 3 * SECOND)).toBe(false);
       const rows = await query('SELECT revoked_at FROM refresh_token WHERE family_id = $id', { id: f.id });
       expect(rows.map((r) => Number(r.revoked_at))).toEqual([T0 + 2 * SECOND, T0 + 2 * SECOND]);
       expect(await query('SELECT id FROM audit_event WHERE target_id = $id', { id: f.id })).toEqual([
@@ -466,7 +478,7 @@ describe('refresh-token repository contract', () => {
     it('queues one family’s event for its client when it has an endpoint, and only when the family was active', async () => {
       const f = await family({ client: watched });
       const events = draftOf('refresh_token_reuse_detected');
-      expect(await tokens.revokeFamily(f.id, RevocationReason.Replay, T0 + SECOND, audit(f.id), events)).toBe(true);
+      expect(await revokeFamily(f.id, RevocationReason.Replay, T0 + SECOND, { events })).toBe(true);
       expect(events.queued).toBe(1);
       expect(await eventsOf(events.txn)).toEqual([
         {
@@ -478,14 +490,12 @@ describe('refresh-token repository contract', () => {
         },
       ]);
       const again = draftOf('refresh_token_reuse_detected');
-      expect(await tokens.revokeFamily(f.id, RevocationReason.Replay, T0 + 2 * SECOND, audit(f.id), again)).toBe(false);
+      expect(await revokeFamily(f.id, RevocationReason.Replay, T0 + 2 * SECOND, { events: again })).toBe(false);
       expect(again.queued).toBe(0);
       expect(await eventsOf(again.txn)).toEqual([]);
       const plain = await family({ client: clientA });
       const none = draftOf('refresh_token_family_revoked');
-      expect(await tokens.revokeFamily(plain.id, RevocationReason.Admin, T0 + SECOND, audit(plain.id), none)).toBe(
-        true,
-      );
+      expect(await revokeFamily(plain.id, RevocationReason.Admin, T0 + SECOND, { events: none })).toBe(true);
       expect(none.queued).toBe(0);
       expect(await eventsOf(none.txn)).toEqual([]);
     });
@@ -497,7 +507,10 @@ describe('refresh-token repository contract', () => {
       await family({ client: clientA, subject });
       const events = draftOf('user_disabled');
       expect(
-        await tokens.revokeMatching({ subject }, RevocationReason.UserDisabled, T0 + SECOND, audit(subject), events),
+        await tokens.revokeMatching(
+          { subject },
+          { reason: RevocationReason.UserDisabled, now: T0 + SECOND, audit: audit(subject), events },
+        ),
       ).toBe(3);
       expect(events.queued).toBe(1);
       const [row] = await eventsOf(events.txn);
@@ -514,7 +527,9 @@ describe('refresh-token repository contract', () => {
         { id: record.id, at: T0, a: 'x' },
       );
       const events = draftOf('refresh_token_family_revoked');
-      await expect(tokens.revokeFamily(f.id, RevocationReason.Admin, T0 + SECOND, record, events)).rejects.toThrow();
+      await expect(
+        tokens.revokeFamily(f.id, { reason: RevocationReason.Admin, now: T0 + SECOND, audit: record, events }),
+      ).rejects.toThrow();
       expect(await eventsOf(events.txn)).toEqual([]);
       expect((await tokens.find(f.key))!.family_revoked_at).toBeNull();
     });
@@ -528,7 +543,7 @@ describe('refresh-token repository contract', () => {
       const successor = draft(T0 + 4 * SECOND, lister);
       await tokens.rotatePresented(rotated.key, T0 + 4 * SECOND, successor.draft);
       const revoked = await family({ client: lister, at: T0 + SECOND });
-      await tokens.revokeFamily(revoked.id, RevocationReason.Admin, T0 + 5 * SECOND, audit(revoked.id));
+      await revokeFamily(revoked.id, RevocationReason.Admin, T0 + 5 * SECOND);
       const expiring = await family({ client: lister, at: T0 + 2 * SECOND, idle: 10 * SECOND });
       const now = T0 + 20 * SECOND;
 
@@ -656,16 +671,7 @@ describe('refresh-token repository contract', () => {
       expect(await usedFrom(f.tokenId)).toEqual({ used_address: origin.address, used_user_agent: origin.user_agent });
       const replayed = await family();
       const evidence = { token_id: replayed.tokenId, from: origin };
-      expect(
-        await tokens.revokeFamily(
-          replayed.id,
-          RevocationReason.Replay,
-          T0 + SECOND,
-          audit(replayed.id),
-          undefined,
-          evidence,
-        ),
-      ).toBe(true);
+      expect(await revokeFamily(replayed.id, RevocationReason.Replay, T0 + SECOND, { replay: evidence })).toBe(true);
       expect(await replayOf(replayed.id)).toMatchObject({
         replayed_address: origin.address,
         replayed_user_agent: origin.user_agent,
@@ -675,9 +681,7 @@ describe('refresh-token repository contract', () => {
     it('keeps the evidence of the replay that revoked the family, and of no later one', async () => {
       const f = await family();
       const first = { token_id: f.tokenId, from: B };
-      expect(await tokens.revokeFamily(f.id, RevocationReason.Replay, T0 + SECOND, audit(f.id), undefined, first)).toBe(
-        true,
-      );
+      expect(await revokeFamily(f.id, RevocationReason.Replay, T0 + SECOND, { replay: first })).toBe(true);
       const recorded = {
         replayed_token_id: f.tokenId,
         replayed_at: T0 + SECOND,
@@ -686,39 +690,19 @@ describe('refresh-token repository contract', () => {
       };
       expect(await replayOf(f.id)).toEqual(recorded);
       const later = { token_id: f.tokenId, from: A };
-      expect(
-        await tokens.revokeFamily(f.id, RevocationReason.Replay, T0 + 2 * SECOND, audit(f.id), undefined, later),
-      ).toBe(false);
+      expect(await revokeFamily(f.id, RevocationReason.Replay, T0 + 2 * SECOND, { replay: later })).toBe(false);
       expect(await replayOf(f.id)).toEqual(recorded);
 
       const none = { replayed_token_id: null, replayed_at: null, replayed_address: null, replayed_user_agent: null };
       const admin = await family();
-      expect(await tokens.revokeFamily(admin.id, RevocationReason.Admin, T0 + SECOND, audit(admin.id))).toBe(true);
+      expect(await revokeFamily(admin.id, RevocationReason.Admin, T0 + SECOND)).toBe(true);
       expect(await replayOf(admin.id)).toEqual(none);
-      expect(
-        await tokens.revokeFamily(
-          admin.id,
-          RevocationReason.Replay,
-          T0 + 2 * SECOND,
-          audit(admin.id),
-          undefined,
-          later,
-        ),
-      ).toBe(false);
+      expect(await revokeFamily(admin.id, RevocationReason.Replay, T0 + 2 * SECOND, { replay: later })).toBe(false);
       expect(await replayOf(admin.id)).toEqual(none);
 
       const code = await family();
       const codeReplay = { token_id: null, from: B };
-      expect(
-        await tokens.revokeFamily(
-          code.id,
-          RevocationReason.CodeReplay,
-          T0 + SECOND,
-          audit(code.id),
-          undefined,
-          codeReplay,
-        ),
-      ).toBe(true);
+      expect(await revokeFamily(code.id, RevocationReason.CodeReplay, T0 + SECOND, { replay: codeReplay })).toBe(true);
       expect(await replayOf(code.id)).toEqual({ ...recorded, replayed_token_id: null });
     });
 
@@ -800,9 +784,9 @@ describe('refresh-token repository contract', () => {
       ]);
 
       const evidence = { token_id: f.tokenId, from: B };
-      expect(await tokens.revokeFamily(f.id, RevocationReason.Replay, now, audit(f.id), undefined, evidence)).toBe(
-        true,
-      );
+      expect(
+        await tokens.revokeFamily(f.id, { reason: RevocationReason.Replay, now, audit: audit(f.id), replay: evidence }),
+      ).toBe(true);
       const revoked = (await list.lineage(f.id, now))!;
       expect(revoked).toMatchObject({ status: 'revoked', revoked_at: now, revoked_reason: 'replay_detected' });
       expect(revoked.replay).toEqual({ token_id: f.tokenId, presented_at: now, from: B });
@@ -826,9 +810,9 @@ describe('refresh-token repository contract', () => {
       const rotated = draft(T0 + SECOND, cleaner);
       await tokens.rotatePresented(ended.key, T0 + SECOND, rotated.draft);
       const revoked = await family({ client: cleaner });
-      await tokens.revokeFamily(revoked.id, RevocationReason.Admin, T0 + SECOND, audit(revoked.id));
+      await revokeFamily(revoked.id, RevocationReason.Admin, T0 + SECOND);
       const revokedLate = await family({ client: cleaner });
-      await tokens.revokeFamily(revokedLate.id, RevocationReason.Admin, T0 + HOUR, audit(revokedLate.id));
+      await revokeFamily(revokedLate.id, RevocationReason.Admin, T0 + HOUR);
       const live = await family({ client: cleaner });
       const cutoff = T0 + 60 * SECOND;
       const revokedBefore = await count('refresh_token_family WHERE revoked_at < $c', { c: cutoff });
@@ -860,7 +844,7 @@ describe('refresh-token repository contract', () => {
       const revokedAt = T0 - HOUR;
       for (let i = 0; i < 3; i++) {
         const f = await family();
-        await tokens.revokeFamily(f.id, 'admin', revokedAt, audit(f.id));
+        await revokeFamily(f.id, 'admin', revokedAt);
       }
       const cutoff = revokedAt + 1;
       expect(await housekeeping.deleteRevokedFamilies(cutoff, 2)).toBe(2);

@@ -58,7 +58,13 @@ export class RefreshTokenRevocation {
       reason: cause.reason,
     });
     const events = this.eventsOf(why);
-    const revoked = await this.tokens.revokeFamily(familyId, why, this.clock.now(), record, events, cause.replay);
+    const revoked = await this.tokens.revokeFamily(familyId, {
+      reason: why,
+      now: this.clock.now(),
+      audit: record,
+      events,
+      replay: cause.replay,
+    });
     this.metrics.familyRevoked(why, revoked);
     if (events) this.outbox.written(events);
     return revoked;
@@ -87,10 +93,7 @@ export class RefreshTokenRevocation {
     const events = this.eventsOf(why);
     const revoked = await this.tokens.revokeMatching(
       { subject: filter.subject, client_id: filter.client_id },
-      why,
-      this.clock.now(),
-      record,
-      events,
+      { reason: why, now: this.clock.now(), audit: record, events },
     );
     this.metrics.familyRevoked(why, revoked);
     if (events) this.outbox.written(events);

@@ -7,13 +7,13 @@ import {
   type Reissue,
   FamilyFilter,
   filterSql,
-  AuditRecord,
   type SuccessorDraft,
   NewFamily,
   NewRefreshToken,
   RefreshTokenRepository,
   RefreshTokenWithFamily,
-  type ReplayEvidence,
+  type FamilyRevocation,
+  type Revocation,
   replayColumns,
   usedColumns,
 } from './refresh-token.repository.js';
@@ -29,7 +29,6 @@ import {
   SUPERSEDE_SIBLINGS,
   positional,
 } from './refresh-token.sql.js';
-import type { SecurityEventDraft } from './security-event.repository.js';
 import {
   QUEUE_FOR_CLIENT,
   QUEUE_FOR_FAMILY,
@@ -163,14 +162,7 @@ export class PostgresRefreshTokenRepository extends RefreshTokenRepository {
     return rows.length === 1;
   }
 
-  async revokeFamily(
-    familyId: string,
-    reason: string,
-    now: number,
-    audit: AuditRecord,
-    events?: SecurityEventDraft,
-    replay?: ReplayEvidence,
-  ): Promise<boolean> {
+  async revokeFamily(familyId: string, { reason, now, audit, events, replay }: FamilyRevocation): Promise<boolean> {
     return this.inTransaction(async (q) => {
       const params = { id: familyId, now, reason };
       const changed = (await run(q, REVOKE_FAMILY, { ...params, ...replayColumns(now, replay) })).length === 1;
@@ -182,13 +174,7 @@ export class PostgresRefreshTokenRepository extends RefreshTokenRepository {
     });
   }
 
-  async revokeMatching(
-    filter: FamilyFilter,
-    reason: string,
-    now: number,
-    audit: AuditRecord,
-    events?: SecurityEventDraft,
-  ): Promise<number> {
+  async revokeMatching(filter: FamilyFilter, { reason, now, audit, events }: Revocation): Promise<number> {
     const where = filterSql(filter);
     const params = { ...filter, now, reason };
     return this.inTransaction(async (q) => {

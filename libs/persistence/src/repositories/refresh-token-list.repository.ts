@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, SelectQueryBuilder } from 'typeorm';
 import { RefreshTokenEntity, RefreshTokenFamilyEntity } from '../entities/index.js';
 import type { RequestOrigin } from '../request-origin.js';
+import type { NewFamily } from './refresh-token.repository.js';
 import { newestFirst } from '../keyset.js';
 
 export const REFRESH_TOKEN_STATUSES = ['active', 'rotated', 'revoked', 'expired'] as const;
@@ -62,13 +63,7 @@ export interface LineageToken {
  * A family (the grant) with its standing at `now`, the replay that revoked it if one did (RFC 9700 4.14),
  * and every token of it in issue order (issued_at, id).
  */
-export interface FamilyLineage {
-  id: string;
-  client_id: string;
-  subject: string;
-  scope: string;
-  created_at: number;
-  expires_at: number;
+export interface FamilyLineage extends Omit<NewFamily, 'user_epoch' | 'dpop_jkt'> {
   status: RefreshTokenFamilyStatus;
   revoked_at: number | null;
   revoked_reason: string | null;

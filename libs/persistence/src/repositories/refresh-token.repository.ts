@@ -146,6 +146,22 @@ export interface AuditRecord {
   reason: string | null;
 }
 
+/**
+ * What a revocation writes beside the rows it revokes: the `reason` stored on each, when, the audit record (a
+ * revocation is never without its record) and, for clients with a security_event_endpoint, their `events`.
+ */
+export interface Revocation {
+  reason: string;
+  now: number;
+  audit: AuditRecord;
+  events?: SecurityEventDraft;
+}
+
+/** A family's revocation; one for a replay stores its `replay` evidence on the family. */
+export interface FamilyRevocation extends Revocation {
+  replay?: ReplayEvidence;
+}
+
 export const RevocationReason = {
   Replay: 'replay_detected',
   Admin: 'admin',
@@ -222,24 +238,11 @@ export abstract class RefreshTokenRepository {
    * one transaction with `audit` and with the `events` for the clients (with a security_event_endpoint)
    * whose families it revoked, one per client and subject; answers the number of families revoked.
    */
-  abstract revokeMatching(
-    filter: FamilyFilter,
-    reason: string,
-    now: number,
-    audit: AuditRecord,
-    events?: SecurityEventDraft,
-  ): Promise<number>;
+  abstract revokeMatching(filter: FamilyFilter, revocation: Revocation): Promise<number>;
   /**
    * Revokes the family and every token in it; records `audit` (a revocation is never without its record), and the `events` for the family's client
    * when it has a security_event_endpoint, in the same transaction (nothing when it was revoked already).
    * A revocation for a replay stores its `replay` evidence on the family, in the statement that revokes it.
    */
-  abstract revokeFamily(
-    familyId: string,
-    reason: string,
-    now: number,
-    audit: AuditRecord,
-    events?: SecurityEventDraft,
-    replay?: ReplayEvidence,
-  ): Promise<boolean>;
+  abstract revokeFamily(familyId: string, revocation: FamilyRevocation): Promise<boolean>;
 }

@@ -5,12 +5,12 @@ import {
   type Reissue,
   FamilyFilter,
   filterSql,
-  AuditRecord,
   NewFamily,
   NewRefreshToken,
   RefreshTokenRepository,
   RefreshTokenWithFamily,
-  type ReplayEvidence,
+  type FamilyRevocation,
+  type Revocation,
   replayColumns,
   usedColumns,
 } from './refresh-token.repository.js';
@@ -25,7 +25,6 @@ import {
   SUCCESSOR_USED,
   SUPERSEDE_SIBLINGS,
 } from './refresh-token.sql.js';
-import type { SecurityEventDraft } from './security-event.repository.js';
 import {
   QUEUE_FOR_CLIENT,
   QUEUE_FOR_FAMILY,
@@ -165,13 +164,7 @@ export class SqliteRefreshTokenRepository extends RefreshTokenRepository {
     return this.batch.run(() => this.touchToken.run({ id, now, expires_at: expiresAt }).changes === 1);
   }
 
-  async revokeMatching(
-    filter: FamilyFilter,
-    reason: string,
-    now: number,
-    audit: AuditRecord,
-    events?: SecurityEventDraft,
-  ): Promise<number> {
+  async revokeMatching(filter: FamilyFilter, { reason, now, audit, events }: Revocation): Promise<number> {
     const where = filterSql(filter);
     const params = { ...filter, now, reason };
     const families = this.db.prepare(
@@ -196,14 +189,7 @@ export class SqliteRefreshTokenRepository extends RefreshTokenRepository {
     })();
   }
 
-  async revokeFamily(
-    familyId: string,
-    reason: string,
-    now: number,
-    audit: AuditRecord,
-    events?: SecurityEventDraft,
-    replay?: ReplayEvidence,
-  ): Promise<boolean> {
+  async revokeFamily(familyId: string, { reason, now, audit, events, replay }: FamilyRevocation): Promise<boolean> {
     return this.db.transaction(() => {
       const family = { id: familyId, now, reason, ...replayColumns(now, replay) };
       const changed = this.revokeFamilyRow.run(family).changes === 1;

@@ -110,14 +110,18 @@ describe('FakeRefreshTokenRepository', () => {
       client: CLIENT,
       now: NOW,
       change: (r: FakeRepositories) =>
-        r.refreshTokens.revokeFamily(familyId, 'admin', NOW, {
-          id: `audit-${familyId}`,
-          occurred_at: NOW,
-          actor: 'admin:test',
-          action: 'refresh_token_family.revoked',
-          target_type: 'refresh_token_family',
-          target_id: familyId,
-          reason: null,
+        r.refreshTokens.revokeFamily(familyId, {
+          reason: 'admin',
+          now: NOW,
+          audit: {
+            id: `audit-${familyId}`,
+            occurred_at: NOW,
+            actor: 'admin:test',
+            action: 'refresh_token_family.revoked',
+            target_type: 'refresh_token_family',
+            target_id: familyId,
+            reason: null,
+          },
         }),
     },
   ])('refuses what the rotation rule refuses ($refusal), writing nothing', async ({ refusal, client, now, change }) => {
@@ -158,8 +162,16 @@ describe('FakeRefreshTokenRepository', () => {
   it('revokes a family once, with its audit record, and every token in it', async () => {
     await repos.refreshTokens.rotatePresented(keyOf(first.value), NOW, draft());
 
-    expect(await repos.refreshTokens.revokeFamily(familyId, 'replay_detected', NOW, AUDIT)).toBe(true);
-    expect(await repos.refreshTokens.revokeFamily(familyId, 'admin', NOW, { ...AUDIT, id: 'audit-2' })).toBe(false);
+    expect(
+      await repos.refreshTokens.revokeFamily(familyId, { reason: 'replay_detected', now: NOW, audit: AUDIT }),
+    ).toBe(true);
+    expect(
+      await repos.refreshTokens.revokeFamily(familyId, {
+        reason: 'admin',
+        now: NOW,
+        audit: { ...AUDIT, id: 'audit-2' },
+      }),
+    ).toBe(false);
 
     expect(repos.refreshTokens.family(familyId)!.revoked_reason).toBe('replay_detected');
     expect(repos.refreshTokens.tokensOf(familyId).every((t) => t.revoked_at === NOW)).toBe(true);
@@ -184,17 +196,20 @@ describe('FakeRefreshTokenRepository', () => {
     const firstReplay = { token_id: first.id, from: { address: '198.51.100.23', user_agent: 'curl/8.5.0' } };
     const later = { token_id: first.id, from: { address: '192.0.2.9', user_agent: 'other' } };
     expect(
-      await repos.refreshTokens.revokeFamily(familyId, 'replay_detected', NOW, AUDIT, undefined, firstReplay),
+      await repos.refreshTokens.revokeFamily(familyId, {
+        reason: 'replay_detected',
+        now: NOW,
+        audit: AUDIT,
+        replay: firstReplay,
+      }),
     ).toBe(true);
     expect(
-      await repos.refreshTokens.revokeFamily(
-        familyId,
-        'replay_detected',
-        NOW + HOUR,
-        { ...AUDIT, id: 'a2' },
-        undefined,
-        later,
-      ),
+      await repos.refreshTokens.revokeFamily(familyId, {
+        reason: 'replay_detected',
+        now: NOW + HOUR,
+        audit: { ...AUDIT, id: 'a2' },
+        replay: later,
+      }),
     ).toBe(false);
 
     expect(repos.refreshTokens.family(familyId)).toMatchObject({
@@ -206,7 +221,7 @@ describe('FakeRefreshTokenRepository', () => {
   });
 
   it('leaves the replay evidence empty for a revocation that is not a replay', async () => {
-    expect(await repos.refreshTokens.revokeFamily(familyId, 'admin', NOW, AUDIT)).toBe(true);
+    expect(await repos.refreshTokens.revokeFamily(familyId, { reason: 'admin', now: NOW, audit: AUDIT })).toBe(true);
     expect(repos.refreshTokens.family(familyId)).toMatchObject({
       replayed_token_id: null,
       replayed_at: null,
@@ -216,10 +231,15 @@ describe('FakeRefreshTokenRepository', () => {
   });
 
   it('revokes the active families matching a filter and counts them in the audit reason', async () => {
-    expect(await repos.refreshTokens.revokeMatching({ client_id: 'client-b' }, 'admin', NOW, AUDIT)).toBe(0);
-    expect(await repos.refreshTokens.revokeMatching({ subject: 'user-1' }, 'admin', NOW, { ...AUDIT, id: 'a2' })).toBe(
-      1,
-    );
+    expect(
+      await repos.refreshTokens.revokeMatching({ client_id: 'client-b' }, { reason: 'admin', now: NOW, audit: AUDIT }),
+    ).toBe(0);
+    expect(
+      await repos.refreshTokens.revokeMatching(
+        { subject: 'user-1' },
+        { reason: 'admin', now: NOW, audit: { ...AUDIT, id: 'a2' } },
+      ),
+    ).toBe(1);
 
     expect(repos.refreshTokens.token(first.id)!.revoked_reason).toBe('admin');
     expect(repos.auditEvents.events.map((e) => e.reason)).toEqual(['why (0 families)', 'why (1 families)']);

@@ -1,6 +1,5 @@
 import type { RefreshTokenKey } from '#oauth';
 import {
-  type AuditRecord,
   type CodeRedemption,
   type FamilyFilter,
   type NewFamily,
@@ -8,12 +7,12 @@ import {
   type Reissue,
   RefreshTokenRepository,
   type RefreshTokenWithFamily,
-  type ReplayEvidence,
+  type FamilyRevocation,
+  type Revocation,
   replayColumns,
   usedColumns,
 } from '../repositories/refresh-token.repository.js';
 import type { RequestOrigin } from '../request-origin.js';
-import type { SecurityEventDraft } from '../repositories/security-event.repository.js';
 import { ROTATION_CONDITIONS, SUPERSEDED } from '../repositories/rotation-rule.js';
 import type { FakeAuditEventRepository } from './fake-audit-event.repository.js';
 import type { FakeAuthorizationCodeRepository } from './fake-authorization-code.repository.js';
@@ -152,13 +151,7 @@ export class FakeRefreshTokenRepository extends RefreshTokenRepository {
     return true;
   }
 
-  async revokeMatching(
-    filter: FamilyFilter,
-    reason: string,
-    now: number,
-    audit: AuditRecord,
-    events?: SecurityEventDraft,
-  ): Promise<number> {
+  async revokeMatching(filter: FamilyFilter, { reason, now, audit, events }: Revocation): Promise<number> {
     const matches = (row: { subject: string; client_id: string }) =>
       (filter.subject === undefined || row.subject === filter.subject) &&
       (filter.client_id === undefined || row.client_id === filter.client_id);
@@ -180,14 +173,7 @@ export class FakeRefreshTokenRepository extends RefreshTokenRepository {
     return count;
   }
 
-  async revokeFamily(
-    familyId: string,
-    reason: string,
-    now: number,
-    audit: AuditRecord,
-    events?: SecurityEventDraft,
-    replay?: ReplayEvidence,
-  ): Promise<boolean> {
+  async revokeFamily(familyId: string, { reason, now, audit, events, replay }: FamilyRevocation): Promise<boolean> {
     const family = this.families.get(familyId);
     const changed = family !== undefined && family.revoked_at === null;
     if (changed)
