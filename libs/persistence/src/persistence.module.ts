@@ -11,7 +11,7 @@ import { ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { databaseConfig, type DatabaseConfig } from '#config';
-import { DatabaseHandle } from './database-handle.js';
+import { DatabaseHandle, createDataSource } from './database-handle.js';
 import { dataSourceOptions } from './data-source-options.js';
 import { ENTITIES } from './entities/index.js';
 import { PostgresRefreshTokenRepository } from './repositories/postgres-refresh-token.repository.js';
@@ -56,6 +56,7 @@ export class SqliteMaintenance implements OnApplicationBootstrap, OnApplicationS
     TypeOrmModule.forRootAsync({
       inject: [ConfigService],
       useFactory: (config: ConfigService) => dataSourceOptions(config.getOrThrow<DatabaseConfig>('database')),
+      dataSourceFactory: async (options) => createDataSource(options!),
     }),
     TypeOrmModule.forFeature(ENTITIES),
   ],
