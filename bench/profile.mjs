@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run bench:profile: a CPU profile of the refresh path (or client_credentials: BENCH_PROFILE_SCENARIO=cc). Starts the built server with
+// npm run bench:profile: a CPU profile of the refresh path (or BENCH_PROFILE_SCENARIO=cc for client_credentials, chain for refresh chains). Starts the built server with
 // `node --cpu-prof --cpu-prof-dir=$BENCH_PROFILE_DIR` (default /tmp/prof), drives the refresh grant
 // (rotation, a fresh token per request) at the highest of BENCH_CONNECTIONS for BENCH_DURATION
 // seconds, stops the server (the profile is written on exit) and prints the top self-time
@@ -21,8 +21,8 @@ const cleanups = cleanupStack(log);
 const variant = process.env.BENCH_PROFILE_DB?.trim() || 'sqlite-normal';
 const profDir = process.env.BENCH_PROFILE_DIR?.trim() || '/tmp/prof';
 const scenario = process.env.BENCH_PROFILE_SCENARIO?.trim() || 'refresh';
-if (!['cc', 'refresh'].includes(scenario))
-  throw new Error(`BENCH_PROFILE_SCENARIO must be cc or refresh, not ${scenario}`);
+if (!['cc', 'refresh', 'chain'].includes(scenario))
+  throw new Error(`BENCH_PROFILE_SCENARIO must be cc, refresh or chain, not ${scenario}`);
 
 async function main() {
   const connections = Math.max(...cfg.connections);
@@ -32,7 +32,16 @@ async function main() {
   cleanups.push(() => (cfg.keep ? log(`kept ${tmp}`) : rmSync(tmp, { recursive: true, force: true })));
   const build = snapshotBuild(cfg, tmp, log);
   const n = Math.ceil((cfg.warmup + cfg.duration) * cfg.refreshMaxRate * 1.25) + 200;
-  const ours = await prepareOurs(cfg, { variant, tmp, app: build.app, cleanups, log, mint: n });
+  const chain = scenario === 'chain';
+  const ours = await prepareOurs(cfg, {
+    variant,
+    tmp,
+    app: build.app,
+    cleanups,
+    log,
+    mint: chain ? 1 : n,
+    mintChain: chain ? connections * 4 + 1000 : 0,
+  });
   mkdirSync(profDir, { recursive: true });
   const before = new Set(readdirSync(profDir));
   const server = await ours.start('profile', ['--cpu-prof', `--cpu-prof-dir=${profDir}`]);
@@ -42,11 +51,8 @@ async function main() {
     scenario,
     origin: ours.origin,
     paths: { token: '/oauth/token' },
-    client:
-      scenario === 'cc'
-        ? { id: ours.clients.cc.client_id, secret: ours.clients.cc.client_secret }
-        : { id: ours.clients.rt.client_id, secret: ours.clients.rt.client_secret },
-    supply: scenario === 'cc' ? undefined : tokenSupply(ours.minted),
+    client: credentials(ours.clients[{ cc: 'cc', refresh: 'rt', chain: 'chain' }[scenario]]),
+    supply: { cc: undefined, refresh: tokenSupply(ours.minted), chain: tokenSupply(ours.chainStarts) }[scenario],
     pid: server.pid,
     log,
   });
@@ -65,6 +71,10 @@ async function main() {
   log(`profile ${fresh[0]} (${run.rps_2xx} req/s, p50 ${run.p50_ms} ms, p99 ${run.p99_ms} ms under the profiler)`);
   printSummary(summarize(fresh[0], { fromUs, toUs }), Number(process.env.BENCH_PROFILE_TOP ?? 25));
   await cleanups.run();
+}
+
+function credentials(client) {
+  return { id: client.client_id, secret: client.client_secret };
 }
 
 main().catch(async (e) => {

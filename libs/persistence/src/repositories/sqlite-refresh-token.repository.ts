@@ -67,9 +67,12 @@ export class SqliteRefreshTokenRepository extends RefreshTokenRepository {
     const named = (sql: string) => db.prepare(sql.replace(/\$(\w+)/g, '@$1'));
     // Decision 9: by the id the token carries, accepted only with the hash of the whole value; tokens
     // minted before ids were embedded by their hash, under a partial index that holds only them.
-    this.byIdAndHash = named(`${SELECT_TOKEN_WITH_FAMILY} WHERE t.id = $id AND t.token_hash = $hash`);
-    this.byLegacyHash = named(`${SELECT_TOKEN_WITH_FAMILY} WHERE t.legacy_token_hash = $hash`);
-    this.byId = named(`${SELECT_TOKEN_WITH_FAMILY} WHERE t.id = $key`);
+    // Decision 17: the unary plus. A bare parameter compared with a column of this three-table join made
+    // SQLite prepare the statement again at every execution (its planner had read the bound value, so a
+    // new value expires the plan): 57 µs a lookup instead of 15. `+$id` is still the same index search.
+    this.byIdAndHash = named(`${SELECT_TOKEN_WITH_FAMILY} WHERE t.id = +$id AND t.token_hash = +$hash`);
+    this.byLegacyHash = named(`${SELECT_TOKEN_WITH_FAMILY} WHERE t.legacy_token_hash = +$hash`);
+    this.byId = named(`${SELECT_TOKEN_WITH_FAMILY} WHERE t.id = +$key`);
     this.familyStanding = named(FAMILY_STANDS);
     this.insertFamily = named(INSERT_FAMILY);
     this.insertToken = named(INSERT_TOKEN);
