@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // npm run bench:profile: a CPU profile of the refresh path (or BENCH_PROFILE_SCENARIO=cc for client_credentials, chain for refresh chains). Starts the built server with
 // `node --cpu-prof --cpu-prof-dir=$BENCH_PROFILE_DIR` (default /tmp/prof), drives the refresh grant
-// (rotation, a fresh token per request) at the highest of BENCH_CONNECTIONS for BENCH_DURATION
+// (rotation, a fresh pre-minted token per request; with chain, each connection presents the token it got
+// back) at the highest of BENCH_CONNECTIONS for BENCH_DURATION
 // seconds, stops the server (the profile is written on exit) and prints the top self-time
 // functions (bench/cpuprofile-top.mjs).
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';

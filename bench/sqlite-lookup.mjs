@@ -19,6 +19,7 @@ import { SqliteRefreshTokenRepository } from '../dist/libs/persistence/src/repos
 import { SELECT_TOKEN_WITH_FAMILY } from '../dist/libs/persistence/src/repositories/refresh-token.sql.js';
 import { refreshTokenKey } from '../dist/libs/oauth/src/index.js';
 
+const print = (line) => process.stdout.write(`${line}\n`);
 const tokens = Number(process.env.BENCH_LOOKUP_TOKENS ?? 100_000);
 const passes = Number(process.env.BENCH_LOOKUP_PASSES ?? 9);
 const sample = Number(process.env.BENCH_LOOKUP_SAMPLE ?? 5_000);
@@ -40,7 +41,7 @@ try {
   };
   const t0 = Date.now();
   const values = await mintRefreshTokens(handle, client, tokens);
-  console.log(`seeded ${tokens.toLocaleString('en')} families in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  print(`seeded ${tokens.toLocaleString('en')} families in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
   const db = new Database(target.file);
   db.pragma('synchronous = NORMAL');
@@ -70,10 +71,10 @@ try {
       times[name].push(Number(process.hrtime.bigint() - start) / keys.length / 1000);
     }
   }
-  console.log(`${sample.toLocaleString('en')} random lookups per pass, ${passes} passes, Node.js ${process.version}`);
+  print(`${sample.toLocaleString('en')} random lookups per pass, ${passes} passes, Node.js ${process.version}`);
   for (const [name, t] of Object.entries(times)) {
     t.sort((a, b) => a - b);
-    console.log(
+    print(
       `${name.padEnd(20)} median ${t[t.length >> 1].toFixed(1).padStart(6)} µs   best ${t[0].toFixed(1).padStart(6)} µs`,
     );
   }
