@@ -1,4 +1,5 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { poolRandomBytes } from './random-pool.js';
 
 /**
  * Prefixes of the secrets this server hands out: recognisable by secret scanners, and they
@@ -23,7 +24,7 @@ export interface MintedSecret {
 }
 
 export function mintSecret(prefix: SecretPrefix): MintedSecret {
-  const value = prefix + randomBytes(RANDOM_BYTES).toString('base64url');
+  const value = prefix + poolRandomBytes(RANDOM_BYTES).toString('base64url');
   return { value, hash: hashSecret(value) };
 }
 
@@ -39,7 +40,7 @@ export function mintRefreshToken(id: string): MintedSecret {
   const value =
     SecretPrefix.RefreshToken +
     Buffer.from(id.replace(/-/g, ''), 'hex').toString('base64url') +
-    randomBytes(RANDOM_BYTES).toString('base64url');
+    poolRandomBytes(RANDOM_BYTES).toString('base64url');
   return { value, hash: hashSecret(value) };
 }
 

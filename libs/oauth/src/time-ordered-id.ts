@@ -1,21 +1,12 @@
-import { randomFillSync } from 'node:crypto';
-
-const POOL_IDS = 256;
-const pool = Buffer.alloc(POOL_IDS * 10);
-let next = POOL_IDS;
+import { poolRandomBytes } from './random-pool.js';
 
 /**
  * RFC 9562 5.7 UUID version 7: 48 bits of Unix milliseconds, then 74 random bits. Rows keyed by
  * it are inserted at the right edge of their primary-key index instead of at a random leaf, and
- * ids sort by creation time. The random bits come from a pool refilled 256 ids at a time.
+ * ids sort by creation time. The random bits come from the CSPRNG through poolRandomBytes.
  */
 export function timeOrderedId(unixMs: number): string {
-  if (next === POOL_IDS) {
-    randomFillSync(pool);
-    next = 0;
-  }
-  const r = pool.subarray(next * 10, next * 10 + 10);
-  next += 1;
+  const r = poolRandomBytes(10);
   const time = Math.max(0, Math.min(Math.floor(unixMs), 2 ** 48 - 1))
     .toString(16)
     .padStart(12, '0');
