@@ -41,6 +41,7 @@ try {
   };
   const t0 = Date.now();
   const values = await mintRefreshTokens(handle, client, tokens);
+  await handle.close(); // the timings run on a connection of their own, as the server's one
   print(`seeded ${tokens.toLocaleString('en')} families in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
   const db = new Database(target.file);
